@@ -1,0 +1,8 @@
+# Every dependency comes from a Debian package installed by scripts/bootstrap.
+find_package(nlohmann_json 3.10 REQUIRED)   # nlohmann-json3-dev
+find_package(CLI11 REQUIRED)                # libcli11-dev
+find_package(tl-expected REQUIRED)          # libexpected-dev
+find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
+if(ZTP_BENCH)
+  find_package(benchmark REQUIRED)          # libbenchmark-dev
+endif()

@@ -1,0 +1,16 @@
+# Compile settings every target of ours links PRIVATE (ccache's standard_settings model).
+add_library(ztp_settings INTERFACE)
+target_compile_options(ztp_settings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Wnull-dereference -Werror
+  # GCC 12 reports false -Wrestrict on std::string operator+ at -O2+ (GCC PR105651).
+  $<$<CXX_COMPILER_ID:GNU>:-Wno-restrict>)
+target_compile_definitions(ztp_settings INTERFACE
+  ZTP_VERSION="${PROJECT_VERSION}"
+  $<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>)
+
+if(ZTP_SANITIZE)
+  target_compile_options(ztp_settings INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_link_options(ztp_settings INTERFACE -fsanitize=address,undefined)
+endif()

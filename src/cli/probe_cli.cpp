@@ -1,0 +1,141 @@
+#include "cli/probe_cli.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+namespace ztp::cli {
+namespace {
+
+std::optional<std::string> env_value(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') {
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+// Kubernetes node names are DNS subdomains (RFC 1123, at most 253 characters).
+bool valid_node_name(const std::string& name) {
+  if (name.empty() || name.size() > 253) {
+    return false;
+  }
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Wave anchors become label values downstream: at most 63 of [A-Za-z0-9._-].
+bool valid_wave(const std::string& wave) {
+  if (wave.empty() || wave.size() > 63) {
+    return false;
+  }
+  for (const char c : wave) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Environment Environment::from_process() {
+  Environment env;
+  env.node_name = env_value("NODE_NAME");
+  env.wave = env_value("ZTP_PREM_WAVE");
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) {
+    env.hostname = host;
+  }
+  return env;
+}
+
+int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec,
+              const Environment& env, const Clock& clock, std::ostream& out,
+              std::ostream& err) {
+  CLI::App app{spec.description, spec.name};
+  host::HostOptions host_options;
+  std::optional<std::string> node;
+  std::optional<std::string> wave;
+  std::string format = "json";
+  app.add_option("--host-root", host_options.root,
+                 "Directory where the host's /sys, /dev and /proc are visible")
+      ->capture_default_str();
+  if (spec.reads_cpu) {
+    app.add_option("--cpuid-file", host_options.cpuid_file,
+                   "Replay `cpuid -r -1` output instead of executing CPUID");
+    app.add_option("--msr-file", host_options.msr_file,
+                   "Replay \"0xREG 0xVALUE\" lines instead of reading /dev/cpu/0/msr");
+  }
+  app.add_option("--node", node, "Node name (default: $NODE_NAME, else the hostname)");
+  app.add_option("--wave", wave, "Rollout anchor (default: $ZTP_PREM_WAVE, else the version)");
+  app.add_option("--format", format, "Output format")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  app.set_version_flag("--version", std::string(ZTP_VERSION));
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return k_exit_ok;
+  } catch (const CLI::CallForVersion&) {
+    out << spec.name << " " << ZTP_VERSION << "\n";
+    return k_exit_ok;
+  } catch (const CLI::ParseError& e) {
+    err << spec.name << ": " << e.what() << " (see --help)\n";
+    return k_exit_usage;
+  }
+
+  report::Envelope envelope;
+  envelope.node = node.value_or(env.node_name.value_or(env.hostname));
+  if (!valid_node_name(envelope.node)) {
+    err << spec.name << ": node name '" << envelope.node
+        << "' is not a valid Kubernetes node name (use --node or NODE_NAME)\n";
+    return k_exit_usage;
+  }
+  envelope.wave = wave.value_or(env.wave.value_or(ZTP_VERSION));
+  if (!valid_wave(envelope.wave)) {
+    err << spec.name << ": wave '" << envelope.wave
+        << "' must be 1-63 characters of [A-Za-z0-9._-]\n";
+    return k_exit_usage;
+  }
+  envelope.probe = {spec.name, ZTP_VERSION};
+
+  auto host = host::Host::open(host_options);
+  if (!host) {
+    err << spec.name << ": " << host.error().message << "\n";
+    return k_exit_usage;
+  }
+  envelope.generated_at = clock.wall_now();
+  const report::Document doc = spec.detect(host->view(), std::move(envelope));
+  out << (format == "text" ? report::render_text(doc) : report::render_json(doc));
+  out.flush();
+  return out ? k_exit_ok : k_exit_internal;
+}
+
+int probe_main(int argc, char** argv, const ProbeSpec& spec) {
+  try {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const SystemClock clock;
+    return run_probe(args, spec, Environment::from_process(), clock, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << spec.name << ": internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << spec.name << ": internal error\n";
+  }
+  return k_exit_internal;
+}
+
+}  // namespace ztp::cli

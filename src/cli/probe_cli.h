@@ -1,0 +1,47 @@
+#pragma once
+// Everything the probe binaries share: flags, host construction, identity,
+// rendering, exit codes. A probe contributes only its name and its detector.
+
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "host/host_view.h"
+#include "report/document.h"
+
+namespace ztp::cli {
+
+// Exit codes shared by every binary.
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_internal = 1;
+inline constexpr int k_exit_usage = 2;
+
+struct ProbeSpec {
+  std::string name;         // binary name, also probe.name in the document
+  std::string description;  // one line for --help
+  bool reads_cpu = false;   // offers --cpuid-file and --msr-file
+  // Detects on the host and wraps the result in the envelope.
+  std::function<report::Document(const host::HostView&, report::Envelope)> detect;
+};
+
+// The process environment the probe consults, gathered by main (tests pass their own).
+struct Environment {
+  std::optional<std::string> node_name;  // NODE_NAME (Downward API in the DaemonSet)
+  std::optional<std::string> wave;       // ZTP_PREM_WAVE
+  std::string hostname;
+  static Environment from_process();
+};
+
+int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec,
+              const Environment& env, const Clock& clock, std::ostream& out,
+              std::ostream& err);
+
+// main() for a probe binary: real environment, clock and streams; never throws.
+int probe_main(int argc, char** argv, const ProbeSpec& spec);
+
+ProbeSpec cc_probe();
+
+}  // namespace ztp::cli

@@ -1,0 +1,31 @@
+#pragma once
+// The result type for expected failures (missing file, EACCES, bad input).
+// "Absent" is a value, not an error: callers get std::optional or a bool for it.
+
+#include <string>
+#include <tl/expected.hpp>
+#include <utility>
+
+namespace ztp {
+
+enum class ErrorKind {
+  not_found,          // ENOENT, ENOTDIR
+  permission_denied,  // EACCES, EPERM
+  io_error,           // any other errno
+  bad_input,          // malformed outside input (replay files, sysfs text)
+  unsupported,        // the source cannot answer on this host
+};
+
+struct Error {
+  ErrorKind kind;
+  std::string message;  // one line, names the file or line concerned
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+
+inline tl::unexpected<Error> fail(ErrorKind kind, std::string message) {
+  return tl::unexpected<Error>(Error{kind, std::move(message)});
+}
+
+}  // namespace ztp

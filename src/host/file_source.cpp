@@ -1,0 +1,183 @@
+#include "host/file_source.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace ztp::host {
+namespace {
+
+ErrorKind kind_of(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return ErrorKind::not_found;
+    case EACCES:
+    case EPERM:
+      return ErrorKind::permission_denied;
+    default:
+      return ErrorKind::io_error;
+  }
+}
+
+// Built with append: GCC 12 misreports -Wrestrict on chained operator+ (GCC PR105651).
+std::string quoted(std::string_view path, std::string_view what) {
+  std::string out;
+  out.reserve(path.size() + what.size() + 4);
+  out.append("'").append(path).append("': ").append(what);
+  return out;
+}
+
+Error errno_error(int err, std::string_view path) {
+  return Error{kind_of(err), quoted(path, std::strerror(err))};
+}
+
+// Relative form of a host path for *at() calls: "/sys/x" -> "sys/x", "/" -> ".".
+std::string relative(std::string_view path) {
+  while (!path.empty() && path.front() == '/') {
+    path.remove_prefix(1);
+  }
+  return path.empty() ? std::string(".") : std::string(path);
+}
+
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : m_fd(fd) {}
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  ~FdGuard() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  int get() const { return m_fd; }
+  int release() { return std::exchange(m_fd, -1); }
+
+ private:
+  int m_fd;
+};
+
+}  // namespace
+
+Result<RootFileSource> RootFileSource::open(const std::string& root) {
+  const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    return fail(ErrorKind::bad_input,
+                "host root '" + root + "' is not a usable directory: " + std::strerror(err));
+  }
+  return RootFileSource(fd);
+}
+
+RootFileSource::RootFileSource(RootFileSource&& other) noexcept
+    : m_root_fd(std::exchange(other.m_root_fd, -1)) {}
+
+RootFileSource::~RootFileSource() {
+  if (m_root_fd >= 0) {
+    ::close(m_root_fd);
+  }
+}
+
+Result<int> RootFileSource::open_below_root(std::string_view path, int flags) const {
+  const std::string rel = relative(path);
+  open_how how{};
+  how.flags = static_cast<__u64>(static_cast<unsigned>(flags | O_CLOEXEC));
+  how.resolve = static_cast<__u64>(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  long fd = ::syscall(SYS_openat2, m_root_fd, rel.c_str(), &how, sizeof(how));
+  if (fd < 0 && errno == ENOSYS) {
+    // Kernels before 5.6 lack openat2: resolve relative to the root without confinement.
+    fd = ::openat(m_root_fd, rel.c_str(), flags | O_CLOEXEC);
+  }
+  if (fd < 0) {
+    return tl::unexpected(errno_error(errno, path));
+  }
+  return static_cast<int>(fd);
+}
+
+Result<std::string> RootFileSource::read(std::string_view path, std::size_t max_bytes) const {
+  auto fd = open_below_root(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  FdGuard guard(*fd);
+  std::string out;
+  out.resize(max_bytes);
+  std::size_t got = 0;
+  while (got < max_bytes) {
+    const ssize_t n = ::read(guard.get(), out.data() + got, max_bytes - got);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return tl::unexpected(errno_error(errno, path));
+    }
+    if (n == 0) {
+      break;
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+Result<std::string> RootFileSource::read_at(std::string_view path, std::uint64_t offset,
+                                            std::size_t length) const {
+  auto fd = open_below_root(path, O_RDONLY | O_NOCTTY);
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  FdGuard guard(*fd);
+  std::string out(length, '\0');
+  const ssize_t n = ::pread(guard.get(), out.data(), length, static_cast<off_t>(offset));
+  if (n < 0) {
+    return tl::unexpected(errno_error(errno, path));
+  }
+  if (static_cast<std::size_t>(n) != length) {
+    return fail(ErrorKind::io_error, quoted(path, "short read"));
+  }
+  return out;
+}
+
+Result<bool> RootFileSource::exists(std::string_view path) const {
+  auto fd = open_below_root(path, O_PATH);
+  if (fd) {
+    ::close(*fd);
+    return true;
+  }
+  if (fd.error().kind == ErrorKind::not_found) {
+    return false;
+  }
+  return tl::unexpected(fd.error());
+}
+
+Result<std::vector<std::string>> RootFileSource::list(std::string_view dir) const {
+  auto fd = open_below_root(dir, O_RDONLY | O_DIRECTORY);
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  FdGuard guard(*fd);
+  DIR* stream = ::fdopendir(guard.get());
+  if (stream == nullptr) {
+    return tl::unexpected(errno_error(errno, dir));
+  }
+  guard.release();  // closedir owns the descriptor now
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(stream)) {
+    const std::string_view name(entry->d_name);
+    if (name == "." || name == ".." || name == k_empty_dir_placeholder) {
+      continue;
+    }
+    names.emplace_back(name);
+  }
+  ::closedir(stream);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace ztp::host

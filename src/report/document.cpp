@@ -1,0 +1,113 @@
+#include "report/document.h"
+
+#include <ctime>
+#include <sstream>
+
+namespace ztp::report {
+
+std::string_view to_string(Enforcement e) {
+  return e == Enforcement::enforcing ? "enforcing" : "advisory";
+}
+
+std::string format_rfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buf[32];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(buf, n);
+}
+
+nlohmann::ordered_json to_json(const Document& doc) {
+  const Envelope& e = doc.envelope;
+  nlohmann::ordered_json j;
+  j["apiVersion"] = k_api_version;
+  j["kind"] = e.kind;
+  j["node"] = e.node;
+  j["generatedAt"] = format_rfc3339(e.generated_at);
+  j["wave"] = e.wave;
+  j["probe"] = {{"name", e.probe.name}, {"version", e.probe.version}};
+  for (const auto& [key, value] : doc.body.items()) {
+    j[key] = value;
+  }
+  auto& signals = j["signals"] = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : doc.findings.signals) {
+    signals[std::string(name)] = value;
+  }
+  j["evidence"] = doc.findings.evidence;
+  j["enforcement"] = to_string(e.enforcement);
+  return j;
+}
+
+std::string render_json(const Document& doc) { return to_json(doc).dump(2) + "\n"; }
+
+namespace {
+
+std::string scalar_text(const nlohmann::ordered_json& v) {
+  if (v.is_string()) {
+    return v.get<std::string>();
+  }
+  if (v.is_boolean()) {
+    return v.get<bool>() ? "yes" : "no";
+  }
+  if (v.is_array()) {
+    if (v.empty()) {
+      return "(none)";
+    }
+    std::string out;
+    for (const auto& item : v) {
+      out += out.empty() ? "" : ", ";
+      out += scalar_text(item);
+    }
+    return out;
+  }
+  return v.dump();
+}
+
+void add_line(std::ostringstream& out, std::string_view key, std::string_view value) {
+  constexpr std::size_t k_key_width = 22;
+  out << key;
+  for (std::size_t i = key.size(); i < k_key_width; ++i) {
+    out << ' ';
+  }
+  out << ' ' << value << '\n';
+}
+
+void add_body(std::ostringstream& out, const std::string& prefix,
+              const nlohmann::ordered_json& body) {
+  for (const auto& [key, value] : body.items()) {
+    if (value.is_object()) {
+      add_body(out, prefix + key + ".", value);
+    } else {
+      add_line(out, prefix + key, scalar_text(value));
+    }
+  }
+}
+
+}  // namespace
+
+std::string render_text(const Document& doc) {
+  const Envelope& e = doc.envelope;
+  std::ostringstream out;
+  add_line(out, "kind", e.kind);
+  add_line(out, "node", e.node);
+  add_line(out, "generatedAt", format_rfc3339(e.generated_at));
+  add_line(out, "wave", e.wave);
+  add_line(out, "probe", e.probe.name + " " + e.probe.version);
+  add_body(out, "", doc.body);
+  std::string observed;
+  for (const auto& [name, value] : doc.findings.signals) {
+    if (value) {
+      observed += observed.empty() ? "" : ", ";
+      observed += name;
+    }
+  }
+  add_line(out, "signals (true)", observed.empty() ? "(none)" : observed);
+  for (std::size_t i = 0; i < doc.findings.evidence.size(); ++i) {
+    add_line(out, i == 0 ? "evidence" : "", "- " + doc.findings.evidence[i]);
+  }
+  add_line(out, "enforcement", to_string(e.enforcement));
+  return out.str();
+}
+
+}  // namespace ztp::report

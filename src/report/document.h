@@ -1,0 +1,52 @@
+#pragma once
+// The status document both probes emit: a shared envelope around a
+// probe-specific body. Knows the wire form; knows nothing of detectors or sinks.
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "common/findings.h"
+
+namespace ztp::report {
+
+inline constexpr std::string_view k_api_version = "ztp-prem.tlsstress.art/v1";
+
+// advisory today; "enforcing" is the later release's configuration flip.
+enum class Enforcement { advisory, enforcing };
+std::string_view to_string(Enforcement e);
+
+struct ProbeIdentity {
+  std::string name;     // "ztp-prem-detect"
+  std::string version;  // ZTP_VERSION
+};
+
+// Who and when: everything in a document that is not a finding.
+struct Envelope {
+  std::string kind;  // "CCStatus", "TPMStatus"
+  std::string node;
+  std::chrono::system_clock::time_point generated_at;
+  std::string wave;
+  ProbeIdentity probe;
+  Enforcement enforcement = Enforcement::advisory;
+};
+
+struct Document {
+  Envelope envelope;
+  // Probe-specific fields in document order, e.g. {"mode": ..., "hostCapabilities": [...]}.
+  nlohmann::ordered_json body = nlohmann::ordered_json::object();
+  Findings findings;
+};
+
+// RFC 3339 UTC with second precision: "2026-11-27T19:08:49Z".
+std::string format_rfc3339(std::chrono::system_clock::time_point t);
+
+nlohmann::ordered_json to_json(const Document& doc);
+// Pretty JSON for people and files, ending in a newline.
+std::string render_json(const Document& doc);
+// A few aligned lines for people.
+std::string render_text(const Document& doc);
+
+}  // namespace ztp::report

@@ -1,0 +1,96 @@
+#include "host/file_source.h"
+
+#include <gtest/gtest.h>
+
+#include "testlib/temp_tree.h"
+
+namespace ztp::host {
+namespace {
+
+using ztp::testing::TempTree;
+
+RootFileSource open_root(const TempTree& tree) {
+  auto files = RootFileSource::open(tree.str());
+  EXPECT_TRUE(files.has_value());
+  return std::move(*files);
+}
+
+TEST(RootFileSource, ReadsFilesRelativeToTheRoot) {
+  TempTree tree;
+  tree.write("sys/module/kvm_amd/parameters/sev", "Y\n");
+  const auto files = open_root(tree);
+  EXPECT_EQ(files.read("/sys/module/kvm_amd/parameters/sev").value(), "Y\n");
+  EXPECT_EQ(files.read("sys/module/kvm_amd/parameters/sev").value(), "Y\n");
+}
+
+TEST(RootFileSource, MissingFileIsNotFound) {
+  TempTree tree;
+  const auto files = open_root(tree);
+  const auto text = files.read("/sys/nothing");
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().kind, ErrorKind::not_found);
+  EXPECT_NE(text.error().message.find("/sys/nothing"), std::string::npos);
+  EXPECT_EQ(files.exists("/sys/nothing").value(), false);
+  EXPECT_EQ(files.exists("/sys/nothing/below/a/file").value(), false);
+}
+
+TEST(RootFileSource, ReadStopsAtMaxBytes) {
+  TempTree tree;
+  tree.write("proc/cpuinfo", std::string(10000, 'x'));
+  const auto files = open_root(tree);
+  EXPECT_EQ(files.read("/proc/cpuinfo", 100).value().size(), 100u);
+  EXPECT_EQ(files.read("/proc/cpuinfo", 20000).value().size(), 10000u);
+}
+
+TEST(RootFileSource, ExistsSeesEmptyStandInDeviceNodesAndDirectories) {
+  TempTree tree;
+  tree.write("dev/sev-guest", "");
+  tree.mkdir("sys/devices/platform/sev-guest");
+  const auto files = open_root(tree);
+  EXPECT_TRUE(files.exists("/dev/sev-guest").value());
+  EXPECT_TRUE(files.exists("/sys/devices/platform/sev-guest").value());
+  EXPECT_TRUE(files.exists("/").value());
+}
+
+TEST(RootFileSource, AbsoluteSymlinksResolveInsideTheRoot) {
+  TempTree tree;
+  tree.write("sys/devices/real/value", "inside\n");
+  tree.symlink("/sys/devices/real", "sys/class/link");
+  tree.symlink("../../../../etc", "sys/class/escape");  // climbs above the root
+  const auto files = open_root(tree);
+  EXPECT_EQ(files.read("/sys/class/link/value").value(), "inside\n");
+  // ".." at the root stays at the root, so this resolves to <root>/etc, which is absent.
+  EXPECT_FALSE(files.exists("/sys/class/escape/passwd").value());
+}
+
+TEST(RootFileSource, ListIsSortedAndSkipsGitPlaceholders) {
+  TempTree tree;
+  tree.write("sys/class/tpm/tpm1/dev", "");
+  tree.write("sys/class/tpm/tpm0/dev", "");
+  tree.write("sys/class/tpm/.gitkeep", "");
+  tree.write("sys/class/tpmrm/.gitkeep", "");
+  const auto files = open_root(tree);
+  EXPECT_EQ(files.list("/sys/class/tpm").value(), (std::vector<std::string>{"tpm0", "tpm1"}));
+  EXPECT_TRUE(files.list("/sys/class/tpmrm").value().empty());
+  EXPECT_EQ(files.list("/sys/class/none").error().kind, ErrorKind::not_found);
+}
+
+TEST(RootFileSource, ReadAtReadsExactBytesOrFails) {
+  TempTree tree;
+  tree.write("dev/cpu/0/msr", "0123456789abcdef");
+  tree.write("dev/sev-guest", "");  // a stand-in device node has no registers
+  const auto files = open_root(tree);
+  EXPECT_EQ(files.read_at("/dev/cpu/0/msr", 8, 8).value(), "89abcdef");
+  EXPECT_FALSE(files.read_at("/dev/cpu/0/msr", 12, 8));
+  EXPECT_FALSE(files.read_at("/dev/sev-guest", 0, 8));
+}
+
+TEST(RootFileSource, RejectsARootThatIsNotADirectory) {
+  TempTree tree;
+  tree.write("file", "x");
+  EXPECT_EQ(RootFileSource::open(tree.str() + "/file").error().kind, ErrorKind::bad_input);
+  EXPECT_EQ(RootFileSource::open(tree.str() + "/absent").error().kind, ErrorKind::bad_input);
+}
+
+}  // namespace
+}  // namespace ztp::host
