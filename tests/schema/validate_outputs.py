@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Runs every probe binary on every host profile and validates each JSON document
+against the schemas in schema/ (JSON Schema 2020-12, python3-jsonschema)."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import jsonschema
+
+source = pathlib.Path(sys.argv[1])
+bin_dir = pathlib.Path(sys.argv[2])
+
+store = {}
+for path in sorted((source / "schema").glob("*.schema.json")):
+    schema = json.loads(path.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    store[schema["$id"]] = schema
+resolver_for = lambda schema: jsonschema.RefResolver.from_schema(schema, store=store)
+
+schema_of_kind = {
+    "CCStatus": store["https://ztp-prem.tlsstress.art/schema/v1/ccstatus.json"],
+}
+if "https://ztp-prem.tlsstress.art/schema/v1/tpmstatus.json" in store:
+    schema_of_kind["TPMStatus"] = store["https://ztp-prem.tlsstress.art/schema/v1/tpmstatus.json"]
+
+probes = {"cc-": "ztp-prem-detect", "tpm-": "ztp-prem-tpm"}
+checked = 0
+failures = 0
+for profile in sorted((source / "testdata" / "hosts").iterdir()):
+    for prefix, binary in probes.items():
+        # A TPM probe also runs on CC profiles and vice versa: every host must give a valid document.
+        exe = bin_dir / binary
+        if not exe.exists():
+            continue
+        args = [str(exe), "--host-root", str(profile / "root"), "--node", "schema-check"]
+        if binary == "ztp-prem-detect":
+            cpuid = profile / "cpuid.txt"
+            args += ["--cpuid-file", str(cpuid if cpuid.exists() else "/dev/null")]
+            if (profile / "msr.txt").exists():
+                args += ["--msr-file", str(profile / "msr.txt")]
+        result = subprocess.run(args, capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"FAIL {profile.name} {binary}: exit {result.returncode}: {result.stderr.strip()}")
+            failures += 1
+            continue
+        doc = json.loads(result.stdout)
+        schema = schema_of_kind[doc["kind"]]
+        errors = list(jsonschema.Draft202012Validator(schema, resolver=resolver_for(schema)).iter_errors(doc))
+        for error in errors:
+            print(f"FAIL {profile.name} {binary}: {error.json_path}: {error.message}")
+        failures += bool(errors)
+        checked += 1
+
+# The schema must also reject what it should: a document with a mode outside the vocabulary.
+bad = {"apiVersion": "ztp-prem.tlsstress.art/v1", "kind": "CCStatus", "node": "n", "generatedAt": "2026-01-01T00:00:00Z",
+       "wave": "w", "probe": {"name": "ztp-prem-detect", "version": "1"}, "mode": "maybe", "hostCapabilities": [],
+       "signals": {}, "evidence": ["x"], "enforcement": "advisory"}
+cc = schema_of_kind["CCStatus"]
+if jsonschema.Draft202012Validator(cc, resolver=resolver_for(cc)).is_valid(bad):
+    print("FAIL schema accepts mode 'maybe'")
+    failures += 1
+
+print(f"{checked} documents validated, {failures} failed")
+sys.exit(1 if failures or checked == 0 else 0)
