@@ -14,9 +14,9 @@ enum class HostCapability { sev, sev_es, sev_snp, tdx, protvirt };
 std::string_view to_string(GuestMode mode);
 std::string_view to_string(HostCapability capability);
 
-inline constexpr GuestMode k_all_modes[] = {GuestMode::none,    GuestMode::sev, GuestMode::sev_es,
-                                            GuestMode::sev_snp, GuestMode::tdx, GuestMode::cca,
-                                            GuestMode::protvirt, GuestMode::unknown};
+inline constexpr GuestMode k_all_modes[] = {
+    GuestMode::none, GuestMode::sev, GuestMode::sev_es,   GuestMode::sev_snp,
+    GuestMode::tdx,  GuestMode::cca, GuestMode::protvirt, GuestMode::unknown};
 inline constexpr HostCapability k_all_capabilities[] = {
     HostCapability::sev, HostCapability::sev_es, HostCapability::sev_snp, HostCapability::tdx,
     HostCapability::protvirt};

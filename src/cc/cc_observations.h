@@ -20,18 +20,18 @@ enum class Tri { absent, no, yes, unreadable };
 struct CpuidFacts {
   bool available = false;
   CpuVendor vendor = CpuVendor::other;
-  bool hypervisor = false;          // CPUID.1:ECX[31]
-  std::uint32_t max_basic = 0;      // CPUID.0:EAX
-  std::uint32_t max_extended = 0;   // CPUID.80000000h:EAX
-  bool amd_sev = false;             // CPUID.8000001Fh:EAX[1]
-  bool amd_sev_es = false;          // CPUID.8000001Fh:EAX[3]
-  bool amd_sev_snp = false;         // CPUID.8000001Fh:EAX[4]
-  bool tdx_leaf = false;            // CPUID.21h = "IntelTDX    "
-  bool hv_interface = false;        // "Microsoft Hv" at 40000000h with a sane max leaf
-  bool hv_emulated = false;         // KVM/Xen signature at 40000100h as well
-  bool hv_isolation = false;        // 40000003h:EBX[22]
-  bool hv_root_partition = false;   // 40000003h:EBX[12] CpuManagement
-  bool hv_paravisor = false;        // 4000000Ch:EAX[0]
+  bool hypervisor = false;              // CPUID.1:ECX[31]
+  std::uint32_t max_basic = 0;          // CPUID.0:EAX
+  std::uint32_t max_extended = 0;       // CPUID.80000000h:EAX
+  bool amd_sev = false;                 // CPUID.8000001Fh:EAX[1]
+  bool amd_sev_es = false;              // CPUID.8000001Fh:EAX[3]
+  bool amd_sev_snp = false;             // CPUID.8000001Fh:EAX[4]
+  bool tdx_leaf = false;                // CPUID.21h = "IntelTDX    "
+  bool hv_interface = false;            // "Microsoft Hv" at 40000000h with a sane max leaf
+  bool hv_emulated = false;             // KVM/Xen signature at 40000100h as well
+  bool hv_isolation = false;            // 40000003h:EBX[22]
+  bool hv_root_partition = false;       // 40000003h:EBX[12] CpuManagement
+  bool hv_paravisor = false;            // 4000000Ch:EAX[0]
   std::uint32_t hv_isolation_type = 0;  // 4000000Ch:EBX[3:0]; 0 when not readable
 };
 

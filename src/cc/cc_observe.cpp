@@ -15,7 +15,7 @@ using host::CpuidRegs;
 constexpr std::uint32_t k_leaf_vendor = 0x0;
 constexpr std::uint32_t k_leaf_features = 0x1;
 constexpr std::uint32_t k_feature_ecx_hypervisor = 1u << 31;  // reserved for hypervisor use
-constexpr std::uint32_t k_leaf_tdx = 0x21;                     // arch/x86/include/asm/shared/tdx.h
+constexpr std::uint32_t k_leaf_tdx = 0x21;                    // arch/x86/include/asm/shared/tdx.h
 constexpr std::uint32_t k_leaf_ext_max = 0x80000000;
 constexpr std::uint32_t k_leaf_amd_mem_encrypt = 0x8000001f;  // APM vol. 3 E.4.17
 constexpr std::uint32_t k_mem_encrypt_eax_sev = 1u << 1;
@@ -30,7 +30,7 @@ constexpr std::uint32_t k_leaf_hv_max_max = 0x4000ffff;
 constexpr std::uint32_t k_leaf_hv_features = 0x40000003;
 constexpr std::uint32_t k_hv_ebx_cpu_management = 1u << 12;  // root partition
 constexpr std::uint32_t k_hv_ebx_isolation = 1u << 22;
-constexpr std::uint32_t k_leaf_hv_isolation = 0x4000000c;   // HYPERV_CPUID_ISOLATION_CONFIG
+constexpr std::uint32_t k_leaf_hv_isolation = 0x4000000c;  // HYPERV_CPUID_ISOLATION_CONFIG
 constexpr std::uint32_t k_hv_isolation_eax_paravisor = 1u << 0;
 constexpr std::uint32_t k_hv_isolation_ebx_type_mask = 0xf;
 // KVM and Xen place their own signature here when they also offer Hyper-V
@@ -270,8 +270,8 @@ CpuidFacts read_cpuid_facts(const host::CpuidSource& cpuid) {
     return f;
   }
   const CpuidRegs second = cpuid.query(k_leaf_second_hypervisor);
-  f.hv_emulated = is_hv_signature(second, "KVMKVMKVM\0\0\0") ||
-                  is_hv_signature(second, "XenVMMXenVMM");
+  f.hv_emulated =
+      is_hv_signature(second, "KVMKVMKVM\0\0\0") || is_hv_signature(second, "XenVMMXenVMM");
   const std::uint32_t features_ebx = cpuid.query(k_leaf_hv_features).ebx;
   f.hv_isolation = (features_ebx & k_hv_ebx_isolation) != 0;
   f.hv_root_partition = (features_ebx & k_hv_ebx_cpu_management) != 0;

@@ -41,21 +41,21 @@ GuestVerdict classify_hyperv_isolation(const CpuidFacts& c) {
         return verdict(GuestMode::unknown,
                        {"Hyper-V reports SNP isolation on a non-AMD CPU: contradictory"});
       }
-      return verdict(GuestMode::sev_snp, {std::string("Hyper-V isolation type SNP") +
-                                          (c.hv_paravisor ? " behind a paravisor" : "") +
-                                          " (CPUID 0x4000000C)"});
+      return verdict(GuestMode::sev_snp,
+                     {std::string("Hyper-V isolation type SNP") +
+                      (c.hv_paravisor ? " behind a paravisor" : "") + " (CPUID 0x4000000C)"});
     case 3:
       if (c.vendor != CpuVendor::intel) {
         return verdict(GuestMode::unknown,
                        {"Hyper-V reports TDX isolation on a non-Intel CPU: contradictory"});
       }
-      return verdict(GuestMode::tdx, {std::string("Hyper-V isolation type TDX") +
-                                      (c.hv_paravisor ? " behind a paravisor" : "") +
-                                      " (CPUID 0x4000000C)"});
+      return verdict(GuestMode::tdx,
+                     {std::string("Hyper-V isolation type TDX") +
+                      (c.hv_paravisor ? " behind a paravisor" : "") + " (CPUID 0x4000000C)"});
     default:
-      return verdict(GuestMode::unknown, {"Hyper-V isolation bit set but isolation type " +
-                                          std::to_string(c.hv_isolation_type) +
-                                          " is not one we know"});
+      return verdict(GuestMode::unknown,
+                     {"Hyper-V isolation bit set but isolation type " +
+                      std::to_string(c.hv_isolation_type) + " is not one we know"});
   }
 }
 
@@ -82,27 +82,27 @@ GuestVerdict classify_amd_guest(const CcObservations& obs) {
       what = "SEV active";
     }
     if (mode != GuestMode::sev_snp && snp_objects_present) {
-      return verdict(GuestMode::unknown, {"SEV_STATUS MSR says " + what + " but SNP-only " +
-                                          "kernel objects exist (" + snp_objects(f) +
-                                          "): contradictory"});
+      return verdict(GuestMode::unknown,
+                     {"SEV_STATUS MSR says " + what + " but SNP-only " + "kernel objects exist (" +
+                      snp_objects(f) + "): contradictory"});
     }
     return verdict(mode, {"SEV_STATUS MSR 0xc0010131 readable: " + what});
   }
   if (snp_objects_present) {
-    return verdict(GuestMode::sev_snp,
-                   {"SEV_STATUS MSR unreadable; SNP-only kernel objects present: " +
-                    snp_objects(f)});
+    return verdict(
+        GuestMode::sev_snp,
+        {"SEV_STATUS MSR unreadable; SNP-only kernel objects present: " + snp_objects(f)});
   }
   if (!c.amd_sev) {
     return verdict(GuestMode::none,
                    {"CPUID 0x8000001F does not offer SEV to this guest: the kernel cannot "
                     "have enabled it"});
   }
-  return verdict(GuestMode::unknown,
-                 {"SEV is offered in CPUID but SEV_STATUS MSR is unreadable (" +
-                  m.unreadable_reason +
-                  ") and no SNP guest object exists: sev, sev-es and none are all possible; "
-                  "run with CAP_SYS_RAWIO and the msr module to decide"});
+  return verdict(
+      GuestMode::unknown,
+      {"SEV is offered in CPUID but SEV_STATUS MSR is unreadable (" + m.unreadable_reason +
+       ") and no SNP guest object exists: sev, sev-es and none are all possible; "
+       "run with CAP_SYS_RAWIO and the msr module to decide"});
 }
 
 GuestVerdict classify_intel_guest(const CcObservations& obs) {
@@ -141,8 +141,8 @@ GuestVerdict classify_x86(const CcObservations& obs) {
     const bool snp = any_snp_kernel_object(f);
     const bool tdx = any_tdx_kernel_object(f);
     if (snp && !tdx) {
-      return verdict(GuestMode::sev_snp, {"CPUID unavailable; SNP-only kernel objects present: " +
-                                          snp_objects(f)});
+      return verdict(GuestMode::sev_snp,
+                     {"CPUID unavailable; SNP-only kernel objects present: " + snp_objects(f)});
     }
     if (tdx && !snp) {
       return verdict(GuestMode::tdx, {"CPUID unavailable; TDX guest kernel objects present"});

@@ -60,9 +60,8 @@ Environment Environment::from_process() {
   return env;
 }
 
-int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec,
-              const Environment& env, const Clock& clock, std::ostream& out,
-              std::ostream& err) {
+int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
+              const Clock& clock, std::ostream& out, std::ostream& err) {
   CLI::App app{spec.description, spec.name};
   host::HostOptions host_options;
   std::optional<std::string> node;

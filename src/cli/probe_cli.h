@@ -35,9 +35,8 @@ struct Environment {
   static Environment from_process();
 };
 
-int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec,
-              const Environment& env, const Clock& clock, std::ostream& out,
-              std::ostream& err);
+int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
+              const Clock& clock, std::ostream& out, std::ostream& err);
 
 // main() for a probe binary: real environment, clock and streams; never throws.
 int probe_main(int argc, char** argv, const ProbeSpec& spec);

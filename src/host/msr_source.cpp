@@ -39,8 +39,7 @@ Result<ReplayMsr> ReplayMsr::parse(std::string_view text) {
       continue;
     }
     const auto space = line.find_first_of(" \t");
-    const bool hex_words = line.substr(0, 2) == "0x" &&
-                           space != std::string_view::npos &&
+    const bool hex_words = line.substr(0, 2) == "0x" && space != std::string_view::npos &&
                            text::trim(line.substr(space)).substr(0, 2) == "0x";
     const auto index = hex_words ? text::parse_u64(line.substr(0, space)) : std::nullopt;
     const auto value = hex_words ? text::parse_u64(line.substr(space)) : std::nullopt;

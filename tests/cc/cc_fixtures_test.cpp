@@ -50,8 +50,7 @@ TEST_P(CcProfile, HasAReadmeWithSources) {
   EXPECT_NE(readme.find("http"), std::string::npos) << "README must cite public sources";
 }
 
-INSTANTIATE_TEST_SUITE_P(Hosts, CcProfile,
-                         ::testing::ValuesIn(ztp::testing::host_profiles("cc-")),
+INSTANTIATE_TEST_SUITE_P(Hosts, CcProfile, ::testing::ValuesIn(ztp::testing::host_profiles("cc-")),
                          [](const auto& param_info) {
                            std::string name = param_info.param.name;
                            for (char& c : name) {

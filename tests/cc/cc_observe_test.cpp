@@ -24,8 +24,8 @@ const std::string k_amd_guest_head =
     "   0x80000000 0x00: eax=0x80000021 ebx=0x0 ecx=0x0 edx=0x0\n";
 
 TEST(ReadCpuidFacts, DecodesAmdMemoryEncryptionLeaf) {
-  const auto f = facts(k_amd_guest_head +
-                       "   0x8000001f 0x00: eax=0x0001007b ebx=0x0 ecx=0x0 edx=0x0\n");
+  const auto f =
+      facts(k_amd_guest_head + "   0x8000001f 0x00: eax=0x0001007b ebx=0x0 ecx=0x0 edx=0x0\n");
   EXPECT_EQ(f.vendor, CpuVendor::amd);
   EXPECT_TRUE(f.hypervisor);
   EXPECT_TRUE(f.amd_sev);
@@ -46,7 +46,8 @@ TEST(ReadCpuidFacts, IgnoresLeavesAboveTheAdvertisedMaximum) {
 }
 
 TEST(ReadCpuidFacts, HyperVLeavesNeedTheVendorAndASaneMaximum) {
-  const std::string azure = k_amd_guest_head +
+  const std::string azure =
+      k_amd_guest_head +
       "   0x40000000 0x00: eax=0x4000000c ebx=0x7263694d ecx=0x666f736f edx=0x76482074\n"
       "   0x40000003 0x00: eax=0x0 ebx=0x00400000 ecx=0x0 edx=0x0\n"
       "   0x4000000c 0x00: eax=0x00000001 ebx=0x00000ba2 ecx=0x0 edx=0x0\n";
@@ -58,8 +59,8 @@ TEST(ReadCpuidFacts, HyperVLeavesNeedTheVendorAndASaneMaximum) {
   EXPECT_FALSE(f.hv_emulated);
 
   // KVM's signature at 0x40000100 marks the Hyper-V interface as emulated.
-  const auto kvm = facts(azure +
-      "   0x40000100 0x00: eax=0x40000101 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n");
+  const auto kvm = facts(
+      azure + "   0x40000100 0x00: eax=0x40000101 ebx=0x4b4d564b ecx=0x564b4d56 edx=0x0000004d\n");
   EXPECT_TRUE(kvm.hv_emulated);
 
   // A max leaf below 0x4000000C: the isolation leaf is not read.

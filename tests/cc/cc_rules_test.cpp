@@ -82,7 +82,7 @@ TEST(ClassifyGuest, MsrWithoutSnpButSnpDeviceIsContradictory) {
 TEST(ClassifyGuest, WithoutMsrEachSnpOnlyKernelObjectSuffices) {
   for (int i = 0; i < 4; ++i) {
     CcObservations o = amd_guest();
-    (i == 0 ? o.files.sev_guest_platform_device
+    (i == 0   ? o.files.sev_guest_platform_device
      : i == 1 ? o.files.sev_guest_device_node
      : i == 2 ? o.files.sev_guest_module_loaded
               : o.files.sev_vmpl_sysfs) = true;
@@ -113,7 +113,7 @@ TEST(ClassifyGuest, SevOfferedButMsrUnreadableIsUnknownWithTheReason) {
 TEST(ClassifyGuest, AzureParavisorIsolationTypes) {
   EXPECT_EQ(mode(azure(CpuVendor::amd, 2)), GuestMode::sev_snp);
   EXPECT_EQ(mode(azure(CpuVendor::intel, 3)), GuestMode::tdx);
-  EXPECT_EQ(mode(azure(CpuVendor::amd, 1)), GuestMode::none);    // VBS
+  EXPECT_EQ(mode(azure(CpuVendor::amd, 1)), GuestMode::none);       // VBS
   EXPECT_EQ(mode(azure(CpuVendor::intel, 2)), GuestMode::unknown);  // SNP on Intel
   EXPECT_EQ(mode(azure(CpuVendor::amd, 3)), GuestMode::unknown);    // TDX on AMD
   EXPECT_EQ(mode(azure(CpuVendor::amd, 9)), GuestMode::unknown);
@@ -208,9 +208,7 @@ TEST(ClassifyGuest, UnreadablePathsAreListedAsEvidence) {
   EXPECT_NE(v.reasons.back().find("Permission denied"), std::string::npos);
 }
 
-std::vector<HostCapability> caps(const CcObservations& o) {
-  return classify_host(o).capabilities;
-}
+std::vector<HostCapability> caps(const CcObservations& o) { return classify_host(o).capabilities; }
 
 TEST(ClassifyHost, KvmAmdParametersDecide) {
   CcObservations o;
@@ -218,8 +216,8 @@ TEST(ClassifyHost, KvmAmdParametersDecide) {
   o.files.kvm_amd_sev = Tri::yes;
   o.files.kvm_amd_sev_es = Tri::yes;
   o.files.kvm_amd_sev_snp = Tri::yes;
-  EXPECT_EQ(caps(o), (std::vector{HostCapability::sev, HostCapability::sev_es,
-                                  HostCapability::sev_snp}));
+  EXPECT_EQ(caps(o),
+            (std::vector{HostCapability::sev, HostCapability::sev_es, HostCapability::sev_snp}));
   o.files.kvm_amd_sev_snp = Tri::no;
   o.files.kvm_amd_sev_es = Tri::absent;  // 5.4: no sev_es parameter yet
   EXPECT_EQ(caps(o), (std::vector{HostCapability::sev}));

@@ -16,7 +16,7 @@ TEST(ParseKernelBool, AcceptsBoolAndIntegerParameterFormats) {
   EXPECT_EQ(parse_kernel_bool("Y\n"), true);
   EXPECT_EQ(parse_kernel_bool("N\n"), false);
   EXPECT_EQ(parse_kernel_bool("y"), true);
-  EXPECT_EQ(parse_kernel_bool("1\n"), true);   // old int kvm_amd "sev"
+  EXPECT_EQ(parse_kernel_bool("1\n"), true);  // old int kvm_amd "sev"
   EXPECT_EQ(parse_kernel_bool("0\n"), false);
   EXPECT_EQ(parse_kernel_bool("-1\n"), false);  // int parameters may print -1 ("auto")
   EXPECT_EQ(parse_kernel_bool("2"), true);

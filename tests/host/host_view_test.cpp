@@ -14,8 +14,8 @@ TEST(Host, BuildsReplaySourcesFromFiles) {
   tree.write("root/sys/x", "1\n");
   tree.write("cpuid.txt", "CPU:\n   0x00000000 0x00: eax=0x1 ebx=0x2 ecx=0x3 edx=0x4\n");
   tree.write("msr.txt", "0xc0010131 0x3\n");
-  auto host = Host::open({tree.str() + "/root", tree.str() + "/cpuid.txt",
-                          tree.str() + "/msr.txt"});
+  auto host =
+      Host::open({tree.str() + "/root", tree.str() + "/cpuid.txt", tree.str() + "/msr.txt"});
   ASSERT_TRUE(host) << host.error().message;
   const HostView view = host->view();
   EXPECT_EQ(view.files.read("/sys/x").value(), "1\n");

@@ -54,8 +54,8 @@ class RecordingFileSource final : public host::FileSource {
   bool denied(std::string_view path) const {
     // A denied directory denies everything below it.
     for (const auto& d : m_denied) {
-      if (path == d || (path.size() > d.size() && path.substr(0, d.size()) == d &&
-                        path[d.size()] == '/')) {
+      if (path == d ||
+          (path.size() > d.size() && path.substr(0, d.size()) == d && path[d.size()] == '/')) {
         return true;
       }
     }
