@@ -29,6 +29,7 @@ void emit_signals(const CcObservations& o, Findings& out) {
   out.signals.reserve(48);
   out.signal("cpuidAvailable", c.available);
   out.signal("hypervisorPresent", c.hypervisor);
+  out.signal("cpuAmdSme", c.amd_sme);
   out.signal("cpuAmdSev", c.amd_sev);
   out.signal("cpuAmdSevEs", c.amd_sev_es);
   out.signal("cpuAmdSevSnp", c.amd_sev_snp);
@@ -69,7 +70,6 @@ void emit_signals(const CcObservations& o, Findings& out) {
   out.signal("miscCgroupSev", f.misc_sev.value_or(0) > 0);
   out.signal("miscCgroupSevEs", f.misc_sev_es.value_or(0) > 0);
   out.signal("miscCgroupTdx", f.misc_tdx.value_or(0) > 0);
-  out.signal("cpuFlagSev", f.cpu_flag_sev);
   out.signal("cpuFlagTdxHostPlatform", f.cpu_flag_tdx_host_platform);
 }
 

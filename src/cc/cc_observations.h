@@ -23,6 +23,7 @@ struct CpuidFacts {
   bool hypervisor = false;              // CPUID.1:ECX[31]
   std::uint32_t max_basic = 0;          // CPUID.0:EAX
   std::uint32_t max_extended = 0;       // CPUID.80000000h:EAX
+  bool amd_sme = false;                 // CPUID.8000001Fh:EAX[0]
   bool amd_sev = false;                 // CPUID.8000001Fh:EAX[1]
   bool amd_sev_es = false;              // CPUID.8000001Fh:EAX[3]
   bool amd_sev_snp = false;             // CPUID.8000001Fh:EAX[4]
@@ -44,9 +45,9 @@ struct MsrFacts {
 };
 
 struct FileFacts {
+  // /proc/cpuinfo is read only without CPUID or on Intel (see cc_observe.cpp).
   bool cpuinfo_readable = false;
   Arch cpuinfo_arch = Arch::unknown;
-  bool cpu_flag_sev = false;
   bool cpu_flag_tdx_guest = false;
   bool cpu_flag_tdx_host_platform = false;
 

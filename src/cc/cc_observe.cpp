@@ -18,6 +18,7 @@ constexpr std::uint32_t k_feature_ecx_hypervisor = 1u << 31;  // reserved for hy
 constexpr std::uint32_t k_leaf_tdx = 0x21;                    // arch/x86/include/asm/shared/tdx.h
 constexpr std::uint32_t k_leaf_ext_max = 0x80000000;
 constexpr std::uint32_t k_leaf_amd_mem_encrypt = 0x8000001f;  // APM vol. 3 E.4.17
+constexpr std::uint32_t k_mem_encrypt_eax_sme = 1u << 0;
 constexpr std::uint32_t k_mem_encrypt_eax_sev = 1u << 1;
 constexpr std::uint32_t k_mem_encrypt_eax_sev_es = 1u << 3;
 constexpr std::uint32_t k_mem_encrypt_eax_sev_snp = 1u << 4;
@@ -43,8 +44,9 @@ constexpr std::uint64_t k_sev_status_sev = 1u << 0;
 constexpr std::uint64_t k_sev_status_sev_es = 1u << 1;
 constexpr std::uint64_t k_sev_status_sev_snp = 1u << 2;
 
-// Only the first processor block of /proc/cpuinfo is needed; large hosts print MBs.
-constexpr std::size_t k_cpuinfo_head = 8192;
+// Only the first processor block of /proc/cpuinfo is needed; large hosts print MBs,
+// and the kernel formats (and samples APERF/MPERF for) every block it returns.
+constexpr std::size_t k_cpuinfo_head = 4096;
 
 bool regs_spell(const CpuidRegs& r, std::uint32_t b, std::uint32_t c, std::uint32_t d) {
   return r.ebx == b && r.ecx == c && r.edx == d;
@@ -133,22 +135,73 @@ MsrFacts read_msr_facts(const host::MsrSource& msr) {
   return facts;
 }
 
-FileFacts read_file_facts(const host::FileSource& files) {
+// What to look at. Each lookup costs 2-4 us of syscalls, as much as all the rules, so
+// objects that cannot exist on the observed architecture are not looked up: arm64 and
+// s390x kernels never create x86 objects and vice versa.
+void read_x86_guest_objects(Reader& r, FileFacts& f);
+void read_x86_host_objects(Reader& r, FileFacts& f);
+
+struct Scope {
+  bool cpuinfo;  // ~12 us per CPU block: only without CPUID (architecture) or on Intel
+                 // (the TDX flags CPUID does not carry)
+  bool x86;      // SEV/TDX guest objects and KVM host parameters
+  bool arm64;    // CCA realm objects
+  bool s390x;    // Ultravisor
+  bool guest_extras;  // CCEL, configfs-tsm: evidence only, meaningless on bare metal
+};
+
+FileFacts read_file_facts(const host::FileSource& files, const Scope& scope) {
   FileFacts f;
   Reader r(files, f);
 
-  if (auto cpuinfo = r.read("/proc/cpuinfo", k_cpuinfo_head)) {
+  if (!scope.cpuinfo) {
+    // CPUID already told the architecture and vendor.
+  } else if (auto cpuinfo = r.read("/proc/cpuinfo", k_cpuinfo_head)) {
     f.cpuinfo_readable = true;
     f.cpuinfo_arch = arch_from_cpuinfo(*cpuinfo);
     if (auto flags = text::find_colon_field(*cpuinfo, "flags")) {
-      // arch/x86/include/asm/cpufeatures.h: X86_FEATURE_SEV "sev", TDX_GUEST "tdx_guest",
-      // TDX_HOST_PLATFORM "tdx_host_platform".
-      f.cpu_flag_sev = text::has_word(*flags, "sev");
+      // arch/x86/include/asm/cpufeatures.h: X86_FEATURE_TDX_GUEST "tdx_guest",
+      // X86_FEATURE_TDX_HOST_PLATFORM "tdx_host_platform".
       f.cpu_flag_tdx_guest = text::has_word(*flags, "tdx_guest");
       f.cpu_flag_tdx_host_platform = text::has_word(*flags, "tdx_host_platform");
     }
   }
 
+  if (scope.x86) {
+    read_x86_guest_objects(r, f);
+  }
+  if (scope.guest_extras) {
+    // ACPI 6.5 5.2.34 CC Event Log table; its presence only, never its contents.
+    f.acpi_ccel_table = r.exists("/sys/firmware/acpi/tables/CCEL");
+    // Documentation/ABI/testing/configfs-tsm: exists once the tsm module is loaded,
+    // even with no provider; we never mkdir a report (that writes to the host).
+    f.tsm_report_configfs = r.exists("/sys/kernel/config/tsm/report");
+  }
+  if (scope.arm64) {
+    // Arm CCA: arch/arm64/kernel/rsi.c registers "arm-cca-dev" (6.14). A proposed,
+    // unmerged series (Oct 2025) replaces it with the auxiliary device
+    // "arm_cca_guest.arm-rsi-dev.0"; drivers/virt/coco/arm-cca-guest (6.13) only loads in
+    // a realm (that series would drop this check, so the module rule follows upstream).
+    f.cca_platform_device =
+        r.exists("/sys/devices/platform/arm-cca-dev") ||
+        r.exists("/sys/bus/auxiliary/devices/arm_cca_guest.arm-rsi-dev.0");
+    f.cca_guest_module_loaded = r.exists("/sys/module/arm_cca_guest/initstate");
+  }
+  if (scope.s390x) {
+    // arch/s390/kernel/uv.c creates /sys/firmware/uv when facility 158 is present.
+    f.s390_uv_facility = r.exists("/sys/firmware/uv");
+    if (f.s390_uv_facility) {
+      f.s390_prot_virt_guest = r.tri("/sys/firmware/uv/prot_virt_guest");
+      f.s390_prot_virt_host = r.tri("/sys/firmware/uv/prot_virt_host");
+    }
+  }
+  if (scope.x86) {
+    read_x86_host_objects(r, f);
+  }
+  return f;
+}
+
+void read_x86_guest_objects(Reader& r, FileFacts& f) {
   // AMD SNP guest: the kernel registers this platform device only when
   // CC_ATTR_GUEST_SEV_SNP is set (arch/x86/coco/sev/core.c, snp_init_platform_device).
   f.sev_guest_platform_device = r.exists("/sys/devices/platform/sev-guest");
@@ -162,29 +215,15 @@ FileFacts read_file_facts(const host::FileSource& files) {
   }
   // Documentation/ABI/testing/sysfs-devices-system-cpu: "sev/vmpl", SNP guests only.
   f.sev_vmpl_sysfs = r.exists("/sys/devices/system/cpu/sev/vmpl");
-  // drivers/virt/coco/tdx-guest/tdx-guest.c registers misc "tdx_guest"; early
-  // documentation and some tools used "tdx-guest".
-  f.tdx_guest_device_node = r.exists("/dev/tdx_guest") || r.exists("/dev/tdx-guest") ||
-                            r.exists("/sys/devices/virtual/misc/tdx_guest");
-  // ACPI 6.5 5.2.34 CC Event Log table; its presence only, never its contents.
-  f.acpi_ccel_table = r.exists("/sys/firmware/acpi/tables/CCEL");
-  // Documentation/ABI/testing/configfs-tsm: exists once the tsm module is loaded,
-  // even with no provider; we never mkdir a report (that writes to the host).
-  f.tsm_report_configfs = r.exists("/sys/kernel/config/tsm/report");
-  // Arm CCA: arch/arm64/kernel/rsi.c registers "arm-cca-dev" (6.14); a rename to
-  // "arm-rsi-dev" was proposed. drivers/virt/coco/arm-cca-guest (6.13) only loads in a realm.
-  f.cca_platform_device = r.exists("/sys/devices/platform/arm-cca-dev") ||
-                          r.exists("/sys/devices/platform/arm-rsi-dev");
-  f.cca_guest_module_loaded = r.exists("/sys/module/arm_cca_guest/initstate");
-  // s390: arch/s390/kernel/uv.c creates /sys/firmware/uv when facility 158 is present.
-  f.s390_uv_facility = r.exists("/sys/firmware/uv");
-  if (f.s390_uv_facility) {
-    f.s390_prot_virt_guest = r.tri("/sys/firmware/uv/prot_virt_guest");
-    f.s390_prot_virt_host = r.tri("/sys/firmware/uv/prot_virt_host");
-  }
+  // drivers/virt/coco/tdx-guest/tdx-guest.c registers misc "tdx_guest" (visible in sysfs
+  // even where /dev is not mounted); early documentation and TDX 1.0 tools used "tdx-guest".
+  f.tdx_guest_device_node = r.exists("/sys/devices/virtual/misc/tdx_guest") ||
+                            r.exists("/dev/tdx_guest") || r.exists("/dev/tdx-guest");
+}
 
-  // Host side. arch/x86/kvm/svm/sev.c rewrites sev/sev_es/sev_snp to what setup
-  // actually enabled; arch/x86/kvm/vmx/tdx.c does the same for kvm_intel "tdx".
+void read_x86_host_objects(Reader& r, FileFacts& f) {
+  // arch/x86/kvm/svm/sev.c rewrites sev/sev_es/sev_snp to what setup actually
+  // enabled; arch/x86/kvm/vmx/tdx.c does the same for kvm_intel "tdx".
   f.kvm_amd_loaded = r.exists("/sys/module/kvm_amd");
   if (f.kvm_amd_loaded) {
     f.kvm_amd_sev = r.tri("/sys/module/kvm_amd/parameters/sev");
@@ -195,8 +234,12 @@ FileFacts read_file_facts(const host::FileSource& files) {
   if (f.kvm_intel_loaded) {
     f.kvm_intel_tdx = r.tri("/sys/module/kvm_intel/parameters/tdx");
   }
-  // drivers/crypto/ccp/sev-dev.c: the PSP's SEV firmware interface.
-  f.sev_firmware_device = r.exists("/dev/sev");
+  // drivers/crypto/ccp/sev-dev.c registers misc "sev" only when the PSP reports SEV
+  // firmware (psp-dev.c); sysfs shows it even where /dev is not mounted.
+  f.sev_firmware_device = r.exists("/sys/devices/virtual/misc/sev") || r.exists("/dev/sev");
+  if (!f.kvm_amd_loaded && !f.kvm_intel_loaded) {
+    return;  // misc capacities for sev/sev_es/tdx are set by KVM itself
+  }
   // Documentation/admin-guide/cgroup-v2.rst "Misc": capacity set by KVM at setup.
   auto misc = r.read("/sys/fs/cgroup/misc.capacity");
   if (!misc) {
@@ -207,7 +250,6 @@ FileFacts read_file_facts(const host::FileSource& files) {
     f.misc_sev_es = text::find_keyed_count(*misc, "sev_es");
     f.misc_tdx = text::find_keyed_count(*misc, "tdx");
   }
-  return f;
 }
 
 }  // namespace
@@ -252,6 +294,7 @@ CpuidFacts read_cpuid_facts(const host::CpuidSource& cpuid) {
   f.max_extended = cpuid.query(k_leaf_ext_max).eax;
   if (f.max_extended >= k_leaf_amd_mem_encrypt) {
     const std::uint32_t eax = cpuid.query(k_leaf_amd_mem_encrypt).eax;
+    f.amd_sme = (eax & k_mem_encrypt_eax_sme) != 0;
     f.amd_sev = (eax & k_mem_encrypt_eax_sev) != 0;
     f.amd_sev_es = (eax & k_mem_encrypt_eax_sev_es) != 0;
     f.amd_sev_snp = (eax & k_mem_encrypt_eax_sev_snp) != 0;
@@ -286,7 +329,16 @@ CpuidFacts read_cpuid_facts(const host::CpuidSource& cpuid) {
 CcObservations observe(const host::HostView& host) {
   CcObservations obs;
   obs.cpuid = read_cpuid_facts(host.cpuid);
-  obs.files = read_file_facts(host.files);
+  Scope scope{};
+  if (obs.cpuid.available) {
+    scope.cpuinfo = obs.cpuid.vendor == CpuVendor::intel;
+    scope.x86 = true;
+    scope.guest_extras = obs.cpuid.hypervisor;
+  } else {
+    // No CPUID: an arm64 or s390x host, or an x86 replay without it. Look at everything.
+    scope = Scope{true, true, true, true, true};
+  }
+  obs.files = read_file_facts(host.files, scope);
   // SEV_STATUS exists only on AMD and raises #GP outside a guest, so only a guest reads it.
   if (obs.cpuid.available && obs.cpuid.vendor == CpuVendor::amd && obs.cpuid.hypervisor) {
     obs.msr = read_msr_facts(host.msr);

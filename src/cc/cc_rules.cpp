@@ -93,10 +93,11 @@ GuestVerdict classify_amd_guest(const CcObservations& obs) {
         GuestMode::sev_snp,
         {"SEV_STATUS MSR unreadable; SNP-only kernel objects present: " + snp_objects(f)});
   }
-  if (!c.amd_sev) {
+  if (!c.amd_sev && !c.amd_sme) {
+    // arch/x86/mm/mem_encrypt_identity.c sme_enable() stops unless SEV or SME is offered.
     return verdict(GuestMode::none,
-                   {"CPUID 0x8000001F does not offer SEV to this guest: the kernel cannot "
-                    "have enabled it"});
+                   {"CPUID 0x8000001F offers neither SEV nor SME to this guest: the kernel "
+                    "cannot have enabled SEV"});
   }
   return verdict(
       GuestMode::unknown,
@@ -161,15 +162,17 @@ GuestVerdict classify_x86(const CcObservations& obs) {
     return verdict(GuestMode::none, {"CPUID hypervisor bit clear: bare metal, not a guest"});
   }
   std::vector<std::string> notes;
-  if (c.hv_interface && c.hv_isolation) {
-    if (c.hv_emulated) {
-      // KVM/Xen offering Hyper-V enlightenments: their isolation leaves mean nothing.
+  if (c.hv_interface && c.hv_emulated) {
+    // KVM/Xen offering Hyper-V enlightenments: their isolation leaves mean nothing.
+    if (c.hv_isolation) {
       notes.emplace_back("Hyper-V interface is emulated by KVM or Xen: isolation leaves ignored");
-    } else if (c.hv_root_partition) {
-      return verdict(GuestMode::none, {"Hyper-V root partition: this is the host, not a guest"});
-    } else {
-      return classify_hyperv_isolation(c);
     }
+  } else if (c.hv_interface && c.hv_root_partition) {
+    // The root partition runs the hypervisor's host OS: never a CC guest, whatever
+    // SEV/TDX bits the CPU shows it.
+    return verdict(GuestMode::none, {"Hyper-V root partition: this is the host, not a guest"});
+  } else if (c.hv_interface && c.hv_isolation) {
+    return classify_hyperv_isolation(c);
   }
   GuestVerdict result;
   if (c.vendor == CpuVendor::amd) {
@@ -271,22 +274,29 @@ HostVerdict classify_host(const CcObservations& obs) {
   };
   auto misc_positive = [](const std::optional<std::uint64_t>& n) { return n && *n > 0; };
 
-  // kvm_amd rewrites its parameters to what hardware, firmware and the PSP allowed,
-  // so a readable parameter decides; misc.capacity stands in when it is unreadable.
+  // kvm_amd rewrites its parameters to what setup enabled, but from 5.13 (SEV on by
+  // default, no PSP query at setup since 5.11) to about 6.16 it leaves sev=Y on CPUs
+  // without SEV firmware (AMDESE/AMDSEV#191, #291), and the misc cgroup capacity is set
+  // before the PSP check and never cleared. The PSP's "sev" device exists only when its
+  // firmware reports SEV, so every AMD capability also needs it.
   auto amd = [&](HostCapability cap, Tri param, const std::optional<std::uint64_t>& misc,
                  const char* name) {
-    if (enabled(param)) {
-      capable(cap, std::string("kvm_amd ") + name + " enabled");
-    } else if ((param == Tri::absent || param == Tri::unreadable) && f.kvm_amd_loaded &&
-               misc_positive(misc)) {
-      capable(cap, std::string("misc cgroup grants ") + name + " ASIDs");
+    const bool kvm_says = enabled(param) || ((param == Tri::absent || param == Tri::unreadable) &&
+                                             f.kvm_amd_loaded && misc_positive(misc));
+    if (!kvm_says) {
+      return;
     }
+    if (!f.sev_firmware_device) {
+      out.reasons.push_back(std::string("kvm_amd reports ") + name +
+                            " but the PSP's SEV firmware device is absent: not capable");
+      return;
+    }
+    capable(cap, std::string(enabled(param) ? "kvm_amd " : "misc cgroup grants ") + name +
+                     (enabled(param) ? " enabled" : " ASIDs") + " and SEV firmware present");
   };
   amd(HostCapability::sev, f.kvm_amd_sev, f.misc_sev, "sev");
   amd(HostCapability::sev_es, f.kvm_amd_sev_es, f.misc_sev_es, "sev_es");
-  if (enabled(f.kvm_amd_sev_snp)) {
-    capable(HostCapability::sev_snp, "kvm_amd sev_snp enabled");
-  }
+  amd(HostCapability::sev_snp, f.kvm_amd_sev_snp, std::nullopt, "sev_snp");
   if (enabled(f.kvm_intel_tdx)) {
     capable(HostCapability::tdx, "kvm_intel tdx enabled");
   } else if (f.kvm_intel_tdx != Tri::no && f.kvm_intel_loaded && misc_positive(f.misc_tdx)) {
@@ -297,9 +307,9 @@ HostVerdict classify_host(const CcObservations& obs) {
   }
 
   // The traps: silicon that advertises a technology KVM did not enable.
-  const bool amd_cpu_claims = obs.cpuid.amd_sev || f.cpu_flag_sev;
+  const bool amd_cpu_claims = obs.cpuid.amd_sev;
   const bool amd_enabled = enabled(f.kvm_amd_sev) || enabled(f.kvm_amd_sev_es);
-  if (amd_cpu_claims && !obs.cpuid.hypervisor && !amd_enabled) {
+  if (amd_cpu_claims && !obs.cpuid.hypervisor && !amd_enabled && out.reasons.empty()) {
     out.reasons.emplace_back(
         f.kvm_amd_loaded ? "CPU advertises SEV but kvm_amd has it disabled (firmware, BIOS or "
                            "PSP not ready): not capable"

@@ -23,7 +23,13 @@ bool NativeCpuid::available() const {
 CpuidRegs NativeCpuid::query(std::uint32_t leaf, std::uint32_t subleaf) const {
   CpuidRegs regs;
 #if defined(__x86_64__) || defined(__i386__)
+  for (const auto& r : m_remembered) {
+    if (r.leaf == leaf && r.subleaf == subleaf) {
+      return r.regs;
+    }
+  }
   __cpuid_count(leaf, subleaf, regs.eax, regs.ebx, regs.ecx, regs.edx);
+  m_remembered.push_back({leaf, subleaf, regs});
 #else
   (void)leaf;
   (void)subleaf;

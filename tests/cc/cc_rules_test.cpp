@@ -125,6 +125,20 @@ TEST(ClassifyGuest, HyperVRootPartitionIsNotAGuest) {
   EXPECT_EQ(mode(o), GuestMode::none);
 }
 
+TEST(ClassifyGuest, HyperVRootPartitionOnAmdWithSevBitsIsNone) {
+  CcObservations o = amd_guest();  // SEV offered in CPUID, MSR unreadable
+  o.cpuid.hv_interface = true;
+  o.cpuid.hv_root_partition = true;
+  EXPECT_EQ(mode(o), GuestMode::none);
+}
+
+TEST(ClassifyGuest, SmeBitAloneKeepsSevPossible) {
+  CcObservations o = amd_guest();
+  o.cpuid.amd_sev = false;
+  o.cpuid.amd_sme = true;
+  EXPECT_EQ(mode(o), GuestMode::unknown);
+}
+
 TEST(ClassifyGuest, EmulatedHyperVIsolationIsIgnored) {
   CcObservations o = azure(CpuVendor::intel, 3);
   o.cpuid.hv_emulated = true;
@@ -210,9 +224,10 @@ TEST(ClassifyGuest, UnreadablePathsAreListedAsEvidence) {
 
 std::vector<HostCapability> caps(const CcObservations& o) { return classify_host(o).capabilities; }
 
-TEST(ClassifyHost, KvmAmdParametersDecide) {
+TEST(ClassifyHost, KvmAmdParametersDecideWhenSevFirmwareIsPresent) {
   CcObservations o;
   o.files.kvm_amd_loaded = true;
+  o.files.sev_firmware_device = true;
   o.files.kvm_amd_sev = Tri::yes;
   o.files.kvm_amd_sev_es = Tri::yes;
   o.files.kvm_amd_sev_snp = Tri::yes;
@@ -227,7 +242,6 @@ TEST(ClassifyHost, AdvertisedButDisabledIsNotCapable) {
   CcObservations o;
   o.cpuid.available = true;
   o.cpuid.amd_sev = true;
-  o.files.cpu_flag_sev = true;
   o.files.kvm_amd_loaded = true;
   o.files.kvm_amd_sev = Tri::no;
   o.files.kvm_amd_sev_es = Tri::no;
@@ -244,9 +258,21 @@ TEST(ClassifyHost, AdvertisedButDisabledIsNotCapable) {
   EXPECT_TRUE(caps(tdx).empty());
 }
 
+TEST(ClassifyHost, KvmAmdSevWithoutPspFirmwareIsNotCapable) {
+  // 5.13..~6.16 set sev=Y on Ryzen laptops without SEV firmware (AMDSEV#191).
+  CcObservations o;
+  o.files.kvm_amd_loaded = true;
+  o.files.kvm_amd_sev = Tri::yes;
+  o.files.misc_sev = 15;
+  const auto v = classify_host(o);
+  EXPECT_TRUE(v.capabilities.empty());
+  EXPECT_NE(v.reasons.front().find("SEV firmware device is absent"), std::string::npos);
+}
+
 TEST(ClassifyHost, MiscCapacityStandsInForAnUnreadableParameter) {
   CcObservations o;
   o.files.kvm_amd_loaded = true;
+  o.files.sev_firmware_device = true;
   o.files.kvm_amd_sev = Tri::unreadable;
   o.files.misc_sev = 509;
   EXPECT_EQ(caps(o), (std::vector{HostCapability::sev}));

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct HostProfile {
   host::HostOptions options() const;  // root/, cpuid.txt and msr.txt when present
   nlohmann::json expected() const;    // expected.json
 };
+
+// gtest prints parameters with this instead of dumping their bytes.
+inline void PrintTo(const HostProfile& profile, std::ostream* os) { *os << profile.name; }
 
 // Profiles whose folder name starts with prefix ("cc-", "tpm-"), sorted by name.
 std::vector<HostProfile> host_profiles(const std::string& prefix);
