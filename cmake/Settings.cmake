@@ -14,3 +14,10 @@ if(ZTP_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(ztp_settings INTERFACE -fsanitize=address,undefined)
 endif()
+
+if(ZTP_FUZZ)
+  # Coverage instrumentation for libFuzzer in every library; targets link -fsanitize=fuzzer.
+  target_compile_options(ztp_settings INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(ztp_settings INTERFACE -fsanitize=address,undefined)
+endif()
