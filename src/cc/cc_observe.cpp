@@ -142,11 +142,12 @@ void read_x86_guest_objects(Reader& r, FileFacts& f);
 void read_x86_host_objects(Reader& r, FileFacts& f);
 
 struct Scope {
-  bool cpuinfo;  // ~12 us per CPU block: only without CPUID (architecture) or on Intel
-                 // (the TDX flags CPUID does not carry)
-  bool x86;      // SEV/TDX guest objects and KVM host parameters
-  bool arm64;    // CCA realm objects
-  bool s390x;    // Ultravisor
+  // /proc/cpuinfo costs ~12 us per CPU block: read only without CPUID (to learn the
+  // architecture) or on Intel (the TDX flags CPUID does not carry).
+  bool cpuinfo;
+  bool x86;           // SEV/TDX guest objects and KVM host parameters
+  bool arm64;         // CCA realm objects
+  bool s390x;         // Ultravisor
   bool guest_extras;  // CCEL, configfs-tsm: evidence only, meaningless on bare metal
 };
 
@@ -182,9 +183,8 @@ FileFacts read_file_facts(const host::FileSource& files, const Scope& scope) {
     // unmerged series (Oct 2025) replaces it with the auxiliary device
     // "arm_cca_guest.arm-rsi-dev.0"; drivers/virt/coco/arm-cca-guest (6.13) only loads in
     // a realm (that series would drop this check, so the module rule follows upstream).
-    f.cca_platform_device =
-        r.exists("/sys/devices/platform/arm-cca-dev") ||
-        r.exists("/sys/bus/auxiliary/devices/arm_cca_guest.arm-rsi-dev.0");
+    f.cca_platform_device = r.exists("/sys/devices/platform/arm-cca-dev") ||
+                            r.exists("/sys/bus/auxiliary/devices/arm_cca_guest.arm-rsi-dev.0");
     f.cca_guest_module_loaded = r.exists("/sys/module/arm_cca_guest/initstate");
   }
   if (scope.s390x) {
