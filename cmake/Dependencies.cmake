@@ -6,3 +6,9 @@ find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
 if(ZTP_BENCH)
   find_package(benchmark REQUIRED)          # libbenchmark-dev
 endif()
+# Fleet service (src/fleet).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev
+find_package(OpenSSL 3 REQUIRED)                                 # libssl-dev
+find_package(prometheus-cpp CONFIG REQUIRED)                      # prometheus-cpp-dev
+find_package(Threads REQUIRED)
