@@ -8,6 +8,7 @@
   shows the change (20 samples, polling every 2 ms).
 Usage: bench/fleet_service_bench.py [build/release/bin] [N ...]   (default N: 10000 50000)"""
 import json
+import os
 import pathlib
 import re
 import statistics
@@ -30,6 +31,12 @@ def get(base, path):
 def status_kib(pid, field):
     text = pathlib.Path(f"/proc/{pid}/status").read_text()
     return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1))
+
+
+def cpu_seconds(pid):
+    # /proc/PID/stat fields 14 and 15: utime and stime in clock ticks (proc(5)).
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk_p99(url, seconds):
@@ -65,6 +72,7 @@ for n in sizes:
                     pass
                 time.sleep(0.002)
             load_s = time.monotonic() - t0
+            load_cpu_s = cpu_seconds(proc.pid)
             nodes = json.loads(get(base, "/api/v1/fleet")[1])["nodes"]
             rss_loaded = status_kib(proc.pid, "VmRSS")
             p50, p99, rps = wrk_p99(base + "/api/v1/fleet", 10)
@@ -94,7 +102,8 @@ for n in sizes:
             proc.wait(timeout=30)
     latencies.sort()
     results.append({
-        "nodes": nodes, "simulate_s": simulate_s, "cold_load_s": load_s,
+        "nodes": nodes, "simulate_s": simulate_s, "cold_load_s": load_s, "cold_load_cpu_s": load_cpu_s,
+        "load_average": os.getloadavg()[0],
         "fleet_p50_ms": p50, "fleet_p99_ms": p99, "fleet_rps": rps,
         "nodes_p50_ms": nodes_p50, "nodes_p99_ms": nodes_p99, "nodes_rps": nodes_rps,
         "rss_loaded_mib": rss_loaded / 1024, "rss_after_load_test_mib": rss_after / 1024,
@@ -105,9 +114,10 @@ for n in sizes:
     print(json.dumps(results[-1]), flush=True)
 
 print()
-print("| nodes | cold load | /fleet p50 / p99 (64 conn) | /nodes?mode=tdx p99 | RSS loaded / peak | change-to-API median / max |")
+print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
+print("| nodes | cold load (CPU) | /fleet p50 / p99 (64 conn) | /nodes?mode=tdx p99 | RSS loaded / peak | change-to-API median / max |")
 print("|---|---|---|---|---|---|")
 for r in results:
-    print(f"| {r['nodes']} | {r['cold_load_s']:.2f} s | {r['fleet_p50_ms']:.2f} / {r['fleet_p99_ms']:.2f} ms "
+    print(f"| {r['nodes']} | {r['cold_load_s']:.2f} s ({r['cold_load_cpu_s']:.2f} s) | {r['fleet_p50_ms']:.2f} / {r['fleet_p99_ms']:.2f} ms "
           f"({r['fleet_rps']:.0f} req/s) | {r['nodes_p99_ms']:.2f} ms | {r['rss_loaded_mib']:.1f} / {r['peak_rss_mib']:.1f} MiB "
           f"| {r['change_to_api_ms_median']:.0f} / {r['change_to_api_ms_max']:.0f} ms |")

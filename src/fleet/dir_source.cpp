@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -40,6 +41,9 @@ constexpr std::uint32_t k_watch_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_F
                                        IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
 std::string errno_text(int err) { return std::strerror(err); }
+
+// Enough to keep a large machine's cold load I/O-bound without a thread per core.
+constexpr std::size_t k_max_scan_threads = 8;
 
 }  // namespace
 
@@ -146,22 +150,33 @@ void DirSource::stop() {
 }
 
 void DirSource::scan() {
-  std::vector<DocumentUpdate> updates;
+  std::vector<DocumentFileName> files;
   std::error_code ec;
   for (std::filesystem::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const auto file = parse_document_file_name(it->path().filename().string());
-    if (!file) {
-      continue;  // temporary files of atomic writers, anything else
-    }
-    auto update = read_document_update(m_dir_fd, *file);
-    if (!update.removed) {
-      updates.push_back(std::move(update));
-    }
+    if (auto file = parse_document_file_name(it->path().filename().string())) {
+      files.push_back(std::move(*file));
+    }  // else: temporary files of atomic writers, anything else
   }
   if (ec) {
     std::fprintf(stderr, "ztp-prem-fleet: scanning '%s': %s\n", m_dir.c_str(),
                  ec.message().c_str());
   }
+  // Reading and validating dominate a cold load: spread them over the cores.
+  std::vector<DocumentUpdate> updates(files.size());
+  const std::size_t workers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, k_max_scan_threads);
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      for (std::size_t i = w; i < files.size(); i += workers) {
+        updates[i] = read_document_update(m_dir_fd, files[i]);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  std::erase_if(updates, [](const DocumentUpdate& u) { return u.removed; });
   m_state.apply(std::move(updates), /*full_resync=*/true);
 }
 
