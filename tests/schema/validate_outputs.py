@@ -61,5 +61,24 @@ if jsonschema.Draft202012Validator(cc, resolver=resolver_for(cc)).is_valid(bad):
     print("FAIL schema accepts mode 'maybe'")
     failures += 1
 
+# TPMStatus likewise: a family outside the vocabulary, and "ready" with something missing.
+if "TPMStatus" in schema_of_kind:
+    tpm = schema_of_kind["TPMStatus"]
+    good = dict(bad, kind="TPMStatus", probe={"name": "ztp-prem-tpm", "version": "1"})
+    del good["mode"], good["hostCapabilities"]
+    good.update(family="tpm2-rm", readiness={"verdict": "ready", "missing": []},
+                measuredBoot={"eventLog": True, "ima": False, "pcrBanks": ["sha256"], "firmwareTable": "TPM2"},
+                signals={name: False for name in tpm["properties"]["signals"]["required"]})
+    if not jsonschema.Draft202012Validator(tpm, resolver=resolver_for(tpm)).is_valid(good):
+        print("FAIL TPMStatus schema rejects a valid document")
+        failures += 1
+    for name, doc in {"family 'maybe'": dict(good, family="maybe"),
+                      "ready with missing parts": dict(good, readiness={"verdict": "ready", "missing": ["eventLog"]}),
+                      "partial without missing parts": dict(good, readiness={"verdict": "partial", "missing": []}),
+                      "a PCR value as a bank name": dict(good, measuredBoot=dict(good["measuredBoot"], pcrBanks=["2ED9A0C1D2E3F4A5B6C7"]))}.items():
+        if jsonschema.Draft202012Validator(tpm, resolver=resolver_for(tpm)).is_valid(doc):
+            print(f"FAIL TPMStatus schema accepts {name}")
+            failures += 1
+
 print(f"{checked} documents validated, {failures} failed")
 sys.exit(1 if failures or checked == 0 else 0)
