@@ -108,16 +108,22 @@ void observe_chip(Reader& r, ChipFacts& chip, const std::vector<unsigned>& tpmrm
   chip.listable = r.list(dir, names) == DirState::populated;
   chip.tpmrm_sysfs =
       std::find(tpmrm_indices.begin(), tpmrm_indices.end(), chip.index) != tpmrm_indices.end();
-  chip.virtual_path = r.exists(join(k_virtual_tpm, chip.name));
   if (!chip.listable) {
+    chip.virtual_path = r.exists(join(k_virtual_tpm, chip.name));
     return;
   }
   chip.device_link = contains(names, k_device_link);
   chip.caps_in_class = contains(names, k_caps_file);
+  // Only a parentless chip can sit under /sys/devices/virtual: look there only then.
+  chip.virtual_path = !chip.device_link && r.exists(join(k_virtual_tpm, chip.name));
   if (chip.device_link) {
     // Kernels before ~4.8 kept the TPM 1.x attributes on the parent device only;
-    // later ones add compat links there (tpm-chip.c, tpm_add_legacy_sysfs).
-    chip.caps_in_device = r.exists(dir + "/device/" + std::string(k_caps_file));
+    // later ones have them in the chip directory (compat links under device/ come
+    // from tpm-chip.c, tpm_add_legacy_sysfs), so device/ is looked at only when the
+    // chip directory has neither caps nor tpm_version_major (Linux 5.5+).
+    if (!chip.caps_in_class && !contains(names, k_version_file)) {
+      chip.caps_in_device = r.exists(dir + "/device/" + std::string(k_caps_file));
+    }
     bool failed = false;
     if (auto uevent = r.read(dir + "/device/uevent", k_uevent_limit, failed)) {
       if (auto driver = sysfs::uevent_driver(*uevent)) {
@@ -162,8 +168,6 @@ TpmObservations observe(const host::HostView& host) {
   Reader r(host.files, obs.unreadable);
   std::vector<std::string> names;
 
-  obs.sys_class_visible = r.exists(k_sys_class);
-
   std::vector<unsigned> tpmrm_indices;
   obs.class_tpmrm = r.list(k_class_tpmrm, names);
   for (const auto& name : names) {
@@ -184,6 +188,8 @@ TpmObservations observe(const host::HostView& host) {
     chip.index = *index;
     obs.chips.push_back(std::move(chip));
   }
+  // /sys/class/tpm existing proves sysfs is mounted; otherwise ask about /sys/class.
+  obs.sys_class_visible = obs.class_tpm != DirState::absent || r.exists(k_sys_class);
   std::sort(obs.chips.begin(), obs.chips.end(),
             [](const ChipFacts& a, const ChipFacts& b) { return a.index < b.index; });
 
