@@ -55,7 +55,7 @@ TEST(TpmProbeCli, TextFormat) {
   ASSERT_FALSE(profiles.empty());
   const auto r = run({"--host-root", profiles.front().options().root, "--format", "text"});
   ASSERT_EQ(r.code, k_exit_ok);
-  EXPECT_EQ(r.out.rfind("kind                   TPMStatus\n", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("kind                       TPMStatus\n", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("\nfamily "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\nreadiness.verdict "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\nmeasuredBoot.pcrBanks "), std::string::npos) << r.out;
