@@ -36,7 +36,7 @@ TEST(TpmStatus, BodyShape) {
   EXPECT_EQ(j["signals"]["versionMajor2"], true);
 
   const std::string text = render_text(make_tpm_status(e, d));
-  EXPECT_NE(text.find("readiness.missing      resourceManager, eventLog\n"), std::string::npos)
+  EXPECT_NE(text.find("readiness.missing          resourceManager, eventLog\n"), std::string::npos)
       << text;
 }
 
