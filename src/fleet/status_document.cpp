@@ -1,5 +1,6 @@
 #include "fleet/status_document.h"
 
+#include <algorithm>
 #include <array>
 #include <ctime>
 
@@ -28,6 +29,19 @@ constexpr std::array<std::string_view, 10> k_cc_required_signals = {
     "cpuidAvailable",     "hypervisorPresent", "msrSevStatusReadable", "sevGuestPlatformDevice",
     "tdxGuestDeviceNode", "ccaPlatformDevice", "s390ProtVirtGuest",    "kvmAmdSev",
     "kvmIntelTdx",        "s390ProtVirtHost"};
+
+// tpmstatus.v1 "signals.required".
+constexpr std::array<std::string_view, 15> k_tpm_required_signals = {
+    "tpmClassPresent",     "tpmChipPresent", "tpmrmSysfs",
+    "versionMajorFile",    "tpm1Attributes", "virtualChip",
+    "rawDeviceNode",       "rmDeviceNode",   "deviceNodeHidden",
+    "familyContradiction", "eventLog",       "imaMeasurements",
+    "acpiTpm2Table",       "acpiTcpaTable",  "firmwareWithoutDriver"};
+// tpmstatus.v1 measuredBoot.firmwareTable.
+constexpr std::array<std::string_view, 3> k_firmware_tables = {"TPM2", "TCPA", "none"};
+// tpmstatus.v1 measuredBoot.pcrBanks: at most 16 names of ^[a-z0-9_-]{1,16}$.
+constexpr std::size_t k_max_pcr_banks = 16;
+constexpr std::size_t k_max_pcr_bank_chars = 16;
 
 struct KindInfo {
   std::string_view kind;
@@ -278,8 +292,34 @@ Result<void> check_tpm(const json& doc, StatusDocument& out) {
   }
   out.family = *family;
   const auto measured = doc.find("measuredBoot");
-  if (measured == doc.end() || !measured->is_object()) {
-    return invalid("measuredBoot: not an object");
+  if (measured == doc.end() || !measured->is_object() || measured->size() != 4) {
+    return invalid("measuredBoot: not {eventLog, ima, pcrBanks, firmwareTable}");
+  }
+  for (const char* flag : {"eventLog", "ima"}) {
+    const auto it = measured->find(flag);
+    if (it == measured->end() || !it->is_boolean()) {
+      return invalid(std::string("measuredBoot.") + flag + ": not a boolean");
+    }
+  }
+  if (auto table =
+          word(*measured, "firmwareTable", k_firmware_tables, "measuredBoot.firmwareTable");
+      !table) {
+    return tl::unexpected(table.error());
+  }
+  const auto banks = measured->find("pcrBanks");
+  if (banks == measured->end() || !banks->is_array() || banks->size() > k_max_pcr_banks) {
+    return invalid("measuredBoot.pcrBanks: not an array of at most 16 names");
+  }
+  for (auto it = banks->begin(); it != banks->end(); ++it) {
+    const bool name_ok = it->is_string() && !it->get_ref<const std::string&>().empty() &&
+                         it->get_ref<const std::string&>().size() <= k_max_pcr_bank_chars &&
+                         std::all_of(it->get_ref<const std::string&>().begin(),
+                                     it->get_ref<const std::string&>().end(), [](char c) {
+                                       return is_lower_alnum(c) || c == '_' || c == '-';
+                                     });
+    if (!name_ok || std::find(banks->begin(), it, *it) != it) {
+      return invalid("measuredBoot.pcrBanks: an item is not a distinct ^[a-z0-9_-]{1,16}$ name");
+    }
   }
   const auto readiness = doc.find("readiness");
   if (readiness == doc.end() || !readiness->is_object()) {
@@ -299,6 +339,20 @@ Result<void> check_tpm(const json& doc, StatusDocument& out) {
     return tl::unexpected(bits.error());
   }
   out.missing_parts = *bits;
+  if (readiness->size() != 2) {
+    return invalid("readiness: not {verdict, missing}");
+  }
+  // tpmstatus.v1: "ready" exactly when nothing is missing.
+  if ((k_readiness[static_cast<std::size_t>(out.readiness)] == "ready") !=
+      (out.missing_parts == 0)) {
+    return invalid("readiness: verdict ready must come with an empty missing list, and only then");
+  }
+  const auto& signals = doc["signals"];
+  for (const auto name : k_tpm_required_signals) {
+    if (!signals.contains(name)) {
+      return invalid("signals: required TPMStatus signal " + std::string(name) + " missing");
+    }
+  }
   return {};
 }
 

@@ -47,7 +47,14 @@ inline nlohmann::ordered_json tpm_doc(const std::string& node, const std::string
   j["readiness"] = {{"verdict", verdict},
                     {"missing", verdict == "ready" ? nlohmann::ordered_json::array()
                                                    : nlohmann::ordered_json({"eventLog"})}};
-  j["signals"] = {{"tpmChipPresent", true}};
+  nlohmann::ordered_json s;
+  for (const char* name :
+       {"tpmClassPresent", "tpmChipPresent", "tpmrmSysfs", "versionMajorFile", "tpm1Attributes",
+        "virtualChip", "rawDeviceNode", "rmDeviceNode", "deviceNodeHidden", "familyContradiction",
+        "eventLog", "imaMeasurements", "acpiTpm2Table", "acpiTcpaTable", "firmwareWithoutDriver"}) {
+    s[name] = false;
+  }
+  j["signals"] = s;
   j["evidence"] = {"tpm0: test"};
   j["enforcement"] = "advisory";
   return j;

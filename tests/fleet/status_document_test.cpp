@@ -45,6 +45,9 @@ struct Defect {
   const char* reason;  // substring of the error
 };
 
+// gtest prints the parameter by name, not as bytes.
+void PrintTo(const Defect& d, std::ostream* os) { *os << d.name; }
+
 class DefectTest : public ::testing::TestWithParam<Defect> {};
 
 TEST_P(DefectTest, IsRejectedWithAReason) {
@@ -95,6 +98,23 @@ const Defect k_defects[] = {
     {"missing_word", Probe::tpm, [](auto& j) { j["readiness"]["missing"] = {"pcrs"}; },
      "readiness.missing"},
     {"measured_boot", Probe::tpm, [](auto& j) { j["measuredBoot"] = true; }, "measuredBoot"},
+    {"measured_boot_extra", Probe::tpm, [](auto& j) { j["measuredBoot"]["pcr0"] = "00"; },
+     "measuredBoot"},
+    {"firmware_table", Probe::tpm, [](auto& j) { j["measuredBoot"]["firmwareTable"] = "TPM3"; },
+     "firmwareTable"},
+    {"pcr_bank_dup", Probe::tpm,
+     [](auto& j) {
+       j["measuredBoot"]["pcrBanks"] = {"sha256", "sha256"};
+     },
+     "pcrBanks"},
+    {"pcr_bank_name", Probe::tpm, [](auto& j) { j["measuredBoot"]["pcrBanks"] = {"SHA 256"}; },
+     "pcrBanks"},
+    {"ready_but_missing", Probe::tpm, [](auto& j) { j["readiness"]["verdict"] = "ready"; },
+     "verdict ready"},
+    {"partial_nothing_missing", Probe::tpm,
+     [](auto& j) { j["readiness"]["missing"] = ordered_json::array(); }, "verdict ready"},
+    {"readiness_extra", Probe::tpm, [](auto& j) { j["readiness"]["why"] = "x"; }, "readiness"},
+    {"tpm_signal_missing", Probe::tpm, [](auto& j) { j["signals"].erase("eventLog"); }, "eventLog"},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, DefectTest, ::testing::ValuesIn(k_defects),
