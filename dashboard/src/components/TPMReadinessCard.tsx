@@ -137,7 +137,9 @@ function TPMBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (pat
         <p className="hint">
           {count(readiness.partial ?? 0)} partial and {count(readiness.none ?? 0)} not-ready nodes; the node table’s
           “Missing” column says which measured-boot part each one lacks
-          {summary.tpm.missing > 0 ? `, and ${count(summary.tpm.missing)} nodes sent no TPM document` : ''}.
+          {summary.tpm.missing > 0
+            ? `, and ${count(summary.tpm.missing)} ${summary.tpm.missing === 1 ? 'node' : 'nodes'} sent no TPM document`
+            : ''}.
         </p>
       )}
     </>
