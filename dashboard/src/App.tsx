@@ -14,6 +14,9 @@ import { filtersFromSearch, searchFromFilters } from './url'
 
 // "3 min ago" labels are recomputed this often.
 const CLOCK_TICK_MS = 15_000
+// Refetches start at most this often, however fast the service announces changes
+// (it coalesces to one event per 250 ms; the page must follow within 2 s).
+const MIN_REFRESH_INTERVAL_MS = 1_000
 
 const LIVE_LABEL: Record<LiveState, string> = {
   connecting: 'Connecting to live updates…',
@@ -28,28 +31,47 @@ export function App() {
   const [refreshKey, setRefreshKey] = useState(0)
   const [live, setLive] = useState<LiveState>('connecting')
   const [now, setNow] = useState(() => Date.now())
-  const revision = useRef<number | null>(null)
+  // Newest revision announced by the event stream.
+  const announced = useRef(-1)
+  const shown = useRef<number | null>(null)
   const wasLive = useRef(false)
+  const fleetLoading = useRef(true)
+  const lastRefresh = useRef(0)
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
 
-  // A new revision, or a reconnect after a gap (events may have been missed), refetches.
+  const requestRefresh = useCallback(() => {
+    if (refreshTimer.current !== null) return
+    const wait = Math.max(0, lastRefresh.current + MIN_REFRESH_INTERVAL_MS - Date.now())
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = null
+      lastRefresh.current = Date.now()
+      setRefreshKey((k) => k + 1)
+    }, wait)
+  }, [])
+  useEffect(() => () => {
+    if (refreshTimer.current !== null) clearTimeout(refreshTimer.current)
+  }, [])
+
+  // A revision newer than the figures shown, or a reconnect after a gap (events may
+  // have been missed), refetches. The stream's first event repeats the current
+  // revision. While a load is in flight an event only raises the bar that load is
+  // checked against when it lands, so a busy fleet never starves the refetch.
   useEffect(
     () =>
       subscribeFleetEvents(
         (r) => {
-          if (revision.current !== r) {
-            revision.current = r
-            setRefreshKey((k) => k + 1)
-          }
+          announced.current = Math.max(announced.current, r)
+          if (shown.current !== null && r > shown.current && !fleetLoading.current) requestRefresh()
         },
         (state) => {
           setLive(state)
           if (state === 'live') {
-            if (wasLive.current) setRefreshKey((k) => k + 1)
+            if (wasLive.current) requestRefresh()
             wasLive.current = true
           }
         },
       ),
-    [],
+    [requestRefresh],
   )
 
   useEffect(() => {
@@ -66,9 +88,12 @@ export function App() {
 
   const fleet = useFleet(refreshKey)
   const pages = useNodePages(filters, refreshKey, PAGE_SIZE)
+  fleetLoading.current = fleet.loading
   useEffect(() => {
-    if (fleet.data) revision.current = Math.max(revision.current ?? 0, fleet.data.revision)
-  }, [fleet.data])
+    if (!fleet.data) return
+    shown.current = fleet.data.revision
+    if (announced.current > fleet.data.revision) requestRefresh()
+  }, [fleet.data, requestRefresh])
 
   const onFilter = useCallback((patch: Partial<NodeFilters>) => setFilters((f) => ({ ...f, ...patch })), [])
   const tableRef = useRef<HTMLDivElement>(null)
