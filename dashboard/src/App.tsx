@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { subscribeFleetEvents } from './api/client'
+import { adoptTokenFromFragment, ApiError, getToken, setToken, subscribeFleetEvents } from './api/client'
 import type { LiveState } from './api/client'
 import { useFleet, useNodePages } from './api/hooks'
 import type { NodeFilters } from './api/types'
@@ -7,6 +7,7 @@ import { CCStatusCard } from './components/CCStatusCard'
 import { Filters, hasActiveFilters } from './components/Filters'
 import { NodeDetailPanel } from './components/NodeDetailPanel'
 import { NodeTable, PAGE_SIZE } from './components/NodeTable'
+import { TokenForm } from './components/TokenForm'
 import { TPMReadinessCard } from './components/TPMReadinessCard'
 import { WaveCard } from './components/WaveCard'
 import { count } from './format'
@@ -25,7 +26,11 @@ const LIVE_LABEL: Record<LiveState, string> = {
 }
 
 export function App() {
-  const initial = useMemo(() => filtersFromSearch(window.location.search), [])
+  const initial = useMemo(() => {
+    adoptTokenFromFragment()
+    return filtersFromSearch(window.location.search)
+  }, [])
+  const [authVersion, setAuthVersion] = useState(0)
   const [filters, setFilters] = useState<NodeFilters>(initial.filters)
   const [selected, setSelected] = useState<string | null>(initial.node)
   const [refreshKey, setRefreshKey] = useState(0)
@@ -71,7 +76,8 @@ export function App() {
           }
         },
       ),
-    [requestRefresh],
+    // A new token needs a new stream: the old one was refused.
+    [requestRefresh, authVersion],
   )
 
   useEffect(() => {
@@ -104,7 +110,13 @@ export function App() {
 
   const summary = fleet.data
   const waves = useMemo(() => (summary ? summary.waves.map((w) => w.wave).sort() : []), [summary])
-  const staleData = summary !== undefined && (fleet.error !== undefined || live === 'disconnected')
+  const unauthorized = [fleet.error, pages.error].some((e) => e instanceof ApiError && e.status === 401)
+  const applyToken = useCallback((token: string) => {
+    setToken(token)
+    setAuthVersion((v) => v + 1)
+    setRefreshKey((k) => k + 1)
+  }, [])
+  const staleData = !unauthorized && summary !== undefined && (fleet.error !== undefined || live === 'disconnected')
 
   return (
     <div className="app">
@@ -132,6 +144,7 @@ export function App() {
         a confidential guest or that its TPM is trustworthy.
       </p>
 
+      {unauthorized ? <TokenForm rejected={getToken() !== null} onSubmit={applyToken} /> : null}
       {staleData ? (
         <p className="banner banner-stale" role="alert">
           {fleet.error

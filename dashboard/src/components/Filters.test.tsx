@@ -16,7 +16,7 @@ async function setup() {
 }
 
 describe('filters', () => {
-  it('send mode, family, readiness, stale and wave to the server and restart paging', async () => {
+  it('go to the server as query parameters and restart paging', async () => {
     const api = await setup()
     const user = userEvent.setup()
     await user.selectOptions(screen.getByLabelText('CC mode'), 'tdx')
@@ -24,7 +24,12 @@ describe('filters', () => {
     const expected = ROWS.filter((r) => r.mode === 'tdx').length
     expect(await screen.findByText(`${expected} nodes match; ${expected} loaded`)).toBeInTheDocument()
     expect(nodeRequests(api).at(-1)?.has('continue')).toBe(false)
+  })
 
+  it('combine, and the page URL follows them', async () => {
+    const api = await setup()
+    const user = userEvent.setup()
+    await user.selectOptions(screen.getByLabelText('CC mode'), 'tdx')
     await user.selectOptions(screen.getByLabelText('TPM family'), 'tpm2-rm')
     await user.selectOptions(screen.getByLabelText('Readiness'), 'ready')
     await user.selectOptions(screen.getByLabelText('Freshness'), 'true')

@@ -8,7 +8,9 @@ export interface FakeApi {
   rows: NodeRow[]
   details: Record<string, Omit<NodeDetail, 'row'>>
   fail?: { path: RegExp; status: number; error: string; times?: number }
+  token?: string // when set, /api requests need `Authorization: Bearer <token>`
   requests: URL[]
+  headers: Headers[]
   fetch: ReturnType<typeof vi.fn>
 }
 
@@ -50,11 +52,16 @@ function page(rows: NodeRow[], p: URLSearchParams, revision: number): NodesPage 
   }
 }
 
-export function installFakeApi(init: Omit<FakeApi, 'requests' | 'fetch'>): FakeApi {
-  const api = { ...init, requests: [] as URL[] } as FakeApi
-  api.fetch = vi.fn(async (input: RequestInfo | URL) => {
+export function installFakeApi(init: Omit<FakeApi, 'requests' | 'headers' | 'fetch'>): FakeApi {
+  const api = { ...init, requests: [] as URL[], headers: [] as Headers[] } as FakeApi
+  api.fetch = vi.fn(async (input: RequestInfo | URL, reqInit?: RequestInit) => {
     const url = new URL(String(input), 'http://fleet.test')
+    const headers = new Headers(reqInit?.headers)
     api.requests.push(url)
+    api.headers.push(headers)
+    if (api.token !== undefined && headers.get('Authorization') !== `Bearer ${api.token}`) {
+      return respond(401, { error: 'missing or wrong bearer token' })
+    }
     if (api.fail && api.fail.path.test(url.pathname + url.search) && (api.fail.times ?? 1) > 0) {
       api.fail.times = (api.fail.times ?? 1) - 1
       return respond(api.fail.status, { error: api.fail.error })
