@@ -81,10 +81,14 @@ try {
         const el = document.querySelector('.table-status')
         const before = el.textContent
         const t0 = performance.now()
-        select.value = v
+        // React tracks a select's value: go through the prototype's setter as a user would.
+        Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(select, v)
         select.dispatchEvent(new Event('change', { bubbles: true }))
+        const seen = performance.getEntriesByType('resource').length
         while (el.textContent === before || !/loaded$/.test(el.textContent)) await new Promise((r) => requestAnimationFrame(r))
-        return performance.now() - t0
+        const total = performance.now() - t0
+        const request = performance.getEntriesByType('resource').slice(seen - 1).filter((e) => e.name.includes('/api/v1/nodes?')).at(-1)
+        return [total, request ? request.duration : 0]
       }, value),
     )
   }
@@ -107,10 +111,14 @@ try {
     const q = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))]
     return { median: q(0.5), p95: q(0.95), max: frames[frames.length - 1], blank, rows: body.scrollTop / 36 }
   })
-  const sorted = [...filterMs].sort((a, b) => a - b)
+  const sorted = filterMs.map((f) => f[0]).sort((a, b) => a - b)
+  const server = filterMs.map((f) => f[1]).sort((a, b) => a - b)
+  if (process.env.BENCH_DEBUG) console.log(JSON.stringify(filterMs))
   console.log(`page-bench: ${n} nodes`)
   console.log(`  interactive (cards + first rows): ${interactive.toFixed(0)} ms`)
-  console.log(`  filter by CC mode: median ${sorted[2].toFixed(0)} ms, max ${sorted[4].toFixed(0)} ms`)
+  console.log(
+    `  filter by CC mode: median ${sorted[2].toFixed(0)} ms, max ${sorted[4].toFixed(0)} ms (of which the /nodes request: median ${server[2].toFixed(0)} ms)`,
+  )
   console.log(
     `  scroll ${scroll.rows.toFixed(0)} rows in 600 frames: frame median ${scroll.median.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms; frames showing placeholder rows ${scroll.blank}`,
   )

@@ -68,6 +68,9 @@ export interface NodePages {
 }
 
 interface PagesState {
+  // The filters these rows answer; until the first page for new filters arrives the
+  // hook reports "loading" rather than the previous filters' rows and total.
+  filters: NodeFilters | null
   rows: NodeRow[]
   total: number | null
   cont: string | null
@@ -76,7 +79,7 @@ interface PagesState {
   error?: Error
 }
 
-const INITIAL: PagesState = { rows: [], total: null, cont: null, loading: true, refreshing: false }
+const INITIAL: PagesState = { filters: null, rows: [], total: null, cont: null, loading: true, refreshing: false }
 
 // Server-side paged rows for the current filters. Pages are fetched with the
 // API's continue token as the table scrolls; a change notification (refreshKey)
@@ -99,12 +102,12 @@ export function useNodePages(filters: NodeFilters, refreshKey: number, pageSize:
   // New filters: start from the first page.
   useEffect(() => {
     const c = start()
-    setState({ ...INITIAL })
+    setState({ ...INITIAL, filters })
     fetchNodes(filters, pageSize, null, c.signal).then(
       (page) =>
-        setState({ rows: page.items, total: page.total, cont: page.continue, loading: false, refreshing: false }),
+        setState({ filters, rows: page.items, total: page.total, cont: page.continue, loading: false, refreshing: false }),
       (error: unknown) => {
-        if (!isAbort(error)) setState({ ...INITIAL, loading: false, error: error as Error })
+        if (!isAbort(error)) setState({ ...INITIAL, filters, loading: false, error: error as Error })
       },
     )
     return () => c.abort()
@@ -129,7 +132,7 @@ export function useNodePages(filters: NodeFilters, refreshKey: number, pageSize:
           cont = page.continue
           total = page.total
         } while (cont && rows.length < want)
-        setState({ rows, total, cont, loading: false, refreshing: false })
+        setState({ filters, rows, total, cont, loading: false, refreshing: false })
       } catch (error) {
         if (!isAbort(error)) setState((s) => ({ ...s, loading: false, refreshing: false, error: error as Error }))
       }
@@ -149,6 +152,7 @@ export function useNodePages(filters: NodeFilters, refreshKey: number, pageSize:
       fetchNodes(filters, limit, cont, c.signal).then(
         (page) =>
           setState((prev) => ({
+            filters: prev.filters,
             rows: prev.rows.concat(page.items),
             total: page.total,
             cont: page.continue,
@@ -165,6 +169,9 @@ export function useNodePages(filters: NodeFilters, refreshKey: number, pageSize:
 
   const retry = useCallback(() => setRetryKey((k) => k + 1), [])
 
+  if (state.filters !== filters) {
+    return { rows: [], total: null, hasMore: false, loading: true, refreshing: false, loadMore, retry }
+  }
   return {
     rows: state.rows,
     total: state.total,

@@ -1,4 +1,4 @@
-import { render, screen, within } from '@testing-library/react'
+import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { EMPTY_FLEET, FLEET } from '../test/fixtures'
@@ -25,11 +25,11 @@ describe('CCStatusCard', () => {
     expect(screen.getByTestId('cc-host-sev-snp')).toHaveTextContent('35')
   })
 
-  it('draws a chart with an accessible description', () => {
+  it('draws a chart with an accessible description', async () => {
     const { container } = render(<CCStatusCard summary={FLEET} loading={false} />)
     const chart = screen.getByRole('img', { name: 'Nodes by guest mode' })
     expect(chart).toHaveAccessibleDescription(/Intel TDX 120/)
-    expect(container.querySelectorAll('.recharts-bar-rectangle').length).toBeGreaterThan(0)
+    await waitFor(() => expect(container.querySelectorAll('.recharts-bar-rectangle').length).toBeGreaterThan(0))
   })
 
   it('filters the table by a mode when its name is activated', async () => {

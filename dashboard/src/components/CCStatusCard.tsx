@@ -1,7 +1,8 @@
-import { Bar, BarChart, Cell, LabelList, Tooltip, XAxis, YAxis } from 'recharts'
+import { memo } from 'react'
 import type { CCMode, FleetSummary, HostCapability, NodeFilters } from '../api/types'
 import { CC_MODES, HOST_CAPABILITIES } from '../api/types'
 import { count, label, MODE_LABEL, percent } from '../format'
+import { NodesChart } from './NodesChart'
 
 // Colours per mode; the same hues are used by the table badges (styles.css).
 const MODE_COLOUR: Record<CCMode, string> = {
@@ -26,14 +27,15 @@ export interface CCStatusCardProps {
 
 // Fleet CC coverage: which share of nodes runs as a CC guest, by mode; how many
 // can host CC guests, by type; and which nodes are unknown, missing or stale.
-export function CCStatusCard({ summary, loading, error, onFilter }: CCStatusCardProps) {
+// Memoised: filter changes re-render the page but leave the totals alone.
+export const CCStatusCard = memo(function CCStatusCard({ summary, loading, error, onFilter }: CCStatusCardProps) {
   return (
     <section className="card" aria-labelledby="cc-card-title" aria-busy={loading}>
       <h2 id="cc-card-title">Confidential Computing coverage</h2>
       {summary ? <CCBody summary={summary} onFilter={onFilter} /> : <CardPlaceholder loading={loading} error={error} />}
     </section>
   )
-}
+})
 
 export function CardPlaceholder({ loading, error }: { loading: boolean; error?: Error }) {
   if (error) {
@@ -52,7 +54,6 @@ function CCBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patc
   const guests = GUEST_MODES.reduce((sum, m) => sum + (modes[m] ?? 0), 0)
   const unknown = modes.unknown ?? 0
   const data = CC_MODES.map((m) => ({ mode: m, label: label(MODE_LABEL, m), nodes: modes[m] ?? 0 }))
-  const chartSummary = data.map((d) => `${d.label} ${d.nodes}`).join(', ')
 
   if (summary.nodes === 0) {
     return <p className="state state-empty">No nodes have reported yet.</p>
@@ -81,25 +82,11 @@ function CCBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patc
         </div>
       </dl>
 
-      <figure className="chart">
-        <figcaption id="cc-chart-caption">Nodes by guest mode</figcaption>
-        <div role="img" aria-labelledby="cc-chart-caption" aria-describedby="cc-chart-desc">
-          <BarChart width={420} height={190} data={data} margin={{ top: 16, right: 8, bottom: 0, left: 0 }}>
-            <XAxis dataKey="mode" tick={{ fontSize: 11 }} interval={0} />
-            <YAxis allowDecimals={false} width={36} tick={{ fontSize: 11 }} />
-            <Tooltip formatter={(v) => [String(v), 'nodes']} labelFormatter={(m) => label(MODE_LABEL, String(m))} />
-            <Bar dataKey="nodes" isAnimationActive={false}>
-              {data.map((d) => (
-                <Cell key={d.mode} fill={MODE_COLOUR[d.mode]} />
-              ))}
-              <LabelList dataKey="nodes" position="top" fontSize={11} />
-            </Bar>
-          </BarChart>
-        </div>
-        <p id="cc-chart-desc" className="visually-hidden">
-          {chartSummary}
-        </p>
-      </figure>
+      <NodesChart
+        id="cc-chart"
+        caption="Nodes by guest mode"
+        data={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, colour: MODE_COLOUR[d.mode] }))}
+      />
 
       <table className="breakdown" aria-label="Nodes by CC guest mode">
         <thead>

@@ -1,7 +1,7 @@
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table'
-import type { SortingState } from '@tanstack/react-table'
+import type { Row, SortingState } from '@tanstack/react-table'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useId, useMemo, useRef, useState } from 'react'
+import { memo, useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { KeyboardEvent } from 'react'
 import type { NodePages } from '../api/hooks'
 import type { NodeRow, SortKey } from '../api/types'
@@ -182,6 +182,16 @@ export function NodeTable({ pages, sort, filtered, selected, now, onSort, onSele
   }
 
   const headers = table.getHeaderGroups()[0]?.headers ?? []
+  const onSelectRef = useRef(onSelect)
+  onSelectRef.current = onSelect
+  // Stable across renders, so rows that stay in view are not rendered again on scroll.
+  const pick = useMemo(
+    () => (index: number, name: string) => {
+      setActive(index)
+      onSelectRef.current(name)
+    },
+    [],
+  )
   const rowId = (i: number) => `${id}-row-${i}`
   const activeRendered = items.some((v) => v.index === activeIndex) && activeIndex < rows.length
 
@@ -286,31 +296,17 @@ export function NodeTable({ pages, sort, filtered, selected, now, onSort, onSele
                   </div>
                 )
               }
-              const node = row.original
-              const classes = ['grid-row', `row-${node.state}`]
-              if (node.name === selected) classes.push('selected')
-              if (v.index === activeIndex) classes.push('active')
               return (
-                <div
-                  key={node.name}
+                <NodeRowView
+                  key={row.original.name}
+                  row={row}
                   id={rowId(v.index)}
-                  role="row"
-                  aria-rowindex={v.index + 2}
-                  aria-selected={node.name === selected}
-                  className={classes.join(' ')}
-                  data-node={node.name}
-                  style={{ transform: `translateY(${top})` }}
-                  onClick={() => {
-                    setActive(v.index)
-                    onSelect(node.name)
-                  }}
-                >
-                  {row.getVisibleCells().map((cell) => (
-                    <div role="gridcell" key={cell.id} className={`cell col-${cell.column.id}`}>
-                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                    </div>
-                  ))}
-                </div>
+                  index={v.index}
+                  start={v.start}
+                  selected={row.original.name === selected}
+                  active={v.index === activeIndex}
+                  onPick={pick}
+                />
               )
             })}
           </div>
@@ -319,3 +315,39 @@ export function NodeTable({ pages, sort, filtered, selected, now, onSort, onSele
     </div>
   )
 }
+
+interface NodeRowViewProps {
+  row: Row<NodeRow>
+  id: string
+  index: number
+  start: number
+  selected: boolean
+  active: boolean
+  onPick: (index: number, name: string) => void
+}
+
+// One rendered row. Memoised: while scrolling only rows entering the window render.
+const NodeRowView = memo(function NodeRowView({ row, id, index, start, selected, active, onPick }: NodeRowViewProps) {
+  const node = row.original
+  const classes = ['grid-row', `row-${node.state}`]
+  if (selected) classes.push('selected')
+  if (active) classes.push('active')
+  return (
+    <div
+      id={id}
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={classes.join(' ')}
+      data-node={node.name}
+      style={{ transform: `translateY(${start}px)` }}
+      onClick={() => onPick(index, node.name)}
+    >
+      {row.getVisibleCells().map((cell) => (
+        <div role="gridcell" key={cell.id} className={`cell col-${cell.column.id}`}>
+          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+        </div>
+      ))}
+    </div>
+  )
+})

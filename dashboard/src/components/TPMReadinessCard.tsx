@@ -1,8 +1,9 @@
-import { Bar, BarChart, Cell, LabelList, Tooltip, XAxis, YAxis } from 'recharts'
+import { memo } from 'react'
 import type { FleetSummary, NodeFilters, Readiness, TPMFamily } from '../api/types'
 import { READINESS, TPM_FAMILIES } from '../api/types'
 import { count, FAMILY_LABEL, label, MISSING_PART_LABEL, percent, READINESS_LABEL } from '../format'
 import { CardPlaceholder } from './CCStatusCard'
+import { NodesChart } from './NodesChart'
 
 const FAMILY_COLOUR: Record<TPMFamily, string> = {
   'tpm2-rm': '#2e8b57',
@@ -27,14 +28,15 @@ export interface TPMReadinessCardProps {
 
 // TPM families and measured-boot readiness across the fleet, and what is missing
 // where: nodes without a TPM document, and the parts partial nodes lack.
-export function TPMReadinessCard({ summary, loading, error, onFilter }: TPMReadinessCardProps) {
+// Memoised: filter changes re-render the page but leave the totals alone.
+export const TPMReadinessCard = memo(function TPMReadinessCard({ summary, loading, error, onFilter }: TPMReadinessCardProps) {
   return (
     <section className="card" aria-labelledby="tpm-card-title" aria-busy={loading}>
       <h2 id="tpm-card-title">TPM and measured-boot readiness</h2>
       {summary ? <TPMBody summary={summary} onFilter={onFilter} /> : <CardPlaceholder loading={loading} error={error} />}
     </section>
   )
-}
+})
 
 function TPMBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patch: Partial<NodeFilters>) => void }) {
   const { families, readiness } = summary.tpm
@@ -75,25 +77,11 @@ function TPMBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (pat
         </div>
       </dl>
 
-      <figure className="chart">
-        <figcaption id="tpm-chart-caption">Nodes by TPM family</figcaption>
-        <div role="img" aria-labelledby="tpm-chart-caption" aria-describedby="tpm-chart-desc">
-          <BarChart width={420} height={190} data={data} margin={{ top: 16, right: 8, bottom: 0, left: 0 }}>
-            <XAxis dataKey="family" tick={{ fontSize: 11 }} interval={0} />
-            <YAxis allowDecimals={false} width={36} tick={{ fontSize: 11 }} />
-            <Tooltip formatter={(v) => [String(v), 'nodes']} labelFormatter={(f) => label(FAMILY_LABEL, String(f))} />
-            <Bar dataKey="nodes" isAnimationActive={false}>
-              {data.map((d) => (
-                <Cell key={d.family} fill={FAMILY_COLOUR[d.family]} />
-              ))}
-              <LabelList dataKey="nodes" position="top" fontSize={11} />
-            </Bar>
-          </BarChart>
-        </div>
-        <p id="tpm-chart-desc" className="visually-hidden">
-          {data.map((d) => `${d.label} ${d.nodes}`).join(', ')}
-        </p>
-      </figure>
+      <NodesChart
+        id="tpm-chart"
+        caption="Nodes by TPM family"
+        data={data.map((d) => ({ key: d.family, label: d.label, nodes: d.nodes, colour: FAMILY_COLOUR[d.family] }))}
+      />
 
       <table className="breakdown" aria-label="Nodes by TPM family">
         <thead>

@@ -1,3 +1,4 @@
+import { memo } from 'react'
 import type { FleetSummary, NodeFilters } from '../api/types'
 import { count, percent } from '../format'
 import { CardPlaceholder } from './CCStatusCard'
@@ -11,7 +12,8 @@ export interface WaveCardProps {
 }
 
 // Rollout waves (the anchors the agents report) and how many nodes each holds.
-export function WaveCard({ summary, loading, error, activeWave, onFilter }: WaveCardProps) {
+// Memoised: filter changes re-render the page but leave the totals alone.
+export const WaveCard = memo(function WaveCard({ summary, loading, error, activeWave, onFilter }: WaveCardProps) {
   const waves = summary ? [...summary.waves].sort((a, b) => a.wave.localeCompare(b.wave)) : []
   return (
     <section className="card card-narrow" aria-labelledby="wave-card-title" aria-busy={loading}>
@@ -51,4 +53,4 @@ export function WaveCard({ summary, loading, error, activeWave, onFilter }: Wave
       )}
     </section>
   )
-}
+})
