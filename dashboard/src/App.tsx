@@ -188,6 +188,7 @@ export function App() {
           <div className={selected ? 'nodes-body with-detail' : 'nodes-body'}>
             <NodeTable
               pages={pages}
+              queryKey={searchFromFilters(filters, null)}
               sort={filters.sort}
               filtered={hasActiveFilters(filters)}
               selected={selected}

@@ -126,4 +126,29 @@ describe('node table', () => {
     expect(await screen.findByText('50 nodes; 50 loaded')).toBeInTheDocument()
     expect(nodeRequests(api)).toHaveLength(2)
   })
+
+  it('does not hammer the service when a further page fails; Retry asks again', async () => {
+    installFakeEventSource()
+    const api = installFakeApi({
+      fleet: FLEET,
+      rows: FIFTY_K,
+      details: {},
+      fail: { path: /continue=/, status: 503, error: 'busy', times: 2 },
+    })
+    render(<App />)
+    await screen.findByText(`50,000 nodes; ${PAGE_SIZE} loaded`)
+    const body = screen.getByTestId('node-rows')
+    act(() => {
+      body.scrollTop = (PAGE_SIZE - 30) * ROW_HEIGHT
+      fireEvent.scroll(body)
+    })
+    expect(await screen.findByText(/Could not load nodes: .*503: busy/)).toBeInTheDocument()
+    await new Promise((r) => setTimeout(r, 300))
+    const continued = () => nodeRequests(api).filter((p) => p.has('continue')).length
+    expect(continued()).toBe(1)
+    await userEvent.click(screen.getByRole('button', { name: 'Retry' }))
+    await waitFor(() => expect(continued()).toBe(2))
+    await userEvent.click(await screen.findByRole('button', { name: 'Retry' }))
+    expect(await screen.findByText(/50,000 nodes; 1,[0-9]{3} loaded/)).toBeInTheDocument()
+  })
 })

@@ -106,6 +106,7 @@ function columns(now: number) {
 
 export interface NodeTableProps {
   pages: NodePages
+  queryKey: string // changes with the filters and the sort
   sort: SortKey
   filtered: boolean
   selected: string | null
@@ -115,7 +116,7 @@ export interface NodeTableProps {
   onClearFilters: () => void
 }
 
-export function NodeTable({ pages, sort, filtered, selected, now, onSort, onSelect, onClearFilters }: NodeTableProps) {
+export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSort, onSelect, onClearFilters }: NodeTableProps) {
   const id = useId()
   const { rows, total, hasMore, loading, error, loadMore } = pages
   const cols = useMemo(() => columns(now), [now])
@@ -141,16 +142,21 @@ export function NodeTable({ pages, sort, filtered, selected, now, onSort, onSele
   const items = virtualizer.getVirtualItems()
   const lastVisible = items.length ? (items[items.length - 1]?.index ?? 0) : 0
 
+  // After a failed page the user retries; an automatic retry here would loop.
   useEffect(() => {
-    if (hasMore && !loading && lastVisible + PREFETCH_ROWS >= rows.length) {
+    if (hasMore && !loading && !error && lastVisible + PREFETCH_ROWS >= rows.length) {
       loadMore(lastVisible + PREFETCH_ROWS + PAGE_SIZE)
     }
-  }, [hasMore, loading, lastVisible, rows.length, loadMore])
+  }, [hasMore, loading, error, lastVisible, rows.length, loadMore])
 
   // Keyboard: the grid holds focus, the active row is announced through
   // aria-activedescendant, so a row leaving the rendered window never drops focus.
   const [active, setActive] = useState(0)
-  useEffect(() => setActive(0), [rowCount === 0])
+  // A new query (filters or sort) starts at its first row.
+  useEffect(() => {
+    setActive(0)
+    scrollRef.current?.scrollTo?.({ top: 0 })
+  }, [queryKey])
   const activeIndex = Math.min(active, Math.max(0, rowCount - 1))
 
   const move = (to: number) => {
