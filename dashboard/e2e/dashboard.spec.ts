@@ -33,7 +33,7 @@ test.beforeEach(() => {
 
 async function open(page: Page, query = '') {
   await page.goto(`/admin/ztp-prem/${query}`)
-  await expect(page.getByRole('status').filter({ hasText: 'Live' })).toBeVisible()
+  await expect(page.getByRole('status').filter({ hasText: /^Live$/ })).toBeVisible()
   await expect(page.getByText(/\d+ nodes?( match)?; \d+ loaded/)).toBeVisible()
 }
 
@@ -209,7 +209,7 @@ test('with --token-file the page asks for the token, then loads and follows chan
     await expect(page.getByTestId('cc-guests')).toHaveText('5 56% of 9 reporting')
     await expect(page.getByText('10 nodes; 10 loaded')).toBeVisible()
     // The event stream carries the token too: a change still shows up.
-    await expect(page.getByRole('status').filter({ hasText: 'Live' })).toBeVisible()
+    await expect(page.getByRole('status').filter({ hasText: /^Live$/ })).toBeVisible()
     const doc = readDocument(docs, 'gcp-tdx-01.cc.json')
     writeDocument(docs, 'gcp-tdx-03.cc.json', { ...doc, node: 'gcp-tdx-03', generatedAt: rfc3339(Date.now()) })
     await expect(page.getByText('11 nodes; 11 loaded')).toBeVisible({ timeout: CHANGE_VISIBLE_MS })

@@ -125,9 +125,11 @@ export function App() {
       </a>
       <header className="top">
         <h1>ztp-prem fleet</h1>
-        <p className={`live live-${live}`} role="status" aria-live="polite">
+        <p className={`live live-${live}`}>
           <span className="live-dot" aria-hidden="true" />
-          {LIVE_LABEL[live]}
+          <span role="status" aria-live="polite">
+            {LIVE_LABEL[live]}
+          </span>
           {summary ? (
             <span className="meta">
               {' '}

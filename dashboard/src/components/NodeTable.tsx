@@ -203,7 +203,7 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
 
   return (
     <div className="node-table">
-      <p className="table-status" role="status" aria-live="polite">
+      <p className="table-status">
         {total === null
           ? loading
             ? 'Loading nodes…'
@@ -211,6 +211,10 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
           : `${count(total)} ${total === 1 ? 'node' : 'nodes'}${filtered ? ' match' : ''}; ${count(rows.length)} loaded${
               pages.refreshing ? ', refreshing…' : ''
             }`}
+      </p>
+      {/* Announced: the number of matches, not every page that loads while scrolling. */}
+      <p className="visually-hidden" role="status" aria-live="polite">
+        {total === null ? (loading ? 'Loading nodes' : '') : `${count(total)} ${total === 1 ? 'node' : 'nodes'}${filtered ? ' match' : ''}`}
       </p>
       {error ? (
         <div className="state state-error" role="alert">
