@@ -101,7 +101,14 @@ export function App() {
     if (announced.current > fleet.data.revision) requestRefresh()
   }, [fleet.data, requestRefresh])
 
-  const onFilter = useCallback((patch: Partial<NodeFilters>) => setFilters((f) => ({ ...f, ...patch })), [])
+  // The same values again keep the same object, so nothing is refetched.
+  const onFilter = useCallback(
+    (patch: Partial<NodeFilters>) =>
+      setFilters((f) =>
+        (Object.keys(patch) as (keyof NodeFilters)[]).every((k) => f[k] === patch[k]) ? f : { ...f, ...patch },
+      ),
+    [],
+  )
   const tableRef = useRef<HTMLDivElement>(null)
   const closeDetail = useCallback(() => {
     setSelected(null)
