@@ -120,6 +120,14 @@ void FleetServer::install_routes() {
   });
 
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    // Debian's libcpp-httplib is built with brotli, which it always prefers and runs at
+    // quality 11: 0.8-1.5 s for one 500-row page, against 0.03 s for gzip. Offering it
+    // only gzip keeps responses compressed and fast. The server owns this request object;
+    // the handler merely receives it as const.
+    auto& headers = const_cast<httplib::Request&>(req).headers;
+    if (const auto it = headers.find("Accept-Encoding"); it != headers.end()) {
+      it->second = it->second.find("gzip") != std::string::npos ? "gzip" : "identity";
+    }
     if (m_options.token && req.path.starts_with(k_api_prefix) &&
         !token_matches(*m_options.token, req.get_header_value("Authorization"))) {
       res.set_header("WWW-Authenticate", "Bearer");
