@@ -6,3 +6,7 @@ find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
 if(ZTP_BENCH)
   find_package(benchmark REQUIRED)          # libbenchmark-dev
 endif()
+if(ZTP_STATIC)
+  set(OPENSSL_USE_STATIC_LIBS TRUE)         # libcrypto.a for the static probe binaries
+endif()
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)  # libssl-dev
