@@ -75,8 +75,13 @@ ztp::report::Document sample_document() {
 }
 
 audit::AuditEntry entry_for(const ztp::report::Document& doc, const std::string& digest) {
-  return {doc.envelope.probe.name, doc.envelope.node, doc.envelope.wave,
-          doc.envelope.generated_at, digest, "sev-snp", std::string("ready"),
+  return {doc.envelope.probe.name,
+          doc.envelope.node,
+          doc.envelope.wave,
+          doc.envelope.generated_at,
+          digest,
+          "sev-snp",
+          std::string("ready"),
           audit::Reason::heartbeat};
 }
 
@@ -110,7 +115,7 @@ void BM_DurableAppend(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_DurableAppend)->Unit(benchmark::kMicrosecond)->MinTime(3.0);
+BENCHMARK(BM_DurableAppend)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRealTime();
 
 // What an agent cycle adds when it appends (start, change, heartbeat): the document
 // digest, the durable append, and the auditHead for the envelope.
@@ -127,7 +132,7 @@ void BM_AgentCycleWithAppend(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_AgentCycleWithAppend)->Unit(benchmark::kMicrosecond)->MinTime(3.0);
+BENCHMARK(BM_AgentCycleWithAppend)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRealTime();
 
 // A cycle where nothing changed and no heartbeat is due: only the digest comparison.
 void BM_AgentCycleWithoutAppend(benchmark::State& state) {
@@ -167,8 +172,8 @@ audit::Bytes32 write_big_log(const std::filesystem::path& dir, std::uint64_t n) 
     r.prev = prev;
     r.epoch = epoch;
     r.hash = audit::compute_hash(r).value();
-    r.seal = audit::hmac_sha256(key, std::string_view(reinterpret_cast<const char*>(r.hash.data()),
-                                                      r.hash.size()))
+    r.seal = audit::hmac_sha256(
+                 key, std::string_view(reinterpret_cast<const char*>(r.hash.data()), r.hash.size()))
                  .value();
     buffer += audit::to_line(r) + "\n";
     prev = r.hash;
@@ -218,7 +223,7 @@ void BM_VerifyMillionRecordLog(benchmark::State& state) {
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(records));
 }
-BENCHMARK(BM_VerifyMillionRecordLog)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_VerifyMillionRecordLog)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 
 }  // namespace
 

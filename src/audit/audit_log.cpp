@@ -32,8 +32,8 @@ void ignore_sigxfsz() {
 }
 
 Result<Bytes32> seal_of(const Bytes32& key, const Bytes32& hash) {
-  return hmac_sha256(key, std::string_view(reinterpret_cast<const char*>(hash.data()),
-                                           hash.size()));
+  return hmac_sha256(key,
+                     std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
 }
 
 Result<void> seal(Record& record, const Bytes32& key) {
@@ -320,9 +320,9 @@ Result<void> AuditLog::recover_on_open() {
   }
   auto record = parse_record(line);
   auto broken = [&](std::string why) {
-    m_broken = Error{ErrorKind::bad_input, "audit log '" + tail_path.string() +
-                                               "': last record " + why +
-                                               "; appending stopped, run ztp-prem-audit verify"};
+    m_broken =
+        Error{ErrorKind::bad_input, "audit log '" + tail_path.string() + "': last record " + why +
+                                        "; appending stopped, run ztp-prem-audit verify"};
     stall(*m_broken);
   };
   if (!record) {

@@ -53,8 +53,8 @@ Result<Bytes32> hmac_sha256(const Bytes32& key, std::string_view data) {
   Bytes32 out{};
   std::size_t n = 0;
   if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1 ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
+          1 ||
       EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != out.size()) {
     return tl::unexpected(crypto_error("HMAC-SHA256"));
   }

@@ -115,8 +115,7 @@ Result<KeyState> KeyState::create(const std::filesystem::path& path, const LogPa
   if (!slot) {
     return tl::unexpected(slot.error());
   }
-  const std::string content =
-      pad(header.dump(), k_header_size) + *slot + pad("", k_slot_size);
+  const std::string content = pad(header.dump(), k_header_size) + *slot + pad("", k_slot_size);
   if (auto ok = write_all_at(fd->get(), path, content, 0); !ok) {
     return tl::unexpected(ok.error());
   }

@@ -25,7 +25,7 @@
 namespace ztp::audit {
 
 struct LogParams {
-  std::string log_id;                          // 32 hex digits
+  std::string log_id;                           // 32 hex digits
   std::chrono::system_clock::time_point start;  // setup time, second precision
   std::uint64_t epoch_seconds = 900;
 };

@@ -30,9 +30,9 @@ struct LogSource {
 };
 
 struct LinePos {
-  std::size_t segment = 0;     // index into LogSource::names
-  std::uint64_t line = 0;      // 1-based within the segment
-  std::uint64_t ordinal = 0;   // 0-based across the whole log
+  std::size_t segment = 0;    // index into LogSource::names
+  std::uint64_t line = 0;     // 1-based within the segment
+  std::uint64_t ordinal = 0;  // 0-based across the whole log
 };
 
 struct ReadStats {

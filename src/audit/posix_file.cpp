@@ -82,8 +82,8 @@ Result<void> write_all_at(int fd, const std::filesystem::path& path, std::string
                           std::uint64_t offset) {
   std::size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done,
-                               static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -166,8 +166,7 @@ Result<void> check_private(int fd, const std::filesystem::path& path) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return fail(ErrorKind::permission_denied,
-                "key file '" + path.string() + "' is accessible to group or others (mode " +
-                    mode +
+                "key file '" + path.string() + "' is accessible to group or others (mode " + mode +
                     "): refusing to seal with it; chmod 600 the file (a Kubernetes Secret "
                     "volume needs defaultMode: 0400)");
   }

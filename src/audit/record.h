@@ -78,6 +78,11 @@ std::string to_line(const Record& record);
 // compute_hash(). bad_input says what is wrong.
 Result<Record> parse_record(std::string_view line);
 
+// compute_hash() for a record just read by parse_record() from line, without
+// re-serialising it: a canonical line minus its "hash" and "seal" members is exactly the
+// hashed body (both are followed by another member, so each is removed with its comma).
+Result<Bytes32> compute_hash_of_line(std::string_view line, const Record& record);
+
 // "sha256:<hex>" and "hmac-sha256:<hex>" as they appear in lines and heads.
 std::string hash_text(const Bytes32& hash);
 std::optional<Bytes32> parse_hash_text(std::string_view text);

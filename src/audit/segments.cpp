@@ -23,9 +23,9 @@ Result<std::vector<Segment>> list_segments(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::directory_iterator it(dir, ec);
   if (ec) {
-    return fail(ec == std::errc::no_such_file_or_directory ? ErrorKind::not_found
-                                                           : ErrorKind::io_error,
-                "audit log directory '" + dir.string() + "': " + ec.message());
+    return fail(
+        ec == std::errc::no_such_file_or_directory ? ErrorKind::not_found : ErrorKind::io_error,
+        "audit log directory '" + dir.string() + "': " + ec.message());
   }
   std::vector<Segment> out;
   for (const auto& item : it) {

@@ -33,8 +33,7 @@ std::string render_record_text(const Record& r) {
   return out;
 }
 
-Result<ShowStats> show_log(const std::filesystem::path& dir, ShowFormat format,
-                           std::ostream& out) {
+Result<ShowStats> show_log(const std::filesystem::path& dir, ShowFormat format, std::ostream& out) {
   auto segments = list_segments(dir);
   if (!segments) {
     return tl::unexpected(segments.error());

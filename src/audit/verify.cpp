@@ -17,7 +17,7 @@ struct Seen {
   std::uint64_t epoch = 0;
   std::uint64_t next = 0;
   std::uint64_t line = 0;
-  std::string file;
+  std::size_t segment = 0;
 };
 
 class Verifier {
@@ -28,9 +28,8 @@ class Verifier {
 
   Result<VerifyReport> run() {
     m_report.segments = m_source.names.size();
-    auto stats = for_each_line(m_source, [this](const LinePos& pos, std::string_view line) {
-      return check(pos, line);
-    });
+    auto stats = for_each_line(
+        m_source, [this](const LinePos& pos, std::string_view line) { return check(pos, line); });
     if (!stats) {
       return tl::unexpected(stats.error());
     }
@@ -42,10 +41,10 @@ class Verifier {
       m_report.bad = BadRecord{Damage::deleted, "", 0, std::nullopt,
                                "the log holds no record (its genesis is gone)"};
     } else if (m_witness && m_witness->seq > m_prev->seq) {
-      m_report.bad = BadRecord{Damage::tail_truncated, m_prev->file, 0, m_witness->seq,
-                               "the log ends at seq " + std::to_string(m_prev->seq) +
-                                   " but the witness saw seq " + std::to_string(m_witness->seq) +
-                                   ": records were cut from the tail"};
+      m_report.bad = BadRecord{
+          Damage::tail_truncated, m_source.names[m_prev->segment], 0, m_witness->seq,
+          "the log ends at seq " + std::to_string(m_prev->seq) + " but the witness saw seq " +
+              std::to_string(m_witness->seq) + ": records were cut from the tail"};
     }
     return m_report;
   }
@@ -104,7 +103,7 @@ class Verifier {
                  "not a valid audit record: " + parsed.error().message);
     }
     const Record& r = *parsed;
-    auto hash = compute_hash(r);
+    auto hash = compute_hash_of_line(line, r);
     if (!hash || !equal(*hash, r.hash)) {
       return bad(pos, r.seq, Damage::modified,
                  "the record's content does not match its hash: it was changed after sealing");
@@ -122,6 +121,9 @@ class Verifier {
       }
       m_params = LogParams{r.log_id, r.start, r.epoch_seconds};
       m_max_epoch = epoch_of(*m_params, m_now + k_future_slack);
+      if (!witness_ok(pos, r)) {
+        return false;
+      }
       accept(pos, r);
       return true;
     }
@@ -181,19 +183,25 @@ class Verifier {
                      std::to_string(time_epoch) + ") is sealed with the key of epoch " +
                      std::to_string(r.epoch) + ", which had ended by then");
     }
+    if (!witness_ok(pos, r)) {
+      return false;
+    }
+    accept(pos, r);
+    return true;
+  }
+
+  bool witness_ok(const LinePos& pos, const Record& r) {
     if (m_witness && m_witness->seq == r.seq && !equal(m_witness->hash, r.hash)) {
       return bad(pos, r.seq, Damage::chain_fork,
                  "the witness holds " + hash_text(m_witness->hash) + " for seq " +
                      std::to_string(r.seq) + " but the log holds " + hash_text(r.hash) +
                      ": the log was rewritten after the witness copied its head");
     }
-    accept(pos, r);
     return true;
   }
 
   void accept(const LinePos& pos, const Record& r) {
-    m_prev = Seen{r.seq, r.hash, r.type, r.epoch, r.next_epoch, pos.line,
-                  m_source.names[pos.segment]};
+    m_prev = Seen{r.seq, r.hash, r.type, r.epoch, r.next_epoch, pos.line, pos.segment};
     ++m_report.records;
     m_report.head_seq = r.seq;
     m_report.head_hash = r.hash;
@@ -261,8 +269,8 @@ class Verifier {
       if (later_missing) {
         bad(m_bad_pos, r.seq, Damage::reordered,
             "record seq " + seq_text + " comes before seq " +
-                std::to_string(later_missing->second.seq) + " (at " +
-                where(later_missing->first) + ")");
+                std::to_string(later_missing->second.seq) + " (at " + where(later_missing->first) +
+                ")");
       } else {
         bad(m_bad_pos, r.seq, Damage::deleted,
             "records " + std::to_string(expected) +
@@ -371,8 +379,8 @@ Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32&
     return tl::unexpected(segments.error());
   }
   if (segments->empty()) {
-    return fail(ErrorKind::not_found, "no audit log segments (audit-*.jsonl) in '" +
-                                          dir.string() + "'");
+    return fail(ErrorKind::not_found,
+                "no audit log segments (audit-*.jsonl) in '" + dir.string() + "'");
   }
   return verify_source(LogSource::from_segments(*segments), k0, witness, clock.wall_now());
 }

@@ -106,8 +106,9 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
   if (report->clean()) {
     out << "clean: " << report->records << " records in " << report->segments
         << " segment(s); head " << head_text << " (epoch " << report->head_epoch << ")"
-        << (witness ? "; matches the witness" : "; no witness given: a truncated tail "
-                                                 "would not show (use --head)")
+        << (witness ? "; matches the witness"
+                    : "; no witness given: a truncated tail "
+                      "would not show (use --head)")
         << "\n";
     return k_exit_ok;
   }
@@ -134,9 +135,14 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
 
   std::string dir;
   std::string epoch = "15m";
-  auto* setup = app.add_subcommand("setup", "Create a log directory and print its verification key once");
+  auto* setup =
+      app.add_subcommand("setup", "Create a log directory and print its verification key once");
   setup->add_option("--dir", dir, "Log directory to create (one per probe and node)")->required();
-  setup->add_option("--epoch", epoch, "Key epoch length (e.g. 15m, 900s, 1h)")->capture_default_str();
+  setup->add_option("--epoch", epoch, "Key epoch length (e.g. 15m, 900s, 1h)")
+      ->capture_default_str();
+
+  auto* keygen = app.add_subcommand(
+      "keygen", "Print a fresh verification key (for a seed Secret; see docs/audit.md)");
 
   std::string key_text;
   std::string key_file;
@@ -168,6 +174,16 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
     return usage(err, std::string(e.what()) + " (see --help)");
   }
 
+  if (keygen->parsed()) {
+    auto key = audit::random_bytes32();
+    if (!key) {
+      err << k_name << ": " << key.error().message << "\n";
+      return k_exit_internal;
+    }
+    out << audit::verification_key_text(*key) << "\n";
+    audit::wipe(*key);
+    return k_exit_ok;
+  }
   if (setup->parsed()) {
     return run_setup(dir, epoch, clock, out, err);
   }
@@ -177,9 +193,8 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
     }
     return run_verify(dir, key_text, key_file, head, clock, in, out, err);
   }
-  auto stats = audit::show_log(dir, format == "jsonl" ? audit::ShowFormat::jsonl
-                                                      : audit::ShowFormat::text,
-                               out);
+  auto stats = audit::show_log(
+      dir, format == "jsonl" ? audit::ShowFormat::jsonl : audit::ShowFormat::text, out);
   if (!stats) {
     return usage(err, stats.error().message);
   }

@@ -8,7 +8,7 @@ namespace ztp::report {
 
 std::string canonical_content(const Document& doc) {
   // nlohmann::json (not ordered_json) keeps object keys sorted: the canonical order.
-  nlohmann::json j = nlohmann::json::parse(to_json(doc).dump());
+  nlohmann::json j(to_json(doc));
   j.erase("generatedAt");
   j.erase("auditHead");
   return j.dump();

@@ -22,7 +22,8 @@ struct Outcome {
   std::string err;
 };
 
-Outcome run(const std::vector<std::string>& args, const Clock& clock, const std::string& input = "") {
+Outcome run(const std::vector<std::string>& args, const Clock& clock,
+            const std::string& input = "") {
   std::istringstream in(input);
   std::ostringstream out;
   std::ostringstream err;
@@ -80,6 +81,15 @@ TEST(AuditCli, SetupVerifyShowRoundTrip) {
       << tampered.out;
 }
 
+TEST(AuditCli, KeygenPrintsAFreshKeyASeedFileAccepts) {
+  ztp::testing::FixedClock clock;
+  const Outcome a = run({"keygen"}, clock);
+  const Outcome b = run({"keygen"}, clock);
+  ASSERT_EQ(a.code, 0);
+  EXPECT_TRUE(audit::parse_verification_key(a.out));
+  EXPECT_NE(a.out, b.out);
+}
+
 TEST(AuditCli, BadUsageIsExitTwoWithOneLine) {
   ztp::testing::TempTree tree;
   ztp::testing::FixedClock clock;
@@ -108,11 +118,11 @@ TEST(AuditCli, BinaryRuns) {
   const std::string cmd = bin + " setup --dir " + tree.str() + "/log > " + tree.str() + "/key";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   const std::string key = audit::testing::read_text(tree.root() / "key");
-  const std::string verify = bin + " verify " + tree.str() + "/log --key " + key.substr(0, 77) +
-                             " > /dev/null";
+  const std::string verify =
+      bin + " verify " + tree.str() + "/log --key " + key.substr(0, 77) + " > /dev/null";
   EXPECT_EQ(std::system(verify.c_str()), 0);
-  const std::string wrong = bin + " verify " + tree.str() + "/log --key ztp-audit-v1:" +
-                            std::string(64, '0') + " > /dev/null";
+  const std::string wrong = bin + " verify " + tree.str() +
+                            "/log --key ztp-audit-v1:" + std::string(64, '0') + " > /dev/null";
   const int status = std::system(wrong.c_str());
   EXPECT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), k_exit_tampered);

@@ -74,6 +74,28 @@ TEST(Record, LineRoundTripsAndIsCanonical) {
   EXPECT_LT(line.find("\"classification\""), line.find("\"digest\""));  // sorted keys
 }
 
+TEST(Record, HashOfTheLineEqualsTheHashOfTheRecord) {
+  Record entry = sample_record();
+  entry.missed = 3;
+  entry.entry.readiness.reset();
+  Record open;
+  open.type = RecordType::open;
+  open.log_id = std::string(32, 'c');
+  open.epoch_seconds = 60;
+  Record close;
+  close.type = RecordType::close;
+  close.log_id = std::string(32, 'd');
+  close.next_epoch = 4;
+  for (Record r : {sample_record(), entry, open, close}) {
+    r.hash = compute_hash(r).value();
+    r.seal = sha256("seal").value();
+    const std::string line = to_line(r);
+    const Record back = parse_record(line).value();
+    EXPECT_EQ(compute_hash_of_line(line, back).value(), compute_hash(back).value()) << line;
+    EXPECT_EQ(compute_hash_of_line(line, back).value(), r.hash) << line;
+  }
+}
+
 TEST(Record, ReaderRejectsAnythingButTheCanonicalShape) {
   const std::string line = to_line(sample_record());
   EXPECT_FALSE(parse_record(" " + line));

@@ -23,10 +23,10 @@ struct Scenario {
   }
   VerifyReport verify_text(const std::string& text, bool with_witness = true) {
     const std::vector<SegmentText> segments = {{"audit-00000001.jsonl", text}};
-    auto report = verify_source(LogSource::from_memory(segments), f.k0(),
-                                with_witness ? std::optional(testing::witness_of(head))
-                                             : std::nullopt,
-                                f.clock().wall_now());
+    auto report =
+        verify_source(LogSource::from_memory(segments), f.k0(),
+                      with_witness ? std::optional(testing::witness_of(head)) : std::nullopt,
+                      f.clock().wall_now());
     EXPECT_TRUE(report);
     return report.value_or(VerifyReport{});
   }

@@ -78,9 +78,8 @@ TEST(AuditHead, OptionalFieldComesLastAndOnlyWhenSet) {
   EXPECT_FALSE(to_json(d).contains("auditHead"));
   d.envelope.audit_head = AuditHeadRef{41, "sha256:" + std::string(64, 'c'), false};
   const auto j = to_json(d);
-  EXPECT_EQ(j.back(), nlohmann::ordered_json::parse(
-                          R"({"seq":41,"hash":"sha256:)" + std::string(64, 'c') +
-                          R"(","state":"ok"})"));
+  EXPECT_EQ(j.back(), nlohmann::ordered_json::parse(R"({"seq":41,"hash":"sha256:)" +
+                                                    std::string(64, 'c') + R"(","state":"ok"})"));
   d.envelope.audit_head->stalled = true;
   EXPECT_EQ(to_json(d)["auditHead"]["state"], "stalled");
   EXPECT_NE(render_text(d).find("auditHead              41 sha256:cc"), std::string::npos)
