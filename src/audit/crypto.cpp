@@ -24,6 +24,16 @@ EVP_MAC* hmac_algorithm() {
   return mac.get();
 }
 
+struct MdDeleter {
+  void operator()(EVP_MD* md) const { EVP_MD_free(md); }
+};
+
+// Explicitly fetched once: EVP_sha256() makes OpenSSL 3 fetch on every EVP_Digest call.
+const EVP_MD* sha256_algorithm() {
+  static const std::unique_ptr<EVP_MD, MdDeleter> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+  return md.get();
+}
+
 Error crypto_error(std::string_view what) {
   return Error{ErrorKind::io_error, "OpenSSL " + std::string(what) + " failed"};
 }
@@ -33,7 +43,8 @@ Error crypto_error(std::string_view what) {
 Result<Bytes32> sha256(std::string_view data) {
   Bytes32 out{};
   unsigned int n = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &n, EVP_sha256(), nullptr) != 1 ||
+  const EVP_MD* md = sha256_algorithm();
+  if (md == nullptr || EVP_Digest(data.data(), data.size(), out.data(), &n, md, nullptr) != 1 ||
       n != out.size()) {
     return tl::unexpected(crypto_error("SHA-256"));
   }
@@ -56,6 +67,46 @@ Result<Bytes32> hmac_sha256(const Bytes32& key, std::string_view data) {
       EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
           1 ||
       EVP_MAC_final(ctx.get(), out.data(), &n, out.size()) != 1 || n != out.size()) {
+    return tl::unexpected(crypto_error("HMAC-SHA256"));
+  }
+  return out;
+}
+
+HmacSha256::HmacSha256(const Bytes32& key) {
+  EVP_MAC* mac = hmac_algorithm();
+  EVP_MAC_CTX* ctx = mac == nullptr ? nullptr : EVP_MAC_CTX_new(mac);
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  if (ctx != nullptr && EVP_MAC_init(ctx, key.data(), key.size(), params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    ctx = nullptr;
+  }
+  m_ctx = ctx;
+}
+
+HmacSha256::HmacSha256(HmacSha256&& other) noexcept : m_ctx(other.m_ctx) { other.m_ctx = nullptr; }
+
+HmacSha256& HmacSha256::operator=(HmacSha256&& other) noexcept {
+  if (this != &other) {
+    EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(m_ctx));
+    m_ctx = other.m_ctx;
+    other.m_ctx = nullptr;
+  }
+  return *this;
+}
+
+HmacSha256::~HmacSha256() { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(m_ctx)); }
+
+Result<Bytes32> HmacSha256::mac(std::string_view data) const {
+  auto* ctx = static_cast<EVP_MAC_CTX*>(m_ctx);
+  Bytes32 out{};
+  std::size_t n = 0;
+  // EVP_MAC_init(3): a NULL key re-initialises with the key already set.
+  if (ctx == nullptr || EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx, out.data(), &n, out.size()) != 1 || n != out.size()) {
     return tl::unexpected(crypto_error("HMAC-SHA256"));
   }
   return out;

@@ -16,6 +16,22 @@ using Bytes32 = std::array<unsigned char, 32>;
 
 Result<Bytes32> sha256(std::string_view data);
 Result<Bytes32> hmac_sha256(const Bytes32& key, std::string_view data);
+
+// HMAC-SHA256 with one key for many messages: the key schedule and the algorithm fetch
+// happen once (the verifier seals a whole epoch's records with one key).
+class HmacSha256 {
+ public:
+  explicit HmacSha256(const Bytes32& key);
+  HmacSha256(HmacSha256&& other) noexcept;
+  HmacSha256& operator=(HmacSha256&& other) noexcept;
+  HmacSha256(const HmacSha256&) = delete;
+  HmacSha256& operator=(const HmacSha256&) = delete;
+  ~HmacSha256();
+  Result<Bytes32> mac(std::string_view data) const;
+
+ private:
+  void* m_ctx = nullptr;  // EVP_MAC_CTX, keyed
+};
 Result<Bytes32> random_bytes32();
 
 // k_{i+1} = HMAC-SHA256(k_i, label): knowing k_i gives every later key, never an earlier one

@@ -74,12 +74,16 @@ class Verifier {
   }
 
   bool seal_ok(const Record& r) {
-    auto key = key_for(r.epoch);
-    if (!key) {
-      return false;
+    if (!m_mac || m_mac_epoch != r.epoch) {
+      auto key = key_for(r.epoch);
+      if (!key) {
+        return false;
+      }
+      m_mac.emplace(*key);
+      m_mac_epoch = r.epoch;
     }
-    auto mac = hmac_sha256(
-        *key, std::string_view(reinterpret_cast<const char*>(r.hash.data()), r.hash.size()));
+    auto mac =
+        m_mac->mac(std::string_view(reinterpret_cast<const char*>(r.hash.data()), r.hash.size()));
     return mac && equal(*mac, r.seal);
   }
 
@@ -308,6 +312,8 @@ class Verifier {
   std::optional<Seen> m_prev;
   std::optional<Bytes32> m_cache;
   std::uint64_t m_cache_epoch = 0;
+  std::optional<HmacSha256> m_mac;  // keyed for m_mac_epoch
+  std::uint64_t m_mac_epoch = 0;
   bool m_failed = false;
   Pending m_pending = Pending::none;
   LinePos m_bad_pos;

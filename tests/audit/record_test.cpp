@@ -38,6 +38,14 @@ TEST(Crypto, HmacMatchesRfc4231WithA32ByteKey) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Crypto, KeyedHmacMatchesTheOneShotForManyMessages) {
+  const Bytes32 key = random_bytes32().value();
+  const HmacSha256 keyed(key);
+  for (const char* message : {"", "a", "what do ya want for nothing?", "a"}) {
+    EXPECT_EQ(keyed.mac(message).value(), hmac_sha256(key, message).value()) << message;
+  }
+}
+
 TEST(Crypto, EvolutionIsStepwiseAndOneWay) {
   const Bytes32 k0 = random_bytes32().value();
   const Bytes32 k1 = evolve_key(k0).value();
