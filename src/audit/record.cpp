@@ -252,8 +252,15 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     }
     return v;
   };
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262. Records are from now on.
+  constexpr int k_first_year = 1970;
+  constexpr int k_last_year = 2200;
+  const int year = num(0, 4);
+  if (year < k_first_year || year > k_last_year) {
+    return std::nullopt;
+  }
   std::tm tm{};
-  tm.tm_year = num(0, 4) - 1900;
+  tm.tm_year = year - 1900;
   tm.tm_mon = num(5, 2) - 1;
   tm.tm_mday = num(8, 2);
   tm.tm_hour = num(11, 2);

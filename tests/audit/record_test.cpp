@@ -147,6 +147,8 @@ TEST(Record, Rfc3339ParserIsStrict) {
   EXPECT_FALSE(parse_rfc3339("2026-05-12T10:00:00+00:00"));
   EXPECT_FALSE(parse_rfc3339("2026-05-12 10:00:00Z"));
   EXPECT_FALSE(parse_rfc3339("2026-13-12T10:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("3026-05-12T10:00:00Z"));  // beyond system_clock's range
+  EXPECT_FALSE(parse_rfc3339("1969-12-31T23:59:59Z"));
 }
 
 }  // namespace
