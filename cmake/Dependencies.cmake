@@ -6,6 +6,10 @@ find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
 if(ZTP_BENCH)
   find_package(benchmark REQUIRED)          # libbenchmark-dev
 endif()
+# tpm2-tss ESAPI for src/esapi (tests and later quote work; never the probe binaries).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr)  # libtss2-dev
+
 if(ZTP_STATIC)
   set(OPENSSL_USE_STATIC_LIBS TRUE)         # libcrypto.a for the static probe binaries
 endif()
