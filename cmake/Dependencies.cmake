@@ -12,6 +12,14 @@ pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr)  # libts
 
 # Fleet service (src/fleet).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev
-find_package(OpenSSL 3 REQUIRED)                                 # libssl-dev
 find_package(prometheus-cpp CONFIG REQUIRED)                      # prometheus-cpp-dev
 find_package(Threads REQUIRED)
+
+# OpenSSL 3 (libssl-dev): SHA-256/HMAC (digest, audit log), TLS (Kubernetes client, fleet).
+# Linked by name, not by path: a static probe binary (-static) then takes libssl.a and
+# libcrypto.a, while a dynamic binary takes the shared libraries, the same ones Debian's
+# shared libcpp-httplib uses, so no process ever holds two copies of OpenSSL.
+find_package(OpenSSL 3 REQUIRED)
+add_library(ztp_openssl INTERFACE)
+target_include_directories(ztp_openssl SYSTEM INTERFACE ${OPENSSL_INCLUDE_DIR})
+target_link_libraries(ztp_openssl INTERFACE ssl crypto ${CMAKE_DL_LIBS} Threads::Threads)

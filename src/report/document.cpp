@@ -36,6 +36,11 @@ nlohmann::ordered_json to_json(const Document& doc) {
   }
   j["evidence"] = doc.findings.evidence;
   j["enforcement"] = to_string(e.enforcement);
+  if (e.audit_head) {
+    j["auditHead"] = {{"seq", e.audit_head->seq},
+                      {"hash", e.audit_head->hash},
+                      {"state", e.audit_head->stalled ? "stalled" : "ok"}};
+  }
   return j;
 }
 
@@ -107,6 +112,11 @@ std::string render_text(const Document& doc) {
     add_line(out, i == 0 ? "evidence" : "", "- " + doc.findings.evidence[i]);
   }
   add_line(out, "enforcement", to_string(e.enforcement));
+  if (e.audit_head) {
+    add_line(out, "auditHead",
+             std::to_string(e.audit_head->seq) + " " + e.audit_head->hash +
+                 (e.audit_head->stalled ? " (stalled)" : ""));
+  }
   return out.str();
 }
 

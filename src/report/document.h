@@ -3,6 +3,8 @@
 // probe-specific body. Knows the wire form; knows nothing of detectors or sinks.
 
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +25,14 @@ struct ProbeIdentity {
   std::string version;  // ZTP_VERSION
 };
 
+// The node's audit chain head when the document was published (src/audit/): a copy
+// kept off the node, so truncating or rewriting the node's log shows when compared.
+struct AuditHeadRef {
+  std::uint64_t seq = 0;
+  std::string hash;      // "sha256:<64 hex>"
+  bool stalled = false;  // appending to the log currently fails; seq/hash is the last durable
+};
+
 // Who and when: everything in a document that is not a finding.
 struct Envelope {
   std::string kind;  // "CCStatus", "TPMStatus"
@@ -31,6 +41,7 @@ struct Envelope {
   std::string wave;
   ProbeIdentity probe;
   Enforcement enforcement = Enforcement::advisory;
+  std::optional<AuditHeadRef> audit_head;  // absent when the probe runs without an audit log
 };
 
 struct Document {

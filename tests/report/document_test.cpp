@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "report/cc_status.h"
+#include "report/digest.h"
 
 namespace ztp::report {
 namespace {
@@ -64,6 +65,52 @@ TEST(CcStatus, EmptyCapabilitiesRenderAsNone) {
   d.body["hostCapabilities"] = nlohmann::ordered_json::array();
   EXPECT_NE(render_text(d).find("hostCapabilities           (none)"), std::string::npos);
   EXPECT_TRUE(to_json(d)["hostCapabilities"].is_array());
+}
+
+}  // namespace
+}  // namespace ztp::report
+
+namespace ztp::report {
+namespace {
+
+TEST(AuditHead, OptionalFieldComesLastAndOnlyWhenSet) {
+  Document d = sample();
+  EXPECT_FALSE(to_json(d).contains("auditHead"));
+  d.envelope.audit_head = AuditHeadRef{41, "sha256:" + std::string(64, 'c'), false};
+  const auto j = to_json(d);
+  EXPECT_EQ(j.back(), nlohmann::ordered_json::parse(R"({"seq":41,"hash":"sha256:)" +
+                                                    std::string(64, 'c') + R"(","state":"ok"})"));
+  d.envelope.audit_head->stalled = true;
+  EXPECT_EQ(to_json(d)["auditHead"]["state"], "stalled");
+  const std::string text = render_text(d);
+  const auto line = text.find("\nauditHead ");
+  ASSERT_NE(line, std::string::npos) << text;
+  EXPECT_EQ(text.find(" 41 sha256:cc", line), text.find_first_not_of(' ', line + 10) - 1) << text;
+  EXPECT_NE(text.find("(stalled)\n", line), std::string::npos) << text;
+}
+
+TEST(ContentDigest, IgnoresGeneratedAtAndAuditHeadButNothingElse) {
+  Document d = sample();
+  const std::string digest = content_digest(d).value();
+  EXPECT_EQ(digest.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(digest.size(), 7u + 64u);
+  d.envelope.generated_at += std::chrono::hours(5);
+  d.envelope.audit_head = AuditHeadRef{3, "sha256:" + std::string(64, 'd'), false};
+  EXPECT_EQ(content_digest(d).value(), digest);
+  Document changed = sample();
+  changed.body["mode"] = "tdx";
+  EXPECT_NE(content_digest(changed).value(), digest);
+  changed = sample();
+  changed.envelope.wave = "w43";
+  EXPECT_NE(content_digest(changed).value(), digest);
+  changed = sample();
+  changed.findings.signals.back().second = true;
+  EXPECT_NE(content_digest(changed).value(), digest);
+  // Canonical: sorted keys, no whitespace, no generatedAt.
+  const std::string canonical = canonical_content(sample());
+  EXPECT_EQ(canonical.find("generatedAt"), std::string::npos);
+  EXPECT_EQ(canonical.find(' '), canonical.find("guest: ") + 6);  // only inside evidence text
+  EXPECT_LT(canonical.find("\"apiVersion\""), canonical.find("\"enforcement\""));
 }
 
 }  // namespace

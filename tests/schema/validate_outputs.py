@@ -39,6 +39,7 @@ if "https://ztp-prem.tlsstress.art/schema/v1/tpmstatus.json" in store:
 probes = {"cc-": "ztp-prem-detect", "tpm-": "ztp-prem-tpm"}
 checked = 0
 failures = 0
+last_valid = None
 for profile in sorted((source / "testdata" / "hosts").iterdir()):
     for prefix, binary in probes.items():
         # A TPM probe also runs on CC profiles and vice versa: every host must give a valid document.
@@ -63,6 +64,8 @@ for profile in sorted((source / "testdata" / "hosts").iterdir()):
             print(f"FAIL {profile.name} {binary}: {error.json_path}: {error.message}")
         failures += bool(errors)
         checked += 1
+        if not errors and doc["kind"] == "CCStatus":
+            last_valid = doc
 
 # The schema must also reject what it should: a document with a mode outside the vocabulary.
 bad = {"apiVersion": "ztp-prem.tlsstress.art/v1", "kind": "CCStatus", "node": "n", "generatedAt": "2026-01-01T00:00:00Z",
@@ -72,6 +75,18 @@ cc = schema_of_kind["CCStatus"]
 if validator_for(cc).is_valid(bad):
     print("FAIL schema accepts mode 'maybe'")
     failures += 1
+
+# The optional auditHead (src/audit/, docs/audit.md): accepted when well formed, refused otherwise.
+good = dict(last_valid, auditHead={"seq": 12, "hash": "sha256:" + "ab" * 32, "state": "stalled"})
+if not validator_for(cc).is_valid(good):
+    print("FAIL schema refuses a well-formed auditHead")
+    failures += 1
+for broken in ({"seq": 1, "hash": "sha256:xyz", "state": "ok"}, {"seq": 1, "hash": "sha256:" + "ab" * 32},
+               {"seq": -1, "hash": "sha256:" + "ab" * 32, "state": "ok"},
+               {"seq": 1, "hash": "sha256:" + "ab" * 32, "state": "maybe"}):
+    if validator_for(cc).is_valid(dict(good, auditHead=broken)):
+        print(f"FAIL schema accepts auditHead {broken}")
+        failures += 1
 
 # TPMStatus likewise: a family outside the vocabulary, and "ready" with something missing.
 if "TPMStatus" in schema_of_kind:

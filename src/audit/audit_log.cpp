@@ -1,0 +1,530 @@
+#include "audit/audit_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <system_error>
+
+#include "audit/segments.h"
+
+namespace ztp::audit {
+namespace {
+
+constexpr std::string_view k_key_prefix = "ztp-audit-v1:";
+
+std::chrono::system_clock::time_point to_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::time_point_cast<std::chrono::seconds>(t);
+}
+
+// RLIMIT_FSIZE sends SIGXFSZ, whose default action ends the process (signal(7)); ignored,
+// the write fails with EFBIG instead and the log stalls while the agent keeps running.
+void ignore_sigxfsz() {
+  struct sigaction current {};
+  if (::sigaction(SIGXFSZ, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    (void)::sigaction(SIGXFSZ, &ignore, nullptr);
+  }
+}
+
+Result<Bytes32> seal_of(const Bytes32& key, const Bytes32& hash) {
+  return hmac_sha256(key,
+                     std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
+}
+
+Result<void> seal(Record& record, const Bytes32& key) {
+  auto hash = compute_hash(record);
+  if (!hash) {
+    return tl::unexpected(hash.error());
+  }
+  record.hash = *hash;
+  auto mac = seal_of(key, record.hash);
+  if (!mac) {
+    return tl::unexpected(mac.error());
+  }
+  record.seal = *mac;
+  return {};
+}
+
+// Creates the genesis (epoch 0, sealed with k0) and closes epoch 0 at once, so the node
+// stores k1 and never k0. Segment first, key state last: a crash leaves no usable state.
+Result<void> initialise(const std::filesystem::path& dir, Bytes32 k0, std::chrono::seconds epoch,
+                        std::chrono::system_clock::time_point now) {
+  if (epoch.count() <= 0) {
+    return fail(ErrorKind::bad_input, "audit epoch length must be positive");
+  }
+  auto id = random_bytes32();
+  if (!id) {
+    return tl::unexpected(id.error());
+  }
+  LogParams params;
+  params.log_id = to_hex(*id).substr(0, 32);
+  params.start = to_seconds(now);
+  params.epoch_seconds = static_cast<std::uint64_t>(epoch.count());
+
+  Record genesis;
+  genesis.type = RecordType::open;
+  genesis.seq = 0;
+  genesis.epoch = 0;
+  genesis.time = params.start;
+  genesis.log_id = params.log_id;
+  genesis.start = params.start;
+  genesis.epoch_seconds = params.epoch_seconds;
+  if (auto ok = seal(genesis, k0); !ok) {
+    return ok;
+  }
+  Record close;
+  close.type = RecordType::close;
+  close.seq = 1;
+  close.epoch = 0;
+  close.time = params.start;
+  close.log_id = params.log_id;
+  close.prev = genesis.hash;
+  close.next_epoch = epoch_of(params, params.start);
+  if (auto ok = seal(close, k0); !ok) {
+    return ok;
+  }
+  const std::filesystem::path segment = dir / segment_name(1);
+  auto fd = open_file(segment, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  const std::string lines = to_line(genesis) + "\n" + to_line(close) + "\n";
+  if (auto ok = write_all_at(fd->get(), segment, lines, 0); !ok) {
+    return ok;
+  }
+  if (auto ok = sync_data(fd->get(), segment); !ok) {
+    return ok;
+  }
+  auto k1 = evolve_key(k0, 0, close.next_epoch);
+  wipe(k0);
+  if (!k1) {
+    return tl::unexpected(k1.error());
+  }
+  auto state = KeyState::create(dir / KeyState::k_file_name, params, close.next_epoch, *k1);
+  wipe(*k1);
+  if (!state) {
+    return tl::unexpected(state.error());
+  }
+  return {};
+}
+
+// The last complete line of text, or empty.
+std::string_view last_line(std::string_view text) {
+  if (text.empty()) {
+    return {};
+  }
+  text.remove_suffix(1);  // the final '\n'
+  const auto start = text.rfind('\n');
+  return start == std::string_view::npos ? text : text.substr(start + 1);
+}
+
+}  // namespace
+
+report::AuditHeadRef envelope_head(const AuditHead& head) {
+  return report::AuditHeadRef{head.seq, hash_text(head.hash), head.stalled};
+}
+
+std::string verification_key_text(const Bytes32& k0) {
+  return std::string(k_key_prefix) + to_hex(k0);
+}
+
+std::optional<Bytes32> parse_verification_key(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.remove_suffix(1);
+  }
+  if (text.substr(0, k_key_prefix.size()) != k_key_prefix) {
+    return std::nullopt;
+  }
+  return from_hex(text.substr(k_key_prefix.size()));
+}
+
+Result<std::string> AuditLog::setup(const std::filesystem::path& dir, std::chrono::seconds epoch,
+                                    const Clock& clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return fail(ErrorKind::io_error, "cannot create '" + dir.string() + "': " + ec.message());
+  }
+  if (std::filesystem::exists(dir / KeyState::k_file_name)) {
+    return fail(ErrorKind::bad_input,
+                "'" + dir.string() + "' already holds an audit log (seal.key exists)");
+  }
+  auto segments = list_segments(dir);
+  if (!segments) {
+    return tl::unexpected(segments.error());
+  }
+  if (!segments->empty()) {
+    return fail(ErrorKind::bad_input,
+                "'" + dir.string() + "' already holds audit log segments without a key state");
+  }
+  // Records name only the node, but who appended when is still nobody else's business.
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  if (ec) {
+    return fail(ErrorKind::io_error, "cannot chmod '" + dir.string() + "': " + ec.message());
+  }
+  auto k0 = random_bytes32();
+  if (!k0) {
+    return tl::unexpected(k0.error());
+  }
+  const std::string text = verification_key_text(*k0);
+  if (auto ok = initialise(dir, *k0, epoch, clock.wall_now()); !ok) {
+    wipe(*k0);
+    return tl::unexpected(ok.error());
+  }
+  wipe(*k0);
+  if (auto ok = sync_dir(dir); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  return text;
+}
+
+Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySource& key_source,
+                                const Clock& clock, AuditOptions options) {
+  AuditLog log;
+  log.m_dir = dir;
+  log.m_clock = &clock;
+  log.m_options = std::move(options);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return fail(ErrorKind::not_found, "audit log directory '" + dir.string() +
+                                          "' does not exist (create it with ztp-prem-audit "
+                                          "setup --dir " +
+                                          dir.string() + ")");
+  }
+  const std::filesystem::path state_path = dir / KeyState::k_file_name;
+  const bool have_state = std::filesystem::exists(state_path, ec);
+  if (key_source.seed) {
+    auto seed_fd = open_file(*key_source.seed, O_RDONLY);
+    if (!seed_fd) {
+      if (!have_state) {
+        return tl::unexpected(seed_fd.error());
+      }
+    } else {
+      if (auto ok = check_private(seed_fd->get(), *key_source.seed); !ok) {
+        return tl::unexpected(ok.error());
+      }
+      if (have_state) {
+        log.say("audit: seed file '" + key_source.seed->string() +
+                "' is still on the node; while it is, anyone who takes the node over can "
+                "forge the whole log: remove it (delete the Secret) now that the log exists");
+      } else {
+        auto text = read_all(seed_fd->get(), *key_source.seed);
+        if (!text) {
+          return tl::unexpected(text.error());
+        }
+        auto k0 = parse_verification_key(*text);
+        if (!k0) {
+          return fail(ErrorKind::bad_input, "seed file '" + key_source.seed->string() +
+                                                "' does not hold a verification key "
+                                                "(ztp-audit-v1:<64 hex digits>)");
+        }
+        auto segments = list_segments(dir);
+        if (!segments) {
+          return tl::unexpected(segments.error());
+        }
+        if (!segments->empty()) {
+          return fail(ErrorKind::bad_input, "'" + dir.string() +
+                                                "' holds log segments but no key state: "
+                                                "refusing to start a second log there");
+        }
+        if (auto ok = initialise(dir, *k0, key_source.seed_epoch, clock.wall_now()); !ok) {
+          return tl::unexpected(ok.error());
+        }
+        log.say("audit: created the log in '" + dir.string() + "' from the seed file");
+      }
+    }
+  } else if (!have_state) {
+    return fail(ErrorKind::not_found, "no audit key state '" + state_path.string() +
+                                          "' (run ztp-prem-audit setup --dir " + dir.string() +
+                                          ")");
+  }
+  auto key = KeyState::open(state_path);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  log.m_key.emplace(std::move(*key));
+  ignore_sigxfsz();
+  if (auto ok = log.recover_on_open(); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  return log;
+}
+
+Result<void> AuditLog::recover_on_open() {
+  auto segments = list_segments(m_dir);
+  if (!segments) {
+    return tl::unexpected(segments.error());
+  }
+  if (segments->empty()) {
+    return fail(ErrorKind::bad_input, "'" + m_dir.string() +
+                                          "' has an audit key state but no log segment "
+                                          "(audit-*.jsonl): the log was removed");
+  }
+  const Segment& last = segments->back();
+  m_segment_path = last.path;
+  m_segment_index = last.index;
+  auto fd = open_file(last.path, O_RDWR);
+  if (!fd && fd.error().message.find("EROFS") != std::string::npos) {
+    m_writable = false;
+    stall(fd.error());
+    fd = open_file(last.path, O_RDONLY);
+  }
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  m_segment = std::move(*fd);
+  auto content = read_all(m_segment.get(), m_segment_path);
+  if (!content) {
+    return tl::unexpected(content.error());
+  }
+  // A crash mid-append can leave a partial line (or, on some file systems, zeros) after
+  // the last newline. Everything up to that newline was synced before the crash.
+  const auto end = content->rfind('\n');
+  const std::size_t keep = end == std::string::npos ? 0 : end + 1;
+  if (keep < content->size()) {
+    const std::size_t cut = content->size() - keep;
+    if (m_writable && ::ftruncate(m_segment.get(), static_cast<off_t>(keep)) == 0 &&
+        sync_data(m_segment.get(), m_segment_path)) {
+      say("audit: cut a torn last record (" + std::to_string(cut) + " bytes) from '" +
+          m_segment_path.string() + "' at offset " + std::to_string(keep) +
+          "; every record before it is intact");
+    } else {
+      m_dirty_tail = true;
+      m_broken = errno_error(m_segment_path, "cutting a torn last record", errno);
+      stall(*m_broken);
+    }
+    content->resize(keep);
+  }
+  m_segment_size = keep;
+
+  // The head: the last line of the last non-empty segment.
+  std::string tail_text = *content;
+  std::filesystem::path tail_path = m_segment_path;
+  for (auto it = segments->rbegin() + 1; tail_text.empty() && it != segments->rend(); ++it) {
+    auto text = read_path(it->path);
+    if (!text) {
+      return tl::unexpected(text.error());
+    }
+    tail_text = std::move(*text);
+    tail_path = it->path;
+  }
+  const std::string_view line = last_line(tail_text);
+  if (line.empty()) {
+    return fail(ErrorKind::bad_input,
+                "audit log '" + m_dir.string() + "' holds no record (its genesis is gone)");
+  }
+  auto record = parse_record(line);
+  auto broken = [&](std::string why) {
+    m_broken =
+        Error{ErrorKind::bad_input, "audit log '" + tail_path.string() + "': last record " + why +
+                                        "; appending stopped, run ztp-prem-audit verify"};
+    stall(*m_broken);
+  };
+  if (!record) {
+    broken("does not parse (" + record.error().message + ")");
+    return {};
+  }
+  m_head.seq = record->seq;
+  m_head.hash = record->hash;
+  m_last_type = record->type;
+  auto hash = compute_hash(*record);
+  if (!hash || !equal(*hash, record->hash)) {
+    broken("does not match its hash");
+    return {};
+  }
+  if (record->log_id != m_key->params().log_id) {
+    broken("belongs to another log (" + record->log_id + ")");
+    return {};
+  }
+  const std::uint64_t key_epoch = m_key->epoch();
+  if (record->type == RecordType::close && key_epoch == record->epoch) {
+    // Crash after the close record, before the key evolved: finish the evolution.
+    m_pending_epoch = record->next_epoch;
+    if (auto ok = m_key->evolve_to(record->next_epoch); !ok) {
+      stall(ok.error());
+    } else {
+      m_pending_epoch.reset();
+    }
+  } else if (record->type == RecordType::close ? key_epoch != record->next_epoch
+                                               : key_epoch != record->epoch) {
+    broken("is in epoch " + std::to_string(record->epoch) + " but the key state is at epoch " +
+           std::to_string(key_epoch) +
+           " (records are missing from the tail, or the key state was replaced)");
+    return {};
+  } else if (record->type != RecordType::close) {
+    auto mac = seal_of(m_key->key(), record->hash);
+    if (!mac || !equal(*mac, record->seal)) {
+      broken("is not sealed with this node's key");
+      return {};
+    }
+  }
+  return {};
+}
+
+Result<void> AuditLog::rotate() {
+  const std::uint64_t index = m_segment_index + 1;
+  const std::filesystem::path path = m_dir / segment_name(index);
+  auto fd = open_file(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  if (auto ok = sync_dir(m_dir); !ok) {
+    ::unlink(path.c_str());
+    return ok;
+  }
+  m_segment = std::move(*fd);
+  m_segment_path = path;
+  m_segment_index = index;
+  m_segment_size = 0;
+  return {};
+}
+
+Result<void> AuditLog::write_record(Record& record) {
+  if (auto ok = seal(record, m_key->key()); !ok) {
+    return ok;
+  }
+  const std::string line = to_line(record) + "\n";
+  if (m_dirty_tail) {
+    // A failed write left bytes past the durable end: cut them before anything else.
+    if (::ftruncate(m_segment.get(), static_cast<off_t>(m_segment_size)) != 0) {
+      return tl::unexpected(errno_error(m_segment_path, "ftruncate", errno));
+    }
+    if (auto ok = sync_data(m_segment.get(), m_segment_path); !ok) {
+      return ok;
+    }
+    m_dirty_tail = false;
+  }
+  if (m_segment_size > 0 && m_segment_size + line.size() > m_options.max_segment_bytes) {
+    if (auto ok = rotate(); !ok) {
+      return ok;
+    }
+  }
+  auto written = write_all_at(m_segment.get(), m_segment_path, line, m_segment_size);
+  if (written) {
+    written = sync_data(m_segment.get(), m_segment_path);
+  }
+  if (!written) {
+    m_dirty_tail = true;
+    if (::ftruncate(m_segment.get(), static_cast<off_t>(m_segment_size)) == 0) {
+      m_dirty_tail = false;
+    }
+    return written;
+  }
+  m_segment_size += line.size();
+  m_head.seq = record.seq;
+  m_head.hash = record.hash;
+  m_last_type = record.type;
+  return {};
+}
+
+Result<void> AuditLog::roll_to(std::chrono::system_clock::time_point now) {
+  if (m_pending_epoch) {
+    // The close record is durable but the key did not evolve yet: finish that first.
+    if (auto ok = m_key->evolve_to(*m_pending_epoch); !ok) {
+      return ok;
+    }
+    m_pending_epoch.reset();
+  }
+  const std::uint64_t target = epoch_of(m_key->params(), now);
+  if (target <= m_key->epoch()) {
+    return {};
+  }
+  // The close record goes first, sealed with the key about to be destroyed. If it cannot
+  // be written the key stays: an unsealed epoch end would read as a deleted tail.
+  Record close;
+  close.type = RecordType::close;
+  close.seq = m_head.seq + 1;
+  close.epoch = m_key->epoch();
+  close.time = now;
+  close.log_id = m_key->params().log_id;
+  close.prev = m_head.hash;
+  close.next_epoch = target;
+  if (auto ok = write_record(close); !ok) {
+    return ok;
+  }
+  m_pending_epoch = target;
+  if (auto ok = m_key->evolve_to(target); !ok) {
+    return ok;
+  }
+  m_pending_epoch.reset();
+  return {};
+}
+
+void AuditLog::stall(const Error& error) {
+  if (!m_head.stalled || m_head.reason != error.message) {
+    say("audit: log stalled: " + error.message);
+  }
+  m_head.stalled = true;
+  m_head.reason = error.message;
+}
+
+void AuditLog::say(std::string_view line) const {
+  if (m_options.log) {
+    m_options.log(line);
+  } else {
+    std::cerr << line << "\n";
+  }
+}
+
+Result<AuditHead> AuditLog::roll_epoch() {
+  if (m_broken) {
+    return tl::unexpected(*m_broken);
+  }
+  if (!m_writable) {
+    return fail(ErrorKind::io_error, m_head.reason);
+  }
+  if (auto ok = roll_to(to_seconds(m_clock->wall_now())); !ok) {
+    stall(ok.error());
+    return tl::unexpected(ok.error());
+  }
+  return m_head;
+}
+
+Result<AuditHead> AuditLog::append(const AuditEntry& entry) {
+  if (auto ok = check_entry(entry); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (m_broken) {
+    ++m_missed;
+    return tl::unexpected(*m_broken);
+  }
+  if (!m_writable) {
+    ++m_missed;
+    return fail(ErrorKind::io_error, m_head.reason);
+  }
+  const auto now = to_seconds(m_clock->wall_now());
+  auto done = roll_to(now);
+  if (done) {
+    Record record;
+    record.type = RecordType::entry;
+    record.seq = m_head.seq + 1;
+    record.epoch = m_key->epoch();
+    record.time = now;
+    record.log_id = m_key->params().log_id;
+    record.prev = m_head.hash;
+    record.entry = entry;
+    record.entry.generated_at = to_seconds(entry.generated_at);
+    record.missed = m_missed;
+    done = write_record(record);
+  }
+  if (!done) {
+    ++m_missed;
+    stall(done.error());
+    return tl::unexpected(done.error());
+  }
+  if (m_head.stalled) {
+    say("audit: log resumed at seq " + std::to_string(m_head.seq) + " after " +
+        std::to_string(m_missed) + " missed entries");
+  }
+  m_missed = 0;
+  m_head.stalled = false;
+  m_head.reason.clear();
+  return m_head;
+}
+
+}  // namespace ztp::audit

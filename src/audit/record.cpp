@@ -1,0 +1,398 @@
+#include "audit/record.h"
+
+#include <ctime>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+
+#include "report/document.h"
+
+namespace ztp::audit {
+namespace {
+
+using nlohmann::json;
+
+// Longest legal line: a node name of 253 characters plus fixed fields stays far below.
+constexpr std::size_t k_max_line = 4096;
+constexpr std::string_view k_hash_prefix = "sha256:";
+constexpr std::string_view k_seal_prefix = "hmac-sha256:";
+
+bool is_token(std::string_view s, std::size_t max) {
+  if (s.empty() || s.size() > max) {
+    return false;
+  }
+  for (const char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_';
+    if (!ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Kubernetes node names are DNS subdomains: lower case, digits, '-' and '.', <= 253 (RFC 1123).
+bool is_node_name(std::string_view s) {
+  if (s.empty() || s.size() > 253) {
+    return false;
+  }
+  for (const char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_hex(std::string_view s, std::size_t n) {
+  if (s.size() != n) {
+    return false;
+  }
+  for (const char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<Bytes32> parse_prefixed(std::string_view text, std::string_view prefix) {
+  if (text.substr(0, prefix.size()) != prefix) {
+    return std::nullopt;
+  }
+  return from_hex(text.substr(prefix.size()));
+}
+
+json body_json(const Record& r) {
+  json j;
+  j["v"] = r.version;
+  j["type"] = to_string(r.type);
+  j["seq"] = r.seq;
+  j["epoch"] = r.epoch;
+  j["time"] = report::format_rfc3339(r.time);
+  j["log"] = r.log_id;
+  j["prev"] = hash_text(r.prev);
+  switch (r.type) {
+    case RecordType::open:
+      j["start"] = report::format_rfc3339(r.start);
+      j["epochSeconds"] = r.epoch_seconds;
+      break;
+    case RecordType::entry:
+      j["probe"] = r.entry.probe;
+      j["node"] = r.entry.node;
+      j["wave"] = r.entry.wave;
+      j["generatedAt"] = report::format_rfc3339(r.entry.generated_at);
+      j["digest"] = r.entry.digest;
+      j["classification"] = r.entry.classification;
+      if (r.entry.readiness) {
+        j["readiness"] = *r.entry.readiness;
+      }
+      j["reason"] = to_string(r.entry.reason);
+      if (r.missed > 0) {
+        j["missed"] = r.missed;
+      }
+      break;
+    case RecordType::close:
+      j["next"] = r.next_epoch;
+      break;
+  }
+  return j;
+}
+
+std::string dump(const json& j) {
+  // replace: never throws; a line with invalid UTF-8 then simply is not canonical.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+tl::unexpected<Error> bad(std::string message) {
+  return fail(ErrorKind::bad_input, std::move(message));
+}
+
+// Field readers that never throw: the line is outside input.
+std::optional<std::string_view> str(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) {
+    return std::nullopt;
+  }
+  return std::string_view(it->get_ref<const std::string&>());
+}
+
+std::optional<std::uint64_t> u64(const json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned()) {
+    return std::nullopt;
+  }
+  return it->get<std::uint64_t>();
+}
+
+std::optional<std::chrono::system_clock::time_point> time_field(const json& j, const char* key) {
+  const auto s = str(j, key);
+  return s ? parse_rfc3339(*s) : std::nullopt;
+}
+
+bool only_keys(const json& j, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : j.items()) {
+    bool found = false;
+    for (const auto a : allowed) {
+      found = found || key == a;
+    }
+    if (!found) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string_view to_string(RecordType t) {
+  switch (t) {
+    case RecordType::open:
+      return "open";
+    case RecordType::entry:
+      return "entry";
+    case RecordType::close:
+      return "close";
+  }
+  return "entry";
+}
+
+std::string_view to_string(Reason r) {
+  switch (r) {
+    case Reason::start:
+      return "start";
+    case Reason::change:
+      return "change";
+    case Reason::heartbeat:
+      return "heartbeat";
+  }
+  return "heartbeat";
+}
+
+std::optional<Reason> parse_reason(std::string_view s) {
+  for (const Reason r : {Reason::start, Reason::change, Reason::heartbeat}) {
+    if (s == to_string(r)) {
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
+Result<void> check_entry(const AuditEntry& e) {
+  if (!is_token(e.probe, 63)) {
+    return bad("audit entry: probe name must be 1-63 characters of [A-Za-z0-9._-]");
+  }
+  if (!is_node_name(e.node)) {
+    return bad("audit entry: node must be a Kubernetes node name (RFC 1123, <= 253)");
+  }
+  if (!is_token(e.wave, 63)) {
+    return bad("audit entry: wave must be 1-63 characters of [A-Za-z0-9._-]");
+  }
+  if (!parse_prefixed(e.digest, k_hash_prefix)) {
+    return bad("audit entry: digest must be sha256:<64 lower-case hex digits>");
+  }
+  if (!is_token(e.classification, 63)) {
+    return bad("audit entry: classification must be 1-63 characters of [A-Za-z0-9._-]");
+  }
+  if (e.readiness && !is_token(*e.readiness, 63)) {
+    return bad("audit entry: readiness must be 1-63 characters of [A-Za-z0-9._-]");
+  }
+  return {};
+}
+
+std::string canonical_body(const Record& record) { return dump(body_json(record)); }
+
+Result<Bytes32> compute_hash(const Record& record) { return sha256(canonical_body(record)); }
+
+Result<Bytes32> compute_hash_of_line(std::string_view line, const Record& record) {
+  const std::string hash_member = "\"hash\":\"" + hash_text(record.hash) + "\",";
+  const std::string seal_member =
+      "\"seal\":\"" + std::string(k_seal_prefix) + to_hex(record.seal) + "\",";
+  const auto h = line.find(hash_member);
+  const auto s = line.find(seal_member);
+  if (h == std::string_view::npos || s == std::string_view::npos || s < h) {
+    return compute_hash(record);  // not a line parse_record() accepted: the slow way
+  }
+  std::string body;
+  body.reserve(line.size());
+  body.append(line.substr(0, h));
+  body.append(line.substr(h + hash_member.size(), s - h - hash_member.size()));
+  body.append(line.substr(s + seal_member.size()));
+  return sha256(body);
+}
+
+std::string to_line(const Record& record) {
+  json j = body_json(record);
+  j["hash"] = hash_text(record.hash);
+  j["seal"] = std::string(k_seal_prefix) + to_hex(record.seal);
+  return dump(j);
+}
+
+std::string hash_text(const Bytes32& hash) { return std::string(k_hash_prefix) + to_hex(hash); }
+
+std::optional<Bytes32> parse_hash_text(std::string_view text) {
+  return parse_prefixed(text, k_hash_prefix);
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
+  // "YYYY-MM-DDTHH:MM:SSZ": 20 characters, digits at fixed places.
+  constexpr std::string_view k_shape = "dddd-dd-ddTdd:dd:ddZ";
+  if (text.size() != k_shape.size()) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (k_shape[i] == 'd' ? !digit : text[i] != k_shape[i]) {
+      return std::nullopt;
+    }
+  }
+  auto num = [&](std::size_t pos, std::size_t len) {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      v = v * 10 + (text[i] - '0');
+    }
+    return v;
+  };
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262. Records are from now on.
+  constexpr int k_first_year = 1970;
+  constexpr int k_last_year = 2200;
+  const int year = num(0, 4);
+  if (year < k_first_year || year > k_last_year) {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = year - 1900;
+  tm.tm_mon = num(5, 2) - 1;
+  tm.tm_mday = num(8, 2);
+  tm.tm_hour = num(11, 2);
+  tm.tm_min = num(14, 2);
+  tm.tm_sec = num(17, 2);
+  const std::time_t t = timegm(&tm);
+  if (t < 0) {
+    return std::nullopt;
+  }
+  const auto point = std::chrono::system_clock::from_time_t(t);
+  // timegm normalises 2026-02-31 into March: only a round trip proves the text canonical.
+  if (report::format_rfc3339(point) != text) {
+    return std::nullopt;
+  }
+  return point;
+}
+
+Result<Record> parse_record(std::string_view line) {
+  if (line.size() > k_max_line) {
+    return bad("record is longer than 4096 bytes");
+  }
+  const json j = json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return bad("not a JSON object");
+  }
+  if (dump(j) != line) {
+    return bad("not in canonical form (keys sorted, no whitespace)");
+  }
+  Record r;
+  const auto version = u64(j, "v");
+  if (!version || *version != static_cast<std::uint64_t>(k_format_version)) {
+    return bad("unknown format version");
+  }
+  const auto type = str(j, "type");
+  const auto seq = u64(j, "seq");
+  const auto epoch = u64(j, "epoch");
+  const auto time = time_field(j, "time");
+  const auto log = str(j, "log");
+  const auto prev = str(j, "prev");
+  const auto hash = str(j, "hash");
+  const auto seal = str(j, "seal");
+  if (!type || !seq || !epoch || !time || !log || !prev || !hash || !seal) {
+    return bad(
+        "a common member (type, seq, epoch, time, log, prev, hash, seal) is missing or "
+        "has the wrong type");
+  }
+  r.seq = *seq;
+  r.epoch = *epoch;
+  r.time = *time;
+  if (!is_hex(*log, 32)) {
+    return bad("log id must be 32 hex digits");
+  }
+  r.log_id = std::string(*log);
+  const auto prev_hash = parse_hash_text(*prev);
+  const auto own_hash = parse_hash_text(*hash);
+  const auto own_seal = parse_prefixed(*seal, k_seal_prefix);
+  if (!prev_hash || !own_hash || !own_seal) {
+    return bad("prev, hash or seal is not of the form sha256:/hmac-sha256:<64 hex digits>");
+  }
+  r.prev = *prev_hash;
+  r.hash = *own_hash;
+  r.seal = *own_seal;
+
+  if (*type == "open") {
+    r.type = RecordType::open;
+    const auto start = time_field(j, "start");
+    const auto seconds = u64(j, "epochSeconds");
+    if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "start",
+                       "epochSeconds"}) ||
+        !start || !seconds || *seconds == 0) {
+      return bad("open record: members must be start and epochSeconds (> 0)");
+    }
+    r.start = *start;
+    r.epoch_seconds = *seconds;
+  } else if (*type == "entry") {
+    r.type = RecordType::entry;
+    if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "probe",
+                       "node", "wave", "generatedAt", "digest", "classification", "readiness",
+                       "reason", "missed"})) {
+      return bad("entry record: unknown member");
+    }
+    const auto probe = str(j, "probe");
+    const auto node = str(j, "node");
+    const auto wave = str(j, "wave");
+    const auto generated = time_field(j, "generatedAt");
+    const auto digest = str(j, "digest");
+    const auto classification = str(j, "classification");
+    const auto reason = str(j, "reason");
+    if (!probe || !node || !wave || !generated || !digest || !classification || !reason) {
+      return bad("entry record: a member is missing or has the wrong type");
+    }
+    r.entry.probe = std::string(*probe);
+    r.entry.node = std::string(*node);
+    r.entry.wave = std::string(*wave);
+    r.entry.generated_at = *generated;
+    r.entry.digest = std::string(*digest);
+    r.entry.classification = std::string(*classification);
+    if (j.contains("readiness")) {
+      const auto readiness = str(j, "readiness");
+      if (!readiness) {
+        return bad("entry record: readiness must be a string");
+      }
+      r.entry.readiness = std::string(*readiness);
+    }
+    const auto parsed_reason = parse_reason(*reason);
+    if (!parsed_reason) {
+      return bad("entry record: reason must be start, change or heartbeat");
+    }
+    r.entry.reason = *parsed_reason;
+    if (j.contains("missed")) {
+      const auto missed = u64(j, "missed");
+      if (!missed || *missed == 0) {
+        return bad("entry record: missed must be a positive integer when present");
+      }
+      r.missed = *missed;
+    }
+    if (auto ok = check_entry(r.entry); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  } else if (*type == "close") {
+    r.type = RecordType::close;
+    const auto next = u64(j, "next");
+    if (!only_keys(j,
+                   {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "next"}) ||
+        !next) {
+      return bad("close record: the only extra member must be next");
+    }
+    r.next_epoch = *next;
+  } else {
+    return bad("unknown record type");
+  }
+  return r;
+}
+
+}  // namespace ztp::audit

@@ -1,0 +1,394 @@
+#include "audit/verify.h"
+
+#include "audit/key_state.h"
+#include "audit/segments.h"
+#include "report/document.h"
+
+namespace ztp::audit {
+namespace {
+
+// Slack for the verifier's own clock when bounding epochs.
+constexpr std::chrono::hours k_future_slack{24};
+
+struct Seen {
+  std::uint64_t seq = 0;
+  Bytes32 hash{};
+  RecordType type = RecordType::open;
+  std::uint64_t epoch = 0;
+  std::uint64_t next = 0;
+  std::uint64_t line = 0;
+  std::size_t segment = 0;
+};
+
+class Verifier {
+ public:
+  Verifier(const LogSource& source, const Bytes32& k0, const std::optional<Witness>& witness,
+           std::chrono::system_clock::time_point now)
+      : m_source(source), m_k0(k0), m_witness(witness), m_now(now) {}
+
+  Result<VerifyReport> run() {
+    m_report.segments = m_source.names.size();
+    auto stats = for_each_line(
+        m_source, [this](const LinePos& pos, std::string_view line) { return check(pos, line); });
+    if (!stats) {
+      return tl::unexpected(stats.error());
+    }
+    m_report.torn_tail_bytes = stats->torn_tail_bytes;
+    if (m_failed) {
+      return finish_classification();
+    }
+    if (!m_prev) {
+      m_report.bad = BadRecord{Damage::deleted, "", 0, std::nullopt,
+                               "the log holds no record (its genesis is gone)"};
+    } else if (m_witness && m_witness->seq > m_prev->seq) {
+      m_report.bad = BadRecord{
+          Damage::tail_truncated, m_source.names[m_prev->segment], 0, m_witness->seq,
+          "the log ends at seq " + std::to_string(m_prev->seq) + " but the witness saw seq " +
+              std::to_string(m_witness->seq) + ": records were cut from the tail"};
+    }
+    return m_report;
+  }
+
+ private:
+  enum class Pending { none, unsealed, misplaced };
+
+  bool bad(const LinePos& pos, std::optional<std::uint64_t> seq, Damage damage,
+           std::string detail) {
+    m_report.bad = BadRecord{damage, m_source.names[pos.segment], pos.line, seq, std::move(detail)};
+    m_failed = true;
+    return false;
+  }
+
+  Result<Bytes32> key_for(std::uint64_t epoch) {
+    if (!m_cache || m_cache_epoch > epoch) {
+      m_cache = m_k0;
+      m_cache_epoch = 0;
+    }
+    auto key = evolve_key(*m_cache, m_cache_epoch, epoch);
+    if (!key) {
+      return key;
+    }
+    m_cache = *key;
+    m_cache_epoch = epoch;
+    return key;
+  }
+
+  bool seal_ok(const Record& r) {
+    if (!m_mac || m_mac_epoch != r.epoch) {
+      auto key = key_for(r.epoch);
+      if (!key) {
+        return false;
+      }
+      m_mac.emplace(*key);
+      m_mac_epoch = r.epoch;
+    }
+    auto mac =
+        m_mac->mac(std::string_view(reinterpret_cast<const char*>(r.hash.data()), r.hash.size()));
+    return mac && equal(*mac, r.seal);
+  }
+
+  // Parses and checks the hash; nullopt when the line is not an intact record.
+  static std::optional<Record> intact(std::string_view line) {
+    auto r = parse_record(line);
+    if (!r) {
+      return std::nullopt;
+    }
+    auto h = compute_hash(*r);
+    if (!h || !equal(*h, r->hash)) {
+      return std::nullopt;
+    }
+    return *r;
+  }
+
+  bool check(const LinePos& pos, std::string_view line) {
+    auto parsed = parse_record(line);
+    if (!parsed) {
+      return bad(pos, std::nullopt, Damage::modified,
+                 "not a valid audit record: " + parsed.error().message);
+    }
+    const Record& r = *parsed;
+    auto hash = compute_hash_of_line(line, r);
+    if (!hash || !equal(*hash, r.hash)) {
+      return bad(pos, r.seq, Damage::modified,
+                 "the record's content does not match its hash: it was changed after sealing");
+    }
+    if (!m_params) {
+      if (r.type != RecordType::open || r.seq != 0) {
+        return bad(pos, r.seq, Damage::deleted,
+                   "the log does not start with its genesis record: records before seq " +
+                       std::to_string(r.seq) + " are missing");
+      }
+      if (r.epoch != 0 || !seal_ok(r)) {
+        return bad(pos, r.seq, Damage::bad_seal,
+                   "the genesis record's seal does not verify: wrong verification key, or a "
+                   "forged log");
+      }
+      m_params = LogParams{r.log_id, r.start, r.epoch_seconds};
+      m_max_epoch = epoch_of(*m_params, m_now + k_future_slack);
+      if (!witness_ok(pos, r)) {
+        return false;
+      }
+      accept(pos, r);
+      return true;
+    }
+    if (r.log_id != m_params->log_id) {
+      return bad(pos, r.seq, Damage::spliced,
+                 "record of another log (" + r.log_id + ", this log is " + m_params->log_id +
+                     "): two logs were spliced");
+    }
+    if (r.epoch > m_max_epoch) {
+      return bad(pos, r.seq, Damage::modified,
+                 "record claims epoch " + std::to_string(r.epoch) + ", later than now");
+    }
+    const Seen& p = *m_prev;
+    if (!seal_ok(r)) {
+      m_pending = Pending::unsealed;
+      return pending(pos, r);
+    }
+    if (r.seq != p.seq + 1 || !equal(r.prev, p.hash)) {
+      m_pending = Pending::misplaced;
+      return pending(pos, r);
+    }
+    if (r.epoch < p.epoch) {
+      return bad(pos, r.seq, Damage::old_epoch_key,
+                 "record is sealed for epoch " + std::to_string(r.epoch) +
+                     " after a record of epoch " + std::to_string(p.epoch) +
+                     ": someone holding a retired key wrote it");
+    }
+    if (p.type == RecordType::close) {
+      if (r.epoch == p.epoch) {
+        return bad(pos, r.seq, Damage::old_epoch_key,
+                   "record is sealed with the key of epoch " + std::to_string(r.epoch) +
+                       " after that epoch was closed");
+      }
+      if (r.epoch != p.next) {
+        return bad(pos, r.seq, Damage::deleted,
+                   "the close record of epoch " + std::to_string(p.epoch) + " announced epoch " +
+                       std::to_string(p.next) + " but the next record is in epoch " +
+                       std::to_string(r.epoch) + ": records were deleted");
+      }
+    } else if (r.epoch > p.epoch) {
+      return bad(pos, r.seq, Damage::deleted,
+                 "epoch " + std::to_string(p.epoch) +
+                     " ends without its sealed close record: the end of that epoch was deleted");
+    }
+    if (r.type == RecordType::open) {
+      return bad(pos, r.seq, Damage::inserted, "a second genesis record");
+    }
+    const std::uint64_t time_epoch = epoch_of(*m_params, r.time);
+    if (r.type == RecordType::close && (r.next_epoch <= r.epoch || r.next_epoch != time_epoch)) {
+      return bad(pos, r.seq, Damage::modified,
+                 "close record names epoch " + std::to_string(r.next_epoch) +
+                     ", which does not follow from its time");
+    }
+    if (r.type == RecordType::entry && time_epoch > r.epoch) {
+      return bad(pos, r.seq, Damage::old_epoch_key,
+                 "record dated " + report::format_rfc3339(r.time) + " (epoch " +
+                     std::to_string(time_epoch) + ") is sealed with the key of epoch " +
+                     std::to_string(r.epoch) + ", which had ended by then");
+    }
+    if (!witness_ok(pos, r)) {
+      return false;
+    }
+    accept(pos, r);
+    return true;
+  }
+
+  bool witness_ok(const LinePos& pos, const Record& r) {
+    if (m_witness && m_witness->seq == r.seq && !equal(m_witness->hash, r.hash)) {
+      return bad(pos, r.seq, Damage::chain_fork,
+                 "the witness holds " + hash_text(m_witness->hash) + " for seq " +
+                     std::to_string(r.seq) + " but the log holds " + hash_text(r.hash) +
+                     ": the log was rewritten after the witness copied its head");
+    }
+    return true;
+  }
+
+  void accept(const LinePos& pos, const Record& r) {
+    m_prev = Seen{r.seq, r.hash, r.type, r.epoch, r.next_epoch, pos.line, pos.segment};
+    ++m_report.records;
+    m_report.head_seq = r.seq;
+    m_report.head_hash = r.hash;
+    m_report.head_epoch = r.epoch;
+  }
+
+  // A record that is out of place or unsealed: the second pass tells which damage it is.
+  bool pending(const LinePos& pos, const Record& r) {
+    m_failed = true;
+    m_bad_pos = pos;
+    m_bad = r;
+    return false;
+  }
+
+  Result<VerifyReport> finish_classification() {
+    if (m_report.bad) {
+      return m_report;
+    }
+    const Record& r = *m_bad;
+    const Seen& p = *m_prev;
+    const std::uint64_t at = m_bad_pos.ordinal;
+    std::optional<Record> next;
+    std::optional<std::pair<LinePos, Record>> later_missing;
+    std::optional<std::pair<LinePos, Record>> same_seq_before;
+    const std::uint64_t expected = p.seq + 1;
+    auto scan = for_each_line(m_source, [&](const LinePos& pos, std::string_view line) {
+      if (pos.ordinal == at) {
+        return true;
+      }
+      auto other = intact(line);
+      if (!other || other->log_id != r.log_id) {
+        return true;
+      }
+      if (pos.ordinal == at + 1) {
+        next = other;
+      }
+      if (pos.ordinal > at && !later_missing && other->seq >= expected && other->seq < r.seq) {
+        later_missing.emplace(pos, *other);
+      }
+      if (pos.ordinal < at && other->seq == r.seq && !same_seq_before) {
+        same_seq_before.emplace(pos, *other);
+      }
+      return true;
+    });
+    if (!scan) {
+      return tl::unexpected(scan.error());
+    }
+    const std::string seq_text = std::to_string(r.seq);
+    if (m_pending == Pending::unsealed) {
+      if (next && next->seq == expected && equal(next->prev, p.hash)) {
+        bad(m_bad_pos, r.seq, Damage::inserted,
+            "this record is not part of the chain (the record after it links to the one "
+            "before it) and its seal does not verify");
+      } else {
+        bad(m_bad_pos, r.seq, Damage::bad_seal,
+            "the seal does not verify with the key of epoch " + std::to_string(r.epoch) +
+                ": the record was forged or re-sealed with another key");
+      }
+      return m_report;
+    }
+    auto where = [this](const LinePos& pos) {
+      return m_source.names[pos.segment] + ":" + std::to_string(pos.line);
+    };
+    if (r.seq > expected) {
+      if (later_missing) {
+        bad(m_bad_pos, r.seq, Damage::reordered,
+            "record seq " + seq_text + " comes before seq " +
+                std::to_string(later_missing->second.seq) + " (at " + where(later_missing->first) +
+                ")");
+      } else {
+        bad(m_bad_pos, r.seq, Damage::deleted,
+            "records " + std::to_string(expected) +
+                (r.seq - 1 > expected ? ".." + std::to_string(r.seq - 1) : std::string()) +
+                " are missing before seq " + seq_text);
+      }
+    } else if (r.seq < expected) {
+      if (same_seq_before && equal(same_seq_before->second.hash, r.hash)) {
+        bad(m_bad_pos, r.seq, Damage::inserted,
+            "a copy of the record at " + where(same_seq_before->first) + " (seq " + seq_text +
+                ") was inserted again");
+      } else if (same_seq_before) {
+        bad(m_bad_pos, r.seq, Damage::chain_fork,
+            "a second, different record with seq " + seq_text + " (the first is at " +
+                where(same_seq_before->first) + "): the log forks");
+      } else {
+        bad(m_bad_pos, r.seq, Damage::reordered,
+            "record seq " + seq_text + " comes after seq " + std::to_string(p.seq));
+      }
+    } else {
+      bad(m_bad_pos, r.seq, Damage::chain_fork,
+          "record seq " + seq_text + " links to " + hash_text(r.prev) +
+              ", not to the record before it (" + hash_text(p.hash) + "): the log forks here");
+    }
+    return m_report;
+  }
+
+  const LogSource& m_source;
+  Bytes32 m_k0;
+  std::optional<Witness> m_witness;
+  std::chrono::system_clock::time_point m_now;
+  VerifyReport m_report;
+  std::optional<LogParams> m_params;
+  std::uint64_t m_max_epoch = 0;
+  std::optional<Seen> m_prev;
+  std::optional<Bytes32> m_cache;
+  std::uint64_t m_cache_epoch = 0;
+  std::optional<HmacSha256> m_mac;  // keyed for m_mac_epoch
+  std::uint64_t m_mac_epoch = 0;
+  bool m_failed = false;
+  Pending m_pending = Pending::none;
+  LinePos m_bad_pos;
+  std::optional<Record> m_bad;
+};
+
+}  // namespace
+
+std::string_view to_string(Damage d) {
+  switch (d) {
+    case Damage::modified:
+      return "modified";
+    case Damage::deleted:
+      return "deleted";
+    case Damage::reordered:
+      return "reordered";
+    case Damage::inserted:
+      return "inserted";
+    case Damage::bad_seal:
+      return "bad seal";
+    case Damage::chain_fork:
+      return "chain fork";
+    case Damage::spliced:
+      return "spliced";
+    case Damage::tail_truncated:
+      return "tail truncated";
+    case Damage::old_epoch_key:
+      return "old epoch key";
+  }
+  return "modified";
+}
+
+std::optional<Witness> parse_witness(std::string_view text) {
+  const auto colon = text.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon > 20) {
+    return std::nullopt;
+  }
+  Witness w;
+  for (const char c : text.substr(0, colon)) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (w.seq > (UINT64_MAX - digit) / 10) {
+      return std::nullopt;
+    }
+    w.seq = w.seq * 10 + digit;
+  }
+  const std::string_view rest = text.substr(colon + 1);
+  const auto hash = rest.size() == 64 ? from_hex(rest) : parse_hash_text(rest);
+  if (!hash) {
+    return std::nullopt;
+  }
+  w.hash = *hash;
+  return w;
+}
+
+Result<VerifyReport> verify_source(const LogSource& source, const Bytes32& k0,
+                                   const std::optional<Witness>& witness,
+                                   std::chrono::system_clock::time_point now) {
+  Verifier verifier(source, k0, witness, now);
+  return verifier.run();
+}
+
+Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32& k0,
+                                const std::optional<Witness>& witness, const Clock& clock) {
+  auto segments = list_segments(dir);
+  if (!segments) {
+    return tl::unexpected(segments.error());
+  }
+  if (segments->empty()) {
+    return fail(ErrorKind::not_found,
+                "no audit log segments (audit-*.jsonl) in '" + dir.string() + "'");
+  }
+  return verify_source(LogSource::from_segments(*segments), k0, witness, clock.wall_now());
+}
+
+}  // namespace ztp::audit

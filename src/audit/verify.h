@@ -1,0 +1,68 @@
+#pragma once
+// Off-node verification of an audit log with the verification key k0: every record's
+// canonical form, hash, chain link, seal (k_e derived from k0), epoch closing, and the
+// optional witness head (the auditHead a ConfigMap or the fleet service holds). Stops at
+// the first bad record and says what kind of damage it is.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "audit/crypto.h"
+#include "audit/log_reader.h"
+#include "audit/record.h"
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace ztp::audit {
+
+enum class Damage {
+  modified,        // a record's bytes changed (unparsable, not canonical, hash mismatch)
+  deleted,         // records missing from the chain (sequence gap, unclosed epoch, no genesis)
+  reordered,       // genuine records out of order
+  inserted,        // a record that is not part of the chain (foreign, forged or a duplicate)
+  bad_seal,        // the seal does not verify: forged or re-hashed, or the wrong key
+  chain_fork,      // two different genuine records claim the same place
+  spliced,         // records of another log
+  tail_truncated,  // the log ends before the witness head
+  old_epoch_key,   // sealed with a key of an epoch that had already ended
+};
+std::string_view to_string(Damage d);
+
+struct Witness {
+  std::uint64_t seq = 0;
+  Bytes32 hash{};
+};
+// "SEQ:sha256:<64 hex>" or "SEQ:<64 hex>".
+std::optional<Witness> parse_witness(std::string_view text);
+
+struct BadRecord {
+  Damage damage = Damage::modified;
+  std::string file;
+  std::uint64_t line = 0;  // 0 when the damage concerns the end of the log
+  std::optional<std::uint64_t> seq;
+  std::string detail;
+};
+
+struct VerifyReport {
+  std::uint64_t records = 0;  // records verified before the first bad one (all when clean)
+  std::uint64_t segments = 0;
+  std::optional<std::uint64_t> head_seq;  // last good record
+  Bytes32 head_hash{};
+  std::uint64_t head_epoch = 0;
+  std::uint64_t torn_tail_bytes = 0;  // ignored partial last line (node has not restarted)
+  std::optional<BadRecord> bad;
+  bool clean() const { return !bad; }
+};
+
+// now bounds how far in the future an epoch may lie (a sealed clock, plus a day's slack).
+Result<VerifyReport> verify_source(const LogSource& source, const Bytes32& k0,
+                                   const std::optional<Witness>& witness,
+                                   std::chrono::system_clock::time_point now);
+Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32& k0,
+                                const std::optional<Witness>& witness, const Clock& clock);
+
+}  // namespace ztp::audit

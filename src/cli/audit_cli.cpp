@@ -1,0 +1,217 @@
+#include "cli/audit_cli.h"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <iostream>
+#include <optional>
+
+#include "audit/audit_log.h"
+#include "audit/posix_file.h"
+#include "audit/show.h"
+#include "audit/verify.h"
+#include "cli/probe_cli.h"
+
+namespace ztp::cli {
+namespace {
+
+constexpr const char* k_name = "ztp-prem-audit";
+
+// "15m", "900s", "1h" or plain seconds.
+std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
+    if (value > 10'000'000'000ull) {
+      return std::nullopt;
+    }
+  }
+  const std::string unit = text.substr(i);
+  std::uint64_t scale = 0;
+  if (unit.empty() || unit == "s") {
+    scale = 1;
+  } else if (unit == "m") {
+    scale = 60;
+  } else if (unit == "h") {
+    scale = 3600;
+  }
+  if (i == 0 || scale == 0 || value == 0) {
+    return std::nullopt;
+  }
+  return std::chrono::seconds(static_cast<std::int64_t>(value * scale));
+}
+
+int usage(std::ostream& err, const std::string& message) {
+  err << k_name << ": " << message << "\n";
+  return k_exit_usage;
+}
+
+int run_setup(const std::string& dir, const std::string& epoch_text, const Clock& clock,
+              std::ostream& out, std::ostream& err) {
+  const auto epoch = parse_duration(epoch_text);
+  if (!epoch) {
+    return usage(err, "--epoch '" + epoch_text + "' is not a duration like 15m, 900s or 1h");
+  }
+  auto key = audit::AuditLog::setup(dir, *epoch, clock);
+  if (!key) {
+    return usage(err, key.error().message);
+  }
+  out << *key << "\n";
+  err << k_name << ": audit log created in '" << dir << "' (epochs of " << epoch->count()
+      << " s).\n"
+      << k_name << ": the line above is the verification key. It is shown once and kept "
+      << "nowhere on this node: store it off the node; `verify` needs it.\n";
+  return k_exit_ok;
+}
+
+int run_verify(const std::string& dir, const std::string& key_text, const std::string& key_file,
+               const std::string& head, const Clock& clock, std::istream& in, std::ostream& out,
+               std::ostream& err) {
+  std::string text = key_text;
+  if (!key_file.empty()) {
+    auto content = audit::read_path(key_file);
+    if (!content) {
+      return usage(err, content.error().message);
+    }
+    text = *content;
+  } else if (key_text == "-") {
+    std::getline(in, text);
+  }
+  const auto key = audit::parse_verification_key(text);
+  if (!key) {
+    return usage(err, "the key must be the line setup printed: ztp-audit-v1:<64 hex digits>");
+  }
+  std::optional<audit::Witness> witness;
+  if (!head.empty()) {
+    witness = audit::parse_witness(head);
+    if (!witness) {
+      return usage(err, "--head '" + head + "' must be SEQ:sha256:<64 hex digits>");
+    }
+  }
+  auto report = audit::verify_log(dir, *key, witness, clock);
+  if (!report) {
+    return usage(err, report.error().message);
+  }
+  if (report->torn_tail_bytes > 0) {
+    out << "note: " << report->torn_tail_bytes
+        << " bytes of a torn last record (crash mid-append; the node cuts it when it "
+           "restarts) were not verified\n";
+  }
+  const std::string head_text = report->head_seq ? std::to_string(*report->head_seq) + ":" +
+                                                       audit::hash_text(report->head_hash)
+                                                 : std::string("none");
+  if (report->clean()) {
+    out << "clean: " << report->records << " records in " << report->segments
+        << " segment(s); head " << head_text << " (epoch " << report->head_epoch << ")"
+        << (witness ? "; matches the witness"
+                    : "; no witness given: a truncated tail "
+                      "would not show (use --head)")
+        << "\n";
+    return k_exit_ok;
+  }
+  const audit::BadRecord& bad = *report->bad;
+  out << "TAMPERED: " << audit::to_string(bad.damage);
+  if (bad.line > 0) {
+    out << " at " << bad.file << ":" << bad.line;
+  }
+  if (bad.seq) {
+    out << " (seq " << *bad.seq << ")";
+  }
+  out << ": " << bad.detail << "\n"
+      << "verified good: " << report->records << " records, up to " << head_text << "\n";
+  return k_exit_tampered;
+}
+
+}  // namespace
+
+int run_audit(const std::vector<std::string>& args, const Clock& clock, std::istream& in,
+              std::ostream& out, std::ostream& err) {
+  CLI::App app{"Sealed, forward-secure audit log of ztp-prem probe results", k_name};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(ZTP_VERSION));
+
+  std::string dir;
+  std::string epoch = "15m";
+  auto* setup =
+      app.add_subcommand("setup", "Create a log directory and print its verification key once");
+  setup->add_option("--dir", dir, "Log directory to create (one per probe and node)")->required();
+  setup->add_option("--epoch", epoch, "Key epoch length (e.g. 15m, 900s, 1h)")
+      ->capture_default_str();
+
+  auto* keygen = app.add_subcommand(
+      "keygen", "Print a fresh verification key (for a seed Secret; see docs/audit.md)");
+
+  std::string key_text;
+  std::string key_file;
+  std::string head;
+  auto* verify = app.add_subcommand("verify", "Check a log with its verification key");
+  verify->add_option("LOG_DIR", dir, "Log directory (or a copy of it)")->required();
+  auto* key_opt = verify->add_option("--key", key_text, "Verification key, or - to read stdin");
+  auto* key_file_opt = verify->add_option("--key-file", key_file, "File holding the key");
+  key_opt->excludes(key_file_opt);
+  verify->add_option("--head", head, "Witness head SEQ:HASH (auditHead of a published document)");
+
+  std::string format = "text";
+  auto* show = app.add_subcommand("show", "Print a log's records (does not verify)");
+  show->add_option("LOG_DIR", dir, "Log directory")->required();
+  show->add_option("--format", format, "Output format")
+      ->check(CLI::IsMember({"text", "jsonl"}))
+      ->capture_default_str();
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses reversed
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return k_exit_ok;
+  } catch (const CLI::CallForVersion&) {
+    out << k_name << " " << ZTP_VERSION << "\n";
+    return k_exit_ok;
+  } catch (const CLI::ParseError& e) {
+    return usage(err, std::string(e.what()) + " (see --help)");
+  }
+
+  if (keygen->parsed()) {
+    auto key = audit::random_bytes32();
+    if (!key) {
+      err << k_name << ": " << key.error().message << "\n";
+      return k_exit_internal;
+    }
+    out << audit::verification_key_text(*key) << "\n";
+    audit::wipe(*key);
+    return k_exit_ok;
+  }
+  if (setup->parsed()) {
+    return run_setup(dir, epoch, clock, out, err);
+  }
+  if (verify->parsed()) {
+    if (key_text.empty() && key_file.empty()) {
+      return usage(err, "verify needs --key or --key-file");
+    }
+    return run_verify(dir, key_text, key_file, head, clock, in, out, err);
+  }
+  auto stats = audit::show_log(
+      dir, format == "jsonl" ? audit::ShowFormat::jsonl : audit::ShowFormat::text, out);
+  if (!stats) {
+    return usage(err, stats.error().message);
+  }
+  return k_exit_ok;
+}
+
+int audit_main(int argc, char** argv) {
+  try {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const SystemClock clock;
+    return run_audit(args, clock, std::cin, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    std::cerr << k_name << ": internal error: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << k_name << ": internal error\n";
+  }
+  return k_exit_internal;
+}
+
+}  // namespace ztp::cli
