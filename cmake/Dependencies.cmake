@@ -2,6 +2,24 @@
 find_package(nlohmann_json 3.10 REQUIRED)   # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)                # libcli11-dev
 find_package(tl-expected REQUIRED)          # libexpected-dev
+if(ZTP_STATIC)
+  set(OPENSSL_USE_STATIC_LIBS TRUE)         # the probes ship as static binaries
+endif()
+find_package(OpenSSL 3 REQUIRED)            # libssl-dev: TLS, SHA-256, test CA
+find_package(Boost 1.81 REQUIRED)           # libboost1.81-dev: Beast/Asio (header-only)
+find_package(Threads REQUIRED)
+# libyaml-cpp-dev (kubeconfig). Its CMake package exports only the shared
+# library; the static build links the archive the same package ships.
+find_package(yaml-cpp REQUIRED)
+if(ZTP_STATIC)
+  find_library(ZTP_YAML_CPP_ARCHIVE NAMES libyaml-cpp.a REQUIRED)
+  add_library(ztp_yaml INTERFACE)
+  target_link_libraries(ztp_yaml INTERFACE ${ZTP_YAML_CPP_ARCHIVE})
+  target_include_directories(ztp_yaml INTERFACE ${YAML_CPP_INCLUDE_DIR})
+else()
+  add_library(ztp_yaml INTERFACE)
+  target_link_libraries(ztp_yaml INTERFACE yaml-cpp)
+endif()
 find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
 if(ZTP_BENCH)
   find_package(benchmark REQUIRED)          # libbenchmark-dev
