@@ -92,8 +92,9 @@ Result<K8sSetup> setup_k8s(const AgentFlags& flags, const std::string& probe,
     std::unique_ptr<k8s::TlsTransport> transport;
     k8s::ConfigMapClient client;
   };
+  k8s::TlsTransport& transport_ref = **transport;
   auto owned = std::make_shared<Owned>(Owned{
-      std::move(*transport), k8s::ConfigMapClient(*(*transport), config->credentials,
+      std::move(*transport), k8s::ConfigMapClient(transport_ref, config->credentials,
                                                   config->base_path, probe + "/" + ZTP_VERSION)});
   K8sSetup setup;
   setup.client = std::shared_ptr<k8s::ConfigMapClient>(owned, &owned->client);

@@ -185,13 +185,20 @@ Result<ClusterConfig> load_kubeconfig(const std::filesystem::path& file) {
   if (!content) {
     return tl::unexpected(content.error());
   }
-  const std::filesystem::path base = file.parent_path();
+  auto c = parse_kubeconfig(*content, file.parent_path());
+  if (!c) {
+    return fail(c.error().kind, "'" + file.string() + "': " + c.error().message);
+  }
+  return c;
+}
+
+Result<ClusterConfig> parse_kubeconfig(std::string_view content,
+                                       const std::filesystem::path& base) {
   try {
-    const YAML::Node root = YAML::Load(*content);
+    const YAML::Node root = YAML::Load(std::string(content));
     const auto current = scalar(root, "current-context");
     if (!current) {
-      return fail(ErrorKind::bad_input,
-                  "kubeconfig '" + file.string() + "' has no current-context");
+      return fail(ErrorKind::bad_input, "kubeconfig has no current-context");
     }
     const YAML::Node context = named_entry(root["contexts"], *current, "context");
     if (!context) {
@@ -252,7 +259,7 @@ Result<ClusterConfig> load_kubeconfig(const std::filesystem::path& file) {
     }
     return c;
   } catch (const YAML::Exception& e) {
-    return fail(ErrorKind::bad_input, "kubeconfig '" + file.string() + "': " + e.what());
+    return fail(ErrorKind::bad_input, std::string("kubeconfig: ") + e.what());
   }
 }
 

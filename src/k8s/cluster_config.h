@@ -41,6 +41,8 @@ Result<ClusterConfig> in_cluster_config(const std::optional<std::string>& host,
 // paths resolve against the file's directory). exec and auth-provider users
 // and insecure-skip-tls-verify are refused.
 Result<ClusterConfig> load_kubeconfig(const std::filesystem::path& file);
+// The same on the file's content; base resolves relative paths (fuzzed).
+Result<ClusterConfig> parse_kubeconfig(std::string_view content, const std::filesystem::path& base);
 
 // "https://host[:port][/path]" (IPv6 host in brackets) -> host, port, path.
 Result<ClusterConfig> parse_server_url(std::string_view url);
