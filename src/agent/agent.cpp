@@ -65,6 +65,9 @@ bool Agent::publish_to(std::size_t i, TimePoint now) {
   const bool changed = s.published_digest != m_latest->digest;
   ++s.stats.attempts;
   const publish::Outcome outcome = sink.publish(m_latest->view());
+  // Schedule from when the call returned: a request that timed out after 10 s
+  // must not eat a 2 s backoff and be retried at once.
+  now = std::max(now, m_clock.monotonic_now());
   if (outcome) {
     ++s.stats.successes;
     if (s.stats.consecutive_failures > 0) {

@@ -153,6 +153,20 @@ TEST(Agent, BacksOffExponentiallyWithJitterUpToTheCap) {
   EXPECT_LT(failed_lines, 6u);
 }
 
+TEST(Agent, BackoffCountsFromTheEndOfASlowFailure) {
+  World w;
+  int calls = 0;
+  publish::Sink slow{"slow", [&](const publish::Publication&) -> publish::Outcome {
+                       ++calls;
+                       w.clock.advance(10s);  // a request that timed out
+                       return tl::unexpected(publish::Failure{"timed out", std::nullopt});
+                     }};
+  Agent agent(schedule(), w.producer(), {slow}, w.clock, w.logger, 1);
+  const auto next = agent.step();
+  EXPECT_EQ(calls, 1);
+  EXPECT_GE(next - w.clock.monotonic_now(), std::chrono::steady_clock::duration(1s));
+}
+
 TEST(Agent, HonoursRetryAfter) {
   World w;
   Recorder rec;
