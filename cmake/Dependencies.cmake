@@ -24,3 +24,6 @@ find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
 if(ZTP_BENCH)
   find_package(benchmark REQUIRED)          # libbenchmark-dev
 endif()
+# tpm2-tss ESAPI for src/esapi (tests and later quote work; never the probe binaries).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr)  # libtss2-dev

@@ -56,6 +56,12 @@ Environment Environment::from_process() {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) == 0) {
     env.hostname = host;
+    // The kubelet registers a node under its lowercased hostname.
+    for (char& c : env.hostname) {
+      if (c >= 'A' && c <= 'Z') {
+        c = static_cast<char>(c - 'A' + 'a');
+      }
+    }
   }
   return env;
 }

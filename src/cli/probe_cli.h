@@ -47,5 +47,6 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
 int probe_main(int argc, char** argv, const ProbeSpec& spec);
 
 ProbeSpec cc_probe();
+ProbeSpec tpm_probe();
 
 }  // namespace ztp::cli

@@ -65,7 +65,7 @@ std::string scalar_text(const nlohmann::ordered_json& v) {
 }
 
 void add_line(std::ostringstream& out, std::string_view key, std::string_view value) {
-  constexpr std::size_t k_key_width = 22;
+  constexpr std::size_t k_key_width = 26;
   out << key;
   for (std::size_t i = key.size(); i < k_key_width; ++i) {
     out << ' ';

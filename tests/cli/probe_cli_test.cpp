@@ -68,7 +68,7 @@ TEST(ProbeCli, TextFormat) {
   ztp::testing::TempTree tree;
   const auto r = run({"--host-root", tree.str(), "--format", "text"});
   ASSERT_EQ(r.code, 0);
-  EXPECT_EQ(r.out.rfind("kind                   CCStatus\n", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("kind                       CCStatus\n", 0), 0u) << r.out;
 }
 
 TEST(ProbeCli, BadUsageExitsTwoWithOneLine) {

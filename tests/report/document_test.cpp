@@ -52,17 +52,17 @@ TEST(CcStatus, JsonCarriesEveryFieldInDocumentOrder) {
 
 TEST(CcStatus, TextIsAlignedLinesForPeople) {
   const std::string text = render_text(sample());
-  EXPECT_NE(text.find("mode                   sev-snp\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("hostCapabilities       sev, sev-es\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("signals (true)         hypervisorPresent\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("enforcement            advisory\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mode                       sev-snp\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("hostCapabilities           sev, sev-es\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("signals (true)             hypervisorPresent\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("enforcement                advisory\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("cpuTdxGuestLeaf"), std::string::npos);  // only true signals listed
 }
 
 TEST(CcStatus, EmptyCapabilitiesRenderAsNone) {
   Document d = sample();
   d.body["hostCapabilities"] = nlohmann::ordered_json::array();
-  EXPECT_NE(render_text(d).find("hostCapabilities       (none)"), std::string::npos);
+  EXPECT_NE(render_text(d).find("hostCapabilities           (none)"), std::string::npos);
   EXPECT_TRUE(to_json(d)["hostCapabilities"].is_array());
 }
 

@@ -16,7 +16,19 @@ for path in sorted((source / "schema").glob("*.schema.json")):
     schema = json.loads(path.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     store[schema["$id"]] = schema
-resolver_for = lambda schema: jsonschema.RefResolver.from_schema(schema, store=store)
+
+
+def validator_for(schema):
+    """A validator that resolves our $refs from schema/, never from the network."""
+    try:  # jsonschema >= 4.18 resolves through the referencing library
+        from referencing import Registry, Resource
+        registry = Registry().with_resources(
+            (uri, Resource.from_contents(s)) for uri, s in store.items())
+        return jsonschema.Draft202012Validator(schema, registry=registry)
+    except ImportError:  # Debian 12's python3-jsonschema 4.10
+        resolver = jsonschema.RefResolver.from_schema(schema, store=store)
+        return jsonschema.Draft202012Validator(schema, resolver=resolver)
+
 
 schema_of_kind = {
     "CCStatus": store["https://ztp-prem.tlsstress.art/schema/v1/ccstatus.json"],
@@ -46,7 +58,7 @@ for profile in sorted((source / "testdata" / "hosts").iterdir()):
             continue
         doc = json.loads(result.stdout)
         schema = schema_of_kind[doc["kind"]]
-        errors = list(jsonschema.Draft202012Validator(schema, resolver=resolver_for(schema)).iter_errors(doc))
+        errors = list(validator_for(schema).iter_errors(doc))
         for error in errors:
             print(f"FAIL {profile.name} {binary}: {error.json_path}: {error.message}")
         failures += bool(errors)
@@ -57,9 +69,28 @@ bad = {"apiVersion": "ztp-prem.tlsstress.art/v1", "kind": "CCStatus", "node": "n
        "wave": "w", "probe": {"name": "ztp-prem-detect", "version": "1"}, "mode": "maybe", "hostCapabilities": [],
        "signals": {}, "evidence": ["x"], "enforcement": "advisory"}
 cc = schema_of_kind["CCStatus"]
-if jsonschema.Draft202012Validator(cc, resolver=resolver_for(cc)).is_valid(bad):
+if validator_for(cc).is_valid(bad):
     print("FAIL schema accepts mode 'maybe'")
     failures += 1
+
+# TPMStatus likewise: a family outside the vocabulary, and "ready" with something missing.
+if "TPMStatus" in schema_of_kind:
+    tpm = schema_of_kind["TPMStatus"]
+    good = dict(bad, kind="TPMStatus", probe={"name": "ztp-prem-tpm", "version": "1"})
+    del good["mode"], good["hostCapabilities"]
+    good.update(family="tpm2-rm", readiness={"verdict": "ready", "missing": []},
+                measuredBoot={"eventLog": True, "ima": False, "pcrBanks": ["sha256"], "firmwareTable": "TPM2"},
+                signals={name: False for name in tpm["properties"]["signals"]["required"]})
+    if not validator_for(tpm).is_valid(good):
+        print("FAIL TPMStatus schema rejects a valid document")
+        failures += 1
+    for name, doc in {"family 'maybe'": dict(good, family="maybe"),
+                      "ready with missing parts": dict(good, readiness={"verdict": "ready", "missing": ["eventLog"]}),
+                      "partial without missing parts": dict(good, readiness={"verdict": "partial", "missing": []}),
+                      "a PCR value as a bank name": dict(good, measuredBoot=dict(good["measuredBoot"], pcrBanks=["2ED9A0C1D2E3F4A5B6C7"]))}.items():
+        if validator_for(tpm).is_valid(doc):
+            print(f"FAIL TPMStatus schema accepts {name}")
+            failures += 1
 
 print(f"{checked} documents validated, {failures} failed")
 sys.exit(1 if failures or checked == 0 else 0)

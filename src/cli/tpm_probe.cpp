@@ -1,0 +1,20 @@
+#include "cli/probe_cli.h"
+#include "report/tpm_status.h"
+#include "tpm/tpm_detector.h"
+
+namespace ztp::cli {
+
+ProbeSpec tpm_probe() {
+  ProbeSpec spec;
+  spec.name = "ztp-prem-tpm";
+  spec.description =
+      "TPM surface and measured-boot readiness of this node, from sysfs and securityfs names "
+      "only: never opens /dev/tpm*, never reads PCRs or logs. Detection, not attestation.";
+  spec.reads_cpu = false;
+  spec.detect = [](const host::HostView& host, report::Envelope envelope) {
+    return report::make_tpm_status(std::move(envelope), tpm::detect(host));
+  };
+  return spec;
+}
+
+}  // namespace ztp::cli
