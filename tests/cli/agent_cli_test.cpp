@@ -24,13 +24,12 @@ struct AgentRun {
 };
 
 AgentRun run(std::vector<std::string> args, const AgentRuntime& runtime = {},
-             const Clock* clock = nullptr) {
+             const Clock* clock = nullptr, const ProbeSpec& spec = cc_probe()) {
   std::ostringstream out;
   std::ostringstream err;
   const ztp::testing::FixedClock fixed;
   const Environment env{std::nullopt, std::nullopt, "host-a"};
-  const int code =
-      run_probe(args, cc_probe(), env, clock != nullptr ? *clock : fixed, out, err, runtime);
+  const int code = run_probe(args, spec, env, clock != nullptr ? *clock : fixed, out, err, runtime);
   return {code, out.str(), err.str()};
 }
 
@@ -132,6 +131,31 @@ TEST(AgentCli, NoPublishedFileOrLogCarriesPlantedIdentifiers) {
     }
     const auto r = run(args);
     ASSERT_EQ(r.code, 0) << p.name << ": " << r.err;
+    EXPECT_EQ(r.err.find(ztp::testing::k_planted_marker), std::string::npos) << p.name;
+    for (const auto* dir : {&out, &nfd}) {
+      for (const auto& e : std::filesystem::directory_iterator(dir->root())) {
+        EXPECT_EQ(read_file(e.path()).find(ztp::testing::k_planted_marker), std::string::npos)
+            << p.name << " leaks into " << e.path().filename();
+      }
+    }
+  }
+}
+
+// The TPM probe gets the same agent: its files follow the same contract and
+// carry no planted identifier (EK certificates, serials) either.
+TEST(AgentCli, TpmProbePublishesTheSameWayWithoutPlantedIdentifiers) {
+  const auto profiles = ztp::testing::host_profiles("tpm-");
+  ASSERT_FALSE(profiles.empty());
+  for (const auto& p : profiles) {
+    TempTree out;
+    TempTree nfd;
+    const auto r = run({"--host-root", p.options().root, "--node", "n1", "--log-level", "debug",
+                        "--publish", "dir:" + out.str(), "--nfd-features-dir", nfd.str()},
+                       {}, nullptr, tpm_probe());
+    ASSERT_EQ(r.code, 0) << p.name << ": " << r.err;
+    const auto printed =
+        run({"--host-root", p.options().root, "--node", "n1"}, {}, nullptr, tpm_probe());
+    EXPECT_EQ(read_file(out.root() / "n1.tpm.json"), printed.out) << p.name;
     EXPECT_EQ(r.err.find(ztp::testing::k_planted_marker), std::string::npos) << p.name;
     for (const auto* dir : {&out, &nfd}) {
       for (const auto& e : std::filesystem::directory_iterator(dir->root())) {
