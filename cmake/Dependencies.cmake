@@ -2,6 +2,20 @@
 find_package(nlohmann_json 3.10 REQUIRED)   # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)                # libcli11-dev
 find_package(tl-expected REQUIRED)          # libexpected-dev
+find_package(Boost 1.81 REQUIRED)           # libboost1.81-dev: Beast/Asio (header-only)
+find_package(Threads REQUIRED)
+# libyaml-cpp-dev (kubeconfig). Its CMake package exports only the shared
+# library; the static build links the archive the same package ships.
+find_package(yaml-cpp REQUIRED)
+if(ZTP_STATIC)
+  find_library(ZTP_YAML_CPP_ARCHIVE NAMES libyaml-cpp.a REQUIRED)
+  add_library(ztp_yaml INTERFACE)
+  target_link_libraries(ztp_yaml INTERFACE ${ZTP_YAML_CPP_ARCHIVE})
+  target_include_directories(ztp_yaml INTERFACE ${YAML_CPP_INCLUDE_DIR})
+else()
+  add_library(ztp_yaml INTERFACE)
+  target_link_libraries(ztp_yaml INTERFACE yaml-cpp)
+endif()
 find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
 if(ZTP_BENCH)
   find_package(benchmark REQUIRED)          # libbenchmark-dev
@@ -13,7 +27,6 @@ pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr)  # libts
 # Fleet service (src/fleet).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev
 find_package(prometheus-cpp CONFIG REQUIRED)                      # prometheus-cpp-dev
-find_package(Threads REQUIRED)
 
 # OpenSSL 3 (libssl-dev): SHA-256/HMAC (digest, audit log), TLS (Kubernetes client, fleet).
 # Linked by name, not by path: a static probe binary (-static) then takes libssl.a and

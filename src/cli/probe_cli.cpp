@@ -68,6 +68,12 @@ Environment Environment::from_process() {
 
 int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
               const Clock& clock, std::ostream& out, std::ostream& err) {
+  return run_probe(args, spec, env, clock, out, err, AgentRuntime{});
+}
+
+int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
+              const Clock& clock, std::ostream& out, std::ostream& err,
+              const AgentRuntime& runtime) {
   CLI::App app{spec.description, spec.name};
   host::HostOptions host_options;
   std::optional<std::string> node;
@@ -88,6 +94,8 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
       ->check(CLI::IsMember({"json", "text"}))
       ->capture_default_str();
   app.set_version_flag("--version", std::string(ZTP_VERSION));
+  AgentFlags agent_flags;
+  add_agent_flags(app, agent_flags);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
   try {
@@ -123,6 +131,18 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
     err << spec.name << ": " << host.error().message << "\n";
     return k_exit_usage;
   }
+  if (agent_flags.active()) {
+    if (format != "json") {
+      err << spec.name << ": --format text is for people; agent mode publishes JSON\n";
+      return k_exit_usage;
+    }
+    auto produce = [&]() {
+      report::Envelope e = envelope;
+      e.generated_at = clock.wall_now();
+      return spec.detect(host->view(), std::move(e));
+    };
+    return run_agent(agent_flags, spec.name, produce, runtime, clock, out, err);
+  }
   envelope.generated_at = clock.wall_now();
   const report::Document doc = spec.detect(host->view(), std::move(envelope));
   out << (format == "text" ? report::render_text(doc) : report::render_json(doc));
@@ -134,7 +154,10 @@ int probe_main(int argc, char** argv, const ProbeSpec& spec) {
   try {
     const std::vector<std::string> args(argv + 1, argv + argc);
     const SystemClock clock;
-    return run_probe(args, spec, Environment::from_process(), clock, std::cout, std::cerr);
+    agent::StopSignal stop;
+    agent::StopSignal::install_signal_handlers(stop);
+    return run_probe(args, spec, Environment::from_process(), clock, std::cout, std::cerr,
+                     AgentRuntime::from_process(stop));
   } catch (const std::exception& e) {
     std::cerr << spec.name << ": internal error: " << e.what() << "\n";
   } catch (...) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/agent_cli.h"
 #include "common/clock.h"
 #include "host/host_view.h"
 #include "report/document.h"
@@ -37,8 +38,12 @@ struct Environment {
 
 int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
               const Clock& clock, std::ostream& out, std::ostream& err);
+// The same with agent mode's process context (--watch, --publish; see agent_cli.h).
+int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
+              const Clock& clock, std::ostream& out, std::ostream& err,
+              const AgentRuntime& runtime);
 
-// main() for a probe binary: real environment, clock and streams; never throws.
+// main() for a probe binary: real environment, clock, streams and signals; never throws.
 int probe_main(int argc, char** argv, const ProbeSpec& spec);
 
 ProbeSpec cc_probe();

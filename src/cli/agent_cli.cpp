@@ -1,0 +1,229 @@
+#include "cli/agent_cli.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <memory>
+#include <ostream>
+#include <random>
+
+#include "agent/agent.h"
+#include "common/log.h"
+#include "k8s/cluster_config.h"
+#include "k8s/configmap_client.h"
+#include "k8s/tls_transport.h"
+#include "publish/atomic_file.h"
+#include "publish/file_sinks.h"
+#include "publish/k8s_sink.h"
+
+namespace ztp::cli {
+namespace {
+
+constexpr int k_exit_ok = 0;
+constexpr int k_exit_internal = 1;
+constexpr int k_exit_usage = 2;
+
+// ConfigMap names are DNS subdomains of at most 253 characters
+// (k8s.io/docs/concepts/overview/working-with-objects/names/); ours add "ztp-prem-".
+constexpr std::size_t k_max_configmap_name = 253;
+// Namespace in deploy/base, used when neither the flag nor the config names one.
+constexpr const char* k_default_namespace = "ztp-prem";
+// One API request must finish well inside the loop's interval.
+constexpr std::chrono::milliseconds k_request_timeout{10000};
+
+std::optional<std::string> env_value(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') {
+    return std::nullopt;
+  }
+  return std::string(v);
+}
+
+int usage(std::ostream& err, const std::string& probe, const std::string& message) {
+  err << probe << ": " << message << "\n";
+  return k_exit_usage;
+}
+
+// Liveness for the DaemonSet: the health file's mtime is younger than max_age.
+int check_health(const std::string& path, int max_age_s, const Clock& clock, std::ostream& err) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    err << "unhealthy: no heartbeat file\n";
+    return k_exit_internal;
+  }
+  const auto mtime = std::chrono::system_clock::time_point(std::chrono::seconds(st.st_mtim.tv_sec));
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(clock.wall_now() - mtime);
+  if (age.count() > max_age_s) {
+    err << "unhealthy: last loop " << age.count() << " s ago\n";
+    return k_exit_internal;
+  }
+  return k_exit_ok;
+}
+
+struct K8sSetup {
+  std::shared_ptr<k8s::ConfigMapClient> client;
+  std::string namespace_name;
+};
+
+Result<K8sSetup> setup_k8s(const AgentFlags& flags, const std::string& probe,
+                           const AgentRuntime& runtime) {
+  auto config = flags.kubeconfig
+                    ? k8s::load_kubeconfig(*flags.kubeconfig)
+                    : k8s::in_cluster_config(runtime.service_host, runtime.service_port,
+                                             runtime.service_account_dir);
+  if (!config) {
+    return tl::unexpected(config.error());
+  }
+  k8s::TlsOptions tls;
+  tls.host = config->host;
+  tls.port = config->port;
+  tls.ca_pem = config->ca_pem;
+  tls.server_name = config->tls_server_name;
+  tls.client_cert_pem = config->credentials.client_cert_pem;
+  tls.client_key_pem = config->credentials.client_key_pem;
+  tls.timeout = k_request_timeout;
+  tls.cancel_fd = runtime.stop != nullptr ? runtime.stop->fd() : -1;
+  auto transport = k8s::TlsTransport::create(std::move(tls));
+  if (!transport) {
+    return tl::unexpected(transport.error());
+  }
+  // The client references the transport; one shared owner keeps both alive.
+  struct Owned {
+    std::unique_ptr<k8s::TlsTransport> transport;
+    k8s::ConfigMapClient client;
+  };
+  k8s::TlsTransport& transport_ref = **transport;
+  auto owned = std::make_shared<Owned>(Owned{
+      std::move(*transport), k8s::ConfigMapClient(transport_ref, config->credentials,
+                                                  config->base_path, probe + "/" + ZTP_VERSION)});
+  K8sSetup setup;
+  setup.client = std::shared_ptr<k8s::ConfigMapClient>(owned, &owned->client);
+  setup.namespace_name =
+      flags.namespace_name.value_or(config->namespace_name.value_or(k_default_namespace));
+  return setup;
+}
+
+}  // namespace
+
+AgentRuntime AgentRuntime::from_process(const agent::StopSignal& stop) {
+  AgentRuntime r;
+  r.stop = &stop;
+  r.service_host = env_value("KUBERNETES_SERVICE_HOST");
+  r.service_port = env_value("KUBERNETES_SERVICE_PORT");
+  r.seed = std::random_device{}();
+  return r;
+}
+
+void add_agent_flags(CLI::App& app, AgentFlags& f) {
+  app.add_flag("--watch", f.watch, "Keep running: re-probe every --interval, publish on change");
+  app.add_option("--interval", f.interval_s, "Seconds between probes in --watch mode")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--heartbeat", f.heartbeat_s,
+                 "Seconds between rewrites of an unchanged document (jittered +-10%)")
+      ->check(CLI::Range(10, 7 * 86400))
+      ->capture_default_str();
+  app.add_option("--publish", f.publish,
+                 "Publish target, repeatable: stdout | k8s | dir:PATH (default: stdout)");
+  app.add_option("--kubeconfig", f.kubeconfig,
+                 "With --publish k8s: use this kubeconfig instead of the in-cluster config");
+  app.add_option("--namespace", f.namespace_name,
+                 "With --publish k8s: namespace of the ConfigMap (default: the service "
+                 "account's, else the context's, else ztp-prem)");
+  app.add_option("--nfd-features-dir", f.nfd_dir,
+                 "Also write a node-feature-discovery feature file into this directory");
+  app.add_option("--health-file", f.health_file,
+                 "In --watch mode, touch this file after every loop (liveness)");
+  app.add_option("--check-health", f.check_health,
+                 "Exit 0 when this health file was touched within --health-max-age, else 1");
+  app.add_option("--health-max-age", f.health_max_age_s, "Seconds; see --check-health")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--log-level", f.log_level, "Agent log level (JSON lines on stderr)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+}
+
+int run_agent(const AgentFlags& flags, const std::string& probe_name,
+              const std::function<report::Document()>& produce, const AgentRuntime& runtime,
+              const Clock& clock, std::ostream& out, std::ostream& err) {
+  if (flags.check_health) {
+    return check_health(*flags.check_health, flags.health_max_age_s, clock, err);
+  }
+  const log::Level level = flags.log_level == "debug"   ? log::Level::debug
+                           : flags.log_level == "warn"  ? log::Level::warn
+                           : flags.log_level == "error" ? log::Level::error
+                                                        : log::Level::info;
+  log::Logger logger(err, clock, level);
+
+  // Produce once up front: validates the node name for the targets, and the
+  // agent reuses it as its first document.
+  std::vector<publish::Sink> sinks;
+  std::vector<std::string> targets = flags.publish;
+  if (targets.empty()) {
+    targets.emplace_back("stdout");
+  }
+  for (const auto& target : targets) {
+    if (target == "stdout") {
+      sinks.push_back(publish::stdout_sink(out));
+    } else if (target.rfind("dir:", 0) == 0 && target.size() > 4) {
+      auto sink = publish::dir_sink(target.substr(4));
+      if (!sink) {
+        return usage(err, probe_name, sink.error().message);
+      }
+      sinks.push_back(std::move(*sink));
+    } else if (target == "k8s") {
+      auto setup = setup_k8s(flags, probe_name, runtime);
+      if (!setup) {
+        return usage(err, probe_name, setup.error().message);
+      }
+      sinks.push_back(publish::k8s_sink(setup->client, {setup->namespace_name, probe_name}));
+    } else {
+      return usage(err, probe_name,
+                   "--publish '" + target + "' is not one of stdout, k8s, dir:PATH");
+    }
+  }
+  if (flags.nfd_dir) {
+    // Labels outlive a dead agent by three heartbeats at most.
+    auto sink = publish::nfd_sink(*flags.nfd_dir, std::chrono::seconds(3 * flags.heartbeat_s));
+    if (!sink) {
+      return usage(err, probe_name, sink.error().message);
+    }
+    sinks.push_back(std::move(*sink));
+  }
+
+  std::optional<report::Document> first = produce();
+  if (std::find(targets.begin(), targets.end(), "k8s") != targets.end() &&
+      publish::configmap_name(first->envelope.node).size() > k_max_configmap_name) {
+    return usage(err, probe_name, "node name too long for a ConfigMap name");
+  }
+
+  agent::Schedule schedule;
+  schedule.interval = std::chrono::seconds(flags.interval_s);
+  schedule.heartbeat = std::chrono::seconds(flags.heartbeat_s);
+  auto producer = [&produce, &first]() {
+    if (first) {
+      report::Document d = std::move(*first);
+      first.reset();
+      return d;
+    }
+    return produce();
+  };
+  agent::Agent agent(schedule, producer, std::move(sinks), clock, logger, runtime.seed);
+
+  if (!flags.watch) {
+    return agent.run_once() ? k_exit_ok : k_exit_internal;
+  }
+  if (flags.health_file) {
+    const std::filesystem::path health(*flags.health_file);
+    agent.on_step = [health](agent::TimePoint) {
+      (void)publish::write_file_atomic(health.parent_path().empty() ? "." : health.parent_path(),
+                                       health.filename().string(), "ok\n");
+    };
+  }
+  agent::StopSignal never;
+  agent.run(runtime.stop != nullptr ? *runtime.stop : never);
+  return k_exit_ok;
+}
+
+}  // namespace ztp::cli

@@ -1,0 +1,194 @@
+#include "k8s/tls_transport.h"
+
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/version.hpp>
+
+namespace ztp::k8s {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+// Largest response we accept: a ConfigMap is capped at 1 MiB of data
+// (k8s.io/docs/concepts/configuration/configmap/); the rest is metadata.
+constexpr std::uint64_t k_max_response_body = 4 * 1024 * 1024;
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+std::string authority(const std::string& host, const std::string& port) {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + port;
+}
+
+}  // namespace
+
+struct TlsTransport::Impl {
+  TlsOptions options;
+  ssl::context ctx{ssl::context::tls_client};
+
+  net::awaitable<HttpResponse> exchange(beast::ssl_stream<beast::tcp_stream>& stream,
+                                        const HttpRequest& request) {
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    // One absolute deadline for the whole exchange (beast tcp_stream timeouts).
+    tcp_layer.expires_after(options.timeout);
+    if (is_ip_literal(options.host)) {
+      const tcp::endpoint ep(net::ip::make_address(options.host),
+                             static_cast<unsigned short>(std::stoul(options.port)));
+      co_await tcp_layer.async_connect(ep, net::use_awaitable);
+    } else {
+      tcp::resolver resolver(co_await net::this_coro::executor);
+      const auto results =
+          co_await resolver.async_resolve(options.host, options.port, net::use_awaitable);
+      co_await tcp_layer.async_connect(results, net::use_awaitable);
+    }
+    co_await stream.async_handshake(ssl::stream_base::client, net::use_awaitable);
+
+    http::request<http::string_body> req;
+    req.method(http::string_to_verb(request.method));
+    req.method_string(request.method);
+    req.target(request.target);
+    req.version(11);
+    req.set(http::field::host, authority(options.host, options.port));
+    for (const auto& [name, value] : request.headers) {
+      req.set(name, value);
+    }
+    req.set(http::field::connection, "close");
+    req.body() = request.body;
+    req.prepare_payload();
+    co_await http::async_write(stream, req, net::use_awaitable);
+
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(k_max_response_body);
+    co_await http::async_read(stream, buffer, parser, net::use_awaitable);
+    auto& res = parser.get();
+    HttpResponse out;
+    out.status = static_cast<int>(res.result_int());
+    for (const auto& field : res) {
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    out.body = std::move(res.body());
+    co_return out;
+  }
+};
+
+TlsTransport::TlsTransport(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+TlsTransport::~TlsTransport() = default;
+
+Result<std::unique_ptr<TlsTransport>> TlsTransport::create(TlsOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  const TlsOptions& o = impl->options;
+  boost::system::error_code ec;
+  SSL_CTX_set_min_proto_version(impl->ctx.native_handle(), TLS1_2_VERSION);
+  impl->ctx.set_verify_mode(ssl::verify_peer, ec);
+  if (o.ca_pem.empty()) {
+    return fail(ErrorKind::bad_input,
+                "no certificate authority configured; TLS is always verified");
+  }
+  impl->ctx.add_certificate_authority(net::buffer(o.ca_pem), ec);
+  if (ec) {
+    return fail(ErrorKind::bad_input, "cannot load the CA certificate: " + ec.message());
+  }
+  if (o.client_cert_pem || o.client_key_pem) {
+    if (!o.client_cert_pem || !o.client_key_pem) {
+      return fail(ErrorKind::bad_input, "a client certificate needs both certificate and key");
+    }
+    impl->ctx.use_certificate_chain(net::buffer(*o.client_cert_pem), ec);
+    if (!ec) {
+      impl->ctx.use_private_key(net::buffer(*o.client_key_pem), ssl::context::pem, ec);
+    }
+    if (ec) {
+      return fail(ErrorKind::bad_input, "cannot load the client certificate: " + ec.message());
+    }
+  }
+  if (o.port.empty() || o.port.find_first_not_of("0123456789") != std::string::npos ||
+      o.port.size() > 5 || std::stoul(o.port) == 0 || std::stoul(o.port) > 65535) {
+    return fail(ErrorKind::bad_input, "bad API server port '" + o.port + "'");
+  }
+  return std::unique_ptr<TlsTransport>(new TlsTransport(std::move(impl)));
+}
+
+Result<HttpResponse> TlsTransport::send(const HttpRequest& request) {
+  const TlsOptions& o = m_impl->options;
+  net::io_context ioc;
+  beast::ssl_stream<beast::tcp_stream> stream(ioc, m_impl->ctx);
+  const std::string verify_name = o.server_name.value_or(o.host);
+  if (!is_ip_literal(verify_name)) {
+    // SNI (RFC 6066 §3) carries names only, never IP literals.
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
+    SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(verify_name.c_str()));
+  }
+  stream.set_verify_callback(ssl::host_name_verification(verify_name));
+
+  std::optional<net::posix::stream_descriptor> cancel;
+  bool cancelled = false;
+  if (o.cancel_fd >= 0) {
+    const int fd = ::dup(o.cancel_fd);
+    if (fd >= 0) {
+      cancel.emplace(ioc, fd);
+      cancel->async_wait(net::posix::stream_descriptor::wait_read,
+                         [&](const boost::system::error_code& ec) {
+                           if (!ec) {
+                             cancelled = true;
+                             beast::get_lowest_layer(stream).cancel();
+                             beast::get_lowest_layer(stream).close();
+                           }
+                         });
+    }
+  }
+
+  Result<HttpResponse> result = fail(ErrorKind::io_error, "request did not complete");
+  net::co_spawn(ioc, m_impl->exchange(stream, request),
+                [&](std::exception_ptr e, HttpResponse response) {
+                  if (cancel) {
+                    boost::system::error_code ignored;
+                    cancel->cancel(ignored);
+                  }
+                  if (!e) {
+                    result = std::move(response);
+                    return;
+                  }
+                  try {
+                    std::rethrow_exception(e);
+                  } catch (const boost::system::system_error& err) {
+                    std::string what = err.code().message();
+                    if (err.code() == beast::error::timeout) {
+                      what = "timed out after " + std::to_string(o.timeout.count()) + " ms";
+                    }
+                    if (err.code().category() == net::error::get_ssl_category()) {
+                      what = "TLS: " + what;
+                    }
+                    result = fail(ErrorKind::io_error, what);
+                  } catch (const std::exception& err) {
+                    result = fail(ErrorKind::io_error, err.what());
+                  }
+                });
+  ioc.run();
+  if (cancelled && !result) {
+    return fail(ErrorKind::io_error, "cancelled by shutdown");
+  }
+  return result;
+}
+
+}  // namespace ztp::k8s

@@ -1,0 +1,40 @@
+#pragma once
+// HTTPS over Boost.Beast + OpenSSL: one connection per request (the agent
+// sends at most a few requests an hour, so an idle keep-alive connection per
+// node would only cost the API server), peer always verified against the
+// configured CA, host name or IP checked against the certificate.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "k8s/http.h"
+
+namespace ztp::k8s {
+
+struct TlsOptions {
+  std::string host;                        // DNS name or IP literal (IPv6 without brackets)
+  std::string port;                        // "443"
+  std::string ca_pem;                      // trust anchors; required
+  std::optional<std::string> server_name;  // kubeconfig tls-server-name: verify this name instead
+  std::optional<std::string> client_cert_pem;
+  std::optional<std::string> client_key_pem;
+  std::chrono::milliseconds timeout{10000};  // whole request: connect to last byte
+  int cancel_fd = -1;  // readable => abandon the request at once (the agent's StopSignal)
+};
+
+class TlsTransport final : public HttpTransport {
+ public:
+  // Fails when the CA or client credentials do not load.
+  static Result<std::unique_ptr<TlsTransport>> create(TlsOptions options);
+  ~TlsTransport() override;
+  Result<HttpResponse> send(const HttpRequest& request) override;
+
+ private:
+  struct Impl;
+  explicit TlsTransport(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace ztp::k8s

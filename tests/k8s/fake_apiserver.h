@@ -1,0 +1,115 @@
+#pragma once
+// An in-process Kubernetes API server fake over real TLS, implementing exactly
+// what the agent (and kubectl, for the reference test) call: discovery, GET and
+// server-side-apply PATCH of ConfigMaps with per-field-manager ownership of data
+// keys and labels, resourceVersion, and injectable faults.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "testlib/test_pki.h"
+
+namespace ztp::testing {
+
+struct StoredConfigMap {
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> data;
+  std::map<std::string, std::set<std::string>> label_owners;  // label -> managers
+  std::map<std::string, std::set<std::string>> data_owners;   // key -> managers
+  std::uint64_t resource_version = 0;
+};
+
+struct RecordedRequest {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  int status = 0;  // what the fake answered (0: dropped)
+};
+
+// One injected fault, consumed by the next ConfigMap request.
+struct Fault {
+  enum class Kind { status, drop, delay };
+  Kind kind = Kind::status;
+  int status = 500;
+  std::optional<int> retry_after_s;
+  std::chrono::milliseconds delay{0};  // Kind::delay: answer normally after this
+  static Fault http(int status, std::optional<int> retry_after = std::nullopt) {
+    return Fault{Kind::status, status, retry_after, {}};
+  }
+  static Fault dropped() { return Fault{Kind::drop, 0, std::nullopt, {}}; }
+  static Fault slow(std::chrono::milliseconds d) { return Fault{Kind::delay, 0, std::nullopt, d}; }
+};
+
+class FakeApiServer {
+ public:
+  explicit FakeApiServer(const TestPki& pki);
+  ~FakeApiServer();
+  FakeApiServer(const FakeApiServer&) = delete;
+  FakeApiServer& operator=(const FakeApiServer&) = delete;
+
+  // Listens on 127.0.0.1 (port 0 first, the same port after a restart).
+  void start();
+  // Closes the listener and every open connection; state survives.
+  void stop();
+  unsigned short port() const { return m_port; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(m_port); }
+
+  // Authentication: a bearer token from this set, or a client certificate from the CA.
+  void set_tokens(std::set<std::string> tokens);
+  // Authorization: verbs ("get", "create", "patch") answered 403.
+  void forbid(std::set<std::string> verbs);
+  void inject(Fault fault);
+
+  std::optional<StoredConfigMap> configmap(const std::string& ns, const std::string& name) const;
+  // A non-apply write by another manager (kubectl edit): takes sole ownership of key.
+  void update_data(const std::string& ns, const std::string& name, const std::string& key,
+                   const std::string& value, const std::string& manager);
+  std::vector<RecordedRequest> requests() const;
+  std::size_t configmap_requests() const;  // requests to configmap paths, incl. dropped
+  void clear_requests();
+
+ private:
+  struct Response {
+    int status = 200;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  void accept_loop(int listen_fd);
+  void serve(int fd);
+  Response handle(RecordedRequest& req, bool client_cert_ok);
+  Response apply(const std::string& ns, const std::string& name, const RecordedRequest& req,
+                 const std::map<std::string, std::string>& query);
+  nlohmann::json object_json(const std::string& ns, const std::string& name,
+                             const StoredConfigMap& cm) const;
+
+  struct Tls;
+  std::unique_ptr<Tls> m_tls;
+  mutable std::mutex m_mutex;
+  std::map<std::pair<std::string, std::string>, StoredConfigMap> m_objects;
+  std::set<std::string> m_tokens;
+  std::set<std::string> m_forbidden;
+  std::deque<Fault> m_faults;
+  std::vector<RecordedRequest> m_requests;
+  std::uint64_t m_next_rv = 1000;
+  unsigned short m_port = 0;
+  int m_listen_fd = -1;
+  std::thread m_acceptor;
+  std::vector<std::thread> m_connections;
+  std::set<int> m_open_fds;
+  std::atomic<bool> m_running{false};
+};
+
+}  // namespace ztp::testing
