@@ -8,6 +8,7 @@
 #include <random>
 
 #include "agent/agent.h"
+#include "agent/audit_stamp.h"
 #include "common/log.h"
 #include "k8s/cluster_config.h"
 #include "k8s/configmap_client.h"
@@ -139,6 +140,12 @@ void add_agent_flags(CLI::App& app, AgentFlags& f) {
   app.add_option("--health-max-age", f.health_max_age_s, "Seconds; see --check-health")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  app.add_option("--audit-dir", f.audit_dir,
+                 "Append every result to the sealed audit log in this directory and cite its "
+                 "head (auditHead) in each document (see docs/audit.md)");
+  app.add_option("--audit-seed-file", f.audit_seed_file,
+                 "With --audit-dir: create the log from this verification key file (0400, e.g. "
+                 "a Secret) when the directory holds no log yet");
   app.add_option("--log-level", f.log_level, "Agent log level (JSON lines on stderr)")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -201,13 +208,30 @@ int run_agent(const AgentFlags& flags, const std::string& probe_name,
   agent::Schedule schedule;
   schedule.interval = std::chrono::seconds(flags.interval_s);
   schedule.heartbeat = std::chrono::seconds(flags.heartbeat_s);
-  auto producer = [&produce, &first]() {
-    if (first) {
-      report::Document d = std::move(*first);
-      first.reset();
-      return d;
+
+  std::optional<agent::AuditStamp> audit_stamp;
+  if (flags.audit_dir) {
+    const auto key = flags.audit_seed_file ? audit::KeySource::seed_file(*flags.audit_seed_file)
+                                           : audit::KeySource::state_file();
+    audit::AuditOptions options;
+    options.log = [&logger](std::string_view line) {
+      logger.warn("audit.recovered", {{"message", std::string(line)}});
+    };
+    auto log = audit::AuditLog::open(*flags.audit_dir, key, clock, options);
+    if (!log) {
+      return usage(err, probe_name, "--audit-dir: " + log.error().message);
     }
-    return produce();
+    // The audit heartbeat follows the publishing heartbeat: one record per rewrite.
+    audit_stamp.emplace(std::move(*log), clock, schedule.heartbeat, logger);
+  }
+
+  auto producer = [&produce, &first, &audit_stamp]() {
+    report::Document d = first ? std::move(*first) : produce();
+    first.reset();
+    if (audit_stamp) {
+      audit_stamp->stamp(d);  // durable before any sink sees the document
+    }
+    return d;
   };
   agent::Agent agent(schedule, producer, std::move(sinks), clock, logger, runtime.seed);
 

@@ -43,9 +43,12 @@ struct AgentFlags {
   std::optional<std::string> check_health;
   int health_max_age_s = 300;
   std::string log_level = "info";
+  std::optional<std::string> audit_dir;        // sealed audit log (ztp-prem-audit setup)
+  std::optional<std::string> audit_seed_file;  // create the log from this key (a Secret)
 
   bool active() const {
-    return watch || !publish.empty() || nfd_dir.has_value() || check_health.has_value();
+    return watch || !publish.empty() || nfd_dir.has_value() || check_health.has_value() ||
+           audit_dir.has_value();
   }
 };
 
