@@ -35,6 +35,10 @@ ALLOWED_HOST_PATHS = {"/sys", "/dev", "/proc/cpuinfo"}
 
 base = render("base")
 with_policy = render("with-admission-policy")
+with_audit = render("with-audit")
+# The audit overlay's one writable host path per probe (issue 6): nothing else may write.
+AUDIT_HOST_PATHS = {"ztp-prem-detect": "/var/lib/ztp-prem/audit/detect",
+                    "ztp-prem-tpm": "/var/lib/ztp-prem/audit/tpm"}
 kinds = [d["kind"] for d in base]
 for kind in ("Namespace", "ServiceAccount", "Role", "RoleBinding", "DaemonSet"):
     check(kind in kinds, f"base has no {kind}")
@@ -43,8 +47,9 @@ check("ClusterRole" not in kinds and "ClusterRoleBinding" not in kinds,
 check(sum(1 for k in kinds if k == "DaemonSet") == 2, "base should have two DaemonSets")
 check(sum(1 for k in kinds if k == "ServiceAccount") == 2, "one ServiceAccount per probe")
 
-for doc in base + with_policy:
+for doc in base + with_policy + with_audit:
     name = f"{doc['kind']}/{doc['metadata']['name']}"
+    audited = any(doc is d for d in with_audit)
     if doc["kind"] in ("Role", "ClusterRole"):
         for rule in doc.get("rules", []):
             verbs = set(rule.get("verbs", []))
@@ -62,8 +67,11 @@ for doc in base + with_policy:
     check(spec.get("serviceAccountName") == doc["metadata"]["name"], f"{name}: own ServiceAccount")
     host_volumes = {v["name"]: v["hostPath"]["path"] for v in spec.get("volumes", [])
                     if "hostPath" in v}
+    audit_path = AUDIT_HOST_PATHS.get(doc["metadata"]["name"]) if audited else None
     for path in host_volumes.values():
-        check(path in ALLOWED_HOST_PATHS, f"{name} mounts host path {path}")
+        check(path in ALLOWED_HOST_PATHS or path == audit_path, f"{name} mounts host path {path}")
+    if audited:
+        check(audit_path in host_volumes.values(), f"{name}: no audit log hostPath")
     for c in spec.get("initContainers", []) + spec["containers"]:
         cname = f"{name}/{c['name']}"
         sc = c.get("securityContext", {})
@@ -86,7 +94,13 @@ for doc in base + with_policy:
         check("--host-root=/host" in c.get("args", []), f"{cname}: --host-root=/host")
         check("--publish=k8s" in c.get("args", []) and "--watch" in c.get("args", []),
               f"{cname}: --watch --publish=k8s")
+        if audited:
+            check("--audit-dir=/var/lib/ztp-prem/audit" in c.get("args", []),
+                  f"{cname}: --audit-dir")
         for m in c.get("volumeMounts", []):
+            if m["name"] in host_volumes and host_volumes[m["name"]] == audit_path:
+                check(m["mountPath"] == "/var/lib/ztp-prem/audit", f"{cname}: audit mount path")
+                continue  # the one writable host path
             if m["name"] in host_volumes:
                 check(m.get("readOnly") is True, f"{cname}: hostPath {m['name']} not read-only")
                 check(m["mountPath"] == "/host" + host_volumes[m["name"]],
