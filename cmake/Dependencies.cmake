@@ -27,3 +27,9 @@ endif()
 # tpm2-tss ESAPI for src/esapi (tests and later quote work; never the probe binaries).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr)  # libtss2-dev
+
+# Fleet service (src/fleet).
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev
+find_package(OpenSSL 3 REQUIRED)                                 # libssl-dev
+find_package(prometheus-cpp CONFIG REQUIRED)                      # prometheus-cpp-dev
+find_package(Threads REQUIRED)

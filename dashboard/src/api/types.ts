@@ -1,0 +1,120 @@
+// Wire types of the ztp-prem-fleet HTTP API (docs/fleet-api.md on the fleet branch;
+// docs/dashboard.md lists the fields this page reads). Counts are plain numbers.
+
+export const CC_MODES = ['none', 'sev', 'sev-es', 'sev-snp', 'tdx', 'cca', 'protvirt', 'unknown'] as const
+export type CCMode = (typeof CC_MODES)[number]
+
+// Guest types a host can launch (schema/ccstatus.v1.schema.json hostCapabilities).
+export const HOST_CAPABILITIES = ['sev', 'sev-es', 'sev-snp', 'tdx', 'protvirt'] as const
+export type HostCapability = (typeof HOST_CAPABILITIES)[number]
+
+export const TPM_FAMILIES = ['tpm2-rm', 'tpm2-raw', 'tpm1.2', 'absent', 'unknown'] as const
+export type TPMFamily = (typeof TPM_FAMILIES)[number]
+
+export const READINESS = ['ready', 'partial', 'none'] as const
+export type Readiness = (typeof READINESS)[number]
+
+export type NodeState = 'ok' | 'stale' | 'partial' | 'invalid'
+
+export interface FleetSummary {
+  generatedAt: string
+  revision: number
+  nodes: number
+  stale: number
+  invalid: number
+  cc: {
+    modes: Record<CCMode, number>
+    hostCapabilities: Record<HostCapability, number>
+    missing: number
+  }
+  tpm: {
+    families: Record<TPMFamily, number>
+    readiness: Record<Readiness, number>
+    missing: number
+    // Optional: nodes per missing measured-boot part, when the service reports it.
+    missingParts?: Record<string, number>
+  }
+  waves: { wave: string; nodes: number }[]
+}
+
+export interface NodeRow {
+  name: string
+  mode: CCMode | null
+  hostCapabilities: HostCapability[]
+  family: TPMFamily | null
+  readiness: Readiness | null
+  missingParts: string[]
+  wave: string | null
+  state: NodeState
+  stale: boolean
+  missing: ('cc' | 'tpm')[]
+  invalidReasons: string[]
+  lastSeen: string | null
+}
+
+export interface NodesPage {
+  items: NodeRow[]
+  total: number
+  continue: string | null
+  revision: number
+}
+
+// Fields every probe document carries (schema/envelope.v1.schema.json).
+export interface StatusEnvelope {
+  apiVersion: string
+  kind: 'CCStatus' | 'TPMStatus'
+  node: string
+  generatedAt: string
+  wave: string
+  probe: { name: string; version: string }
+  signals: Record<string, boolean>
+  evidence: string[]
+  enforcement: 'advisory' | 'enforcing'
+}
+
+export interface CCStatusDoc extends StatusEnvelope {
+  kind: 'CCStatus'
+  mode: CCMode
+  hostCapabilities: HostCapability[]
+}
+
+export interface TPMStatusDoc extends StatusEnvelope {
+  kind: 'TPMStatus'
+  family: TPMFamily
+  measuredBoot: {
+    eventLog: boolean
+    ima: boolean
+    pcrBanks: string[]
+    firmwareTable: string
+  }
+  readiness: { verdict: Readiness; missing: string[] }
+}
+
+export interface NodeDetail {
+  row: NodeRow
+  cc: CCStatusDoc | null
+  tpm: TPMStatusDoc | null
+}
+
+// Query parameters of GET /api/v1/nodes that the page sets.
+export type SortKey = 'name' | '-name' | 'mode' | 'family' | 'readiness' | 'lastSeen' | '-lastSeen'
+
+export interface NodeFilters {
+  q: string
+  mode: CCMode | ''
+  family: TPMFamily | ''
+  readiness: Readiness | ''
+  stale: '' | 'true' | 'false'
+  wave: string
+  sort: SortKey
+}
+
+export const EMPTY_FILTERS: NodeFilters = {
+  q: '',
+  mode: '',
+  family: '',
+  readiness: '',
+  stale: '',
+  wave: '',
+  sort: 'name',
+}

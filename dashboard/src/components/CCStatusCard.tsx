@@ -1,0 +1,130 @@
+import { memo } from 'react'
+import type { CCMode, FleetSummary, HostCapability, NodeFilters } from '../api/types'
+import { CC_MODES, HOST_CAPABILITIES } from '../api/types'
+import { count, label, MODE_LABEL, percent } from '../format'
+import { NodesChart } from './NodesChart'
+
+// Colours per mode; the same hues are used by the table badges (styles.css).
+const MODE_COLOUR: Record<CCMode, string> = {
+  none: '#8a94a6',
+  sev: '#f4a259',
+  'sev-es': '#e07a2f',
+  'sev-snp': '#b8520f',
+  tdx: '#2b7bd6',
+  cca: '#3aa675',
+  protvirt: '#8357c5',
+  unknown: '#c23b3b',
+}
+
+const GUEST_MODES: CCMode[] = ['sev', 'sev-es', 'sev-snp', 'tdx', 'cca', 'protvirt']
+
+export interface CCStatusCardProps {
+  summary?: FleetSummary
+  loading: boolean
+  error?: Error
+  onFilter?: (patch: Partial<NodeFilters>) => void
+}
+
+// Fleet CC coverage: which share of nodes runs as a CC guest, by mode; how many
+// can host CC guests, by type; and which nodes are unknown, missing or stale.
+// Memoised: filter changes re-render the page but leave the totals alone.
+export const CCStatusCard = memo(function CCStatusCard({ summary, loading, error, onFilter }: CCStatusCardProps) {
+  return (
+    <section className="card" aria-labelledby="cc-card-title" aria-busy={loading}>
+      <h2 id="cc-card-title">Confidential Computing coverage</h2>
+      {summary ? <CCBody summary={summary} onFilter={onFilter} /> : <CardPlaceholder loading={loading} error={error} />}
+    </section>
+  )
+})
+
+export function CardPlaceholder({ loading, error }: { loading: boolean; error?: Error }) {
+  if (error) {
+    return (
+      <p className="state state-error" role="alert">
+        Could not load fleet totals: {error.message}
+      </p>
+    )
+  }
+  return <p className="state state-loading">{loading ? 'Loading fleet totals…' : 'No data.'}</p>
+}
+
+function CCBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patch: Partial<NodeFilters>) => void }) {
+  const modes = summary.cc.modes
+  const reporting = CC_MODES.reduce((sum, m) => sum + (modes[m] ?? 0), 0)
+  const guests = GUEST_MODES.reduce((sum, m) => sum + (modes[m] ?? 0), 0)
+  const unknown = modes.unknown ?? 0
+  const data = CC_MODES.map((m) => ({ mode: m, label: label(MODE_LABEL, m), nodes: modes[m] ?? 0 }))
+
+  if (summary.nodes === 0) {
+    return <p className="state state-empty">No nodes have reported yet.</p>
+  }
+
+  return (
+    <>
+      <dl className="kpis">
+        <div className="kpi">
+          <dt>CC guests</dt>
+          <dd data-testid="cc-guests">
+            {count(guests)} <span className="kpi-sub">{percent(guests, reporting)} of {count(reporting)} reporting</span>
+          </dd>
+        </div>
+        <div className="kpi">
+          <dt>Unknown</dt>
+          <dd data-testid="cc-unknown">{count(unknown)}</dd>
+        </div>
+        <div className="kpi">
+          <dt>No CC document</dt>
+          <dd data-testid="cc-missing">{count(summary.cc.missing)}</dd>
+        </div>
+        <div className="kpi">
+          <dt>Stale nodes</dt>
+          <dd data-testid="cc-stale">{count(summary.stale)}</dd>
+        </div>
+      </dl>
+
+      <NodesChart
+        id="cc-chart"
+        caption="Nodes by guest mode"
+        data={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, colour: MODE_COLOUR[d.mode] }))}
+      />
+
+      <table className="breakdown" aria-label="Nodes by CC guest mode">
+        <thead>
+          <tr>
+            <th scope="col">Mode</th>
+            <th scope="col">Nodes</th>
+            <th scope="col">Share</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.map((d) => (
+            <tr key={d.mode} data-testid={`cc-mode-${d.mode}`}>
+              <th scope="row">
+                <span className={`swatch mode-${d.mode}`} aria-hidden="true" />
+                {onFilter ? (
+                  <button type="button" className="link" onClick={() => onFilter({ mode: d.mode })}>
+                    {d.label}
+                  </button>
+                ) : (
+                  d.label
+                )}
+              </th>
+              <td>{count(d.nodes)}</td>
+              <td>{percent(d.nodes, reporting)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h3 id="cc-host-title">Able to host CC guests</h3>
+      <ul className="chips" aria-labelledby="cc-host-title">
+        {HOST_CAPABILITIES.map((c: HostCapability) => (
+          <li key={c} data-testid={`cc-host-${c}`}>
+            <span className="chip-label">{label(MODE_LABEL, c)}</span>{' '}
+            <span className="chip-value">{count(summary.cc.hostCapabilities[c] ?? 0)}</span>
+          </li>
+        ))}
+      </ul>
+    </>
+  )
+}

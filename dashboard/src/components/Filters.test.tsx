@@ -1,0 +1,87 @@
+import { render, screen, waitFor } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it } from 'vitest'
+import { App } from '../App'
+import { installFakeApi, installFakeEventSource, nodeRequests } from '../test/api'
+import { FLEET, makeRows } from '../test/fixtures'
+
+const ROWS = makeRows(1200)
+
+async function setup() {
+  installFakeEventSource()
+  const api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
+  render(<App />)
+  await screen.findByText('1,200 nodes; 500 loaded')
+  return api
+}
+
+describe('filters', () => {
+  it('go to the server as query parameters and restart paging', async () => {
+    const api = await setup()
+    const user = userEvent.setup()
+    await user.selectOptions(screen.getByLabelText('CC mode'), 'tdx')
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.get('mode')).toBe('tdx'))
+    const expected = ROWS.filter((r) => r.mode === 'tdx').length
+    expect(await screen.findByText(`${expected} nodes match; ${expected} loaded`)).toBeInTheDocument()
+    expect(nodeRequests(api).at(-1)?.has('continue')).toBe(false)
+  })
+
+  it('combine, and the page URL follows them', async () => {
+    const api = await setup()
+    const user = userEvent.setup()
+    await user.selectOptions(screen.getByLabelText('CC mode'), 'tdx')
+    await user.selectOptions(screen.getByLabelText('TPM family'), 'tpm2-rm')
+    await user.selectOptions(screen.getByLabelText('Readiness'), 'ready')
+    await user.selectOptions(screen.getByLabelText('Freshness'), 'true')
+    await user.selectOptions(screen.getByLabelText('Wave'), 'wave-2')
+    await waitFor(() => {
+      const p = nodeRequests(api).at(-1)
+      expect(p?.get('family')).toBe('tpm2-rm')
+      expect(p?.get('readiness')).toBe('ready')
+      expect(p?.get('stale')).toBe('true')
+      expect(p?.get('wave')).toBe('wave-2')
+      expect(p?.get('mode')).toBe('tdx')
+    })
+    expect(window.location.search).toBe('?mode=tdx&family=tpm2-rm&readiness=ready&stale=true&wave=wave-2')
+  })
+
+  it('search is debounced into one q= request', async () => {
+    const api = await setup()
+    const before = nodeRequests(api).length
+    await userEvent.type(screen.getByRole('searchbox', { name: 'Search' }), 'node-0111')
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.get('q')).toBe('node-0111'))
+    expect(nodeRequests(api).length).toBe(before + 1)
+    expect(await screen.findByText('10 nodes match; 10 loaded')).toBeInTheDocument()
+  })
+
+  it('offers the waves the fleet reports, sorted', async () => {
+    await setup()
+    const options = Array.from((screen.getByLabelText('Wave') as HTMLSelectElement).options).map((o) => o.value)
+    expect(options).toEqual(['', 'wave-1', 'wave-2'])
+  })
+
+  it('are restored from the page URL and cleared with one button', async () => {
+    window.history.replaceState(null, '', '/admin/ztp-prem/?readiness=partial&mode=bogus')
+    installFakeEventSource()
+    const api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
+    render(<App />)
+    const partial = ROWS.filter((r) => r.readiness === 'partial').length
+    expect(await screen.findByText(`${partial} nodes match; ${partial} loaded`)).toBeInTheDocument()
+    expect(nodeRequests(api)[0]?.get('readiness')).toBe('partial')
+    expect(nodeRequests(api)[0]?.has('mode')).toBe(false) // unknown values are dropped
+    await userEvent.click(screen.getByRole('button', { name: 'Clear filters' }))
+    expect(await screen.findByText('1,200 nodes; 500 loaded')).toBeInTheDocument()
+    expect(screen.getByRole('button', { name: 'Clear filters' })).toBeDisabled()
+  })
+
+  it('are set from the cards and the wave breakdown', async () => {
+    const api = await setup()
+    await userEvent.click(screen.getByRole('button', { name: /140 nodes partial/ }))
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.get('readiness')).toBe('partial'))
+    expect(screen.getByLabelText('Readiness')).toHaveValue('partial')
+    const wave = screen.getByRole('button', { name: 'wave-1' })
+    await userEvent.click(wave)
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.get('wave')).toBe('wave-1'))
+    expect(screen.getByRole('button', { name: 'wave-1' })).toHaveAttribute('aria-pressed', 'true')
+  })
+})

@@ -1,0 +1,135 @@
+import { memo } from 'react'
+import type { FleetSummary, NodeFilters, Readiness, TPMFamily } from '../api/types'
+import { READINESS, TPM_FAMILIES } from '../api/types'
+import { count, FAMILY_LABEL, label, MISSING_PART_LABEL, percent, READINESS_LABEL } from '../format'
+import { CardPlaceholder } from './CCStatusCard'
+import { NodesChart } from './NodesChart'
+
+const FAMILY_COLOUR: Record<TPMFamily, string> = {
+  'tpm2-rm': '#2e8b57',
+  'tpm2-raw': '#7fb069',
+  'tpm1.2': '#e0a526',
+  absent: '#8a94a6',
+  unknown: '#c23b3b',
+}
+
+const READINESS_HINT: Record<Readiness, string> = {
+  ready: 'TPM 2.0 with resource manager, hardware chip and firmware event log',
+  partial: 'TPM 2.0 lacking one of those',
+  none: 'no usable TPM 2.0',
+}
+
+export interface TPMReadinessCardProps {
+  summary?: FleetSummary
+  loading: boolean
+  error?: Error
+  onFilter?: (patch: Partial<NodeFilters>) => void
+}
+
+// TPM families and measured-boot readiness across the fleet, and what is missing
+// where: nodes without a TPM document, and the parts partial nodes lack.
+// Memoised: filter changes re-render the page but leave the totals alone.
+export const TPMReadinessCard = memo(function TPMReadinessCard({ summary, loading, error, onFilter }: TPMReadinessCardProps) {
+  return (
+    <section className="card" aria-labelledby="tpm-card-title" aria-busy={loading}>
+      <h2 id="tpm-card-title">TPM and measured-boot readiness</h2>
+      {summary ? <TPMBody summary={summary} onFilter={onFilter} /> : <CardPlaceholder loading={loading} error={error} />}
+    </section>
+  )
+})
+
+function TPMBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patch: Partial<NodeFilters>) => void }) {
+  const { families, readiness } = summary.tpm
+  const reporting = TPM_FAMILIES.reduce((sum, f) => sum + (families[f] ?? 0), 0)
+  const data = TPM_FAMILIES.map((f) => ({ family: f, label: label(FAMILY_LABEL, f), nodes: families[f] ?? 0 }))
+  const parts = Object.entries(summary.tpm.missingParts ?? {}).filter(([, n]) => n > 0)
+
+  if (summary.nodes === 0) {
+    return <p className="state state-empty">No nodes have reported yet.</p>
+  }
+
+  return (
+    <>
+      <dl className="kpis">
+        {READINESS.map((r) => (
+          <div className={`kpi readiness-${r}`} key={r}>
+            <dt title={READINESS_HINT[r]}>{label(READINESS_LABEL, r)}</dt>
+            <dd data-testid={`tpm-readiness-${r}`}>
+              {onFilter ? (
+                <button
+                  type="button"
+                  className="link kpi-link"
+                  aria-label={`${count(readiness[r] ?? 0)} nodes ${label(READINESS_LABEL, r).toLowerCase()}: show them in the table`}
+                  onClick={() => onFilter({ readiness: r })}
+                >
+                  {count(readiness[r] ?? 0)}
+                </button>
+              ) : (
+                count(readiness[r] ?? 0)
+              )}{' '}
+              <span className="kpi-sub">{percent(readiness[r] ?? 0, reporting)}</span>
+            </dd>
+          </div>
+        ))}
+        <div className="kpi">
+          <dt>No TPM document</dt>
+          <dd data-testid="tpm-missing">{count(summary.tpm.missing)}</dd>
+        </div>
+      </dl>
+
+      <NodesChart
+        id="tpm-chart"
+        caption="Nodes by TPM family"
+        data={data.map((d) => ({ key: d.family, label: d.label, nodes: d.nodes, colour: FAMILY_COLOUR[d.family] }))}
+      />
+
+      <table className="breakdown" aria-label="Nodes by TPM family">
+        <thead>
+          <tr>
+            <th scope="col">Family</th>
+            <th scope="col">Nodes</th>
+            <th scope="col">Share</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.map((d) => (
+            <tr key={d.family} data-testid={`tpm-family-${d.family}`}>
+              <th scope="row">
+                <span className={`swatch family-${d.family.replace('.', '_')}`} aria-hidden="true" />
+                {onFilter ? (
+                  <button type="button" className="link" onClick={() => onFilter({ family: d.family })}>
+                    {d.label}
+                  </button>
+                ) : (
+                  d.label
+                )}
+              </th>
+              <td>{count(d.nodes)}</td>
+              <td>{percent(d.nodes, reporting)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h3 id="tpm-missing-title">What is missing where</h3>
+      {parts.length > 0 ? (
+        <ul className="chips" aria-labelledby="tpm-missing-title">
+          {parts.map(([part, n]) => (
+            <li key={part} data-testid={`tpm-part-${part}`}>
+              <span className="chip-label">{label(MISSING_PART_LABEL, part)}</span>{' '}
+              <span className="chip-value">{count(n)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="hint">
+          {count(readiness.partial ?? 0)} partial and {count(readiness.none ?? 0)} not-ready nodes; the node table’s
+          “Missing” column says which measured-boot part each one lacks
+          {summary.tpm.missing > 0
+            ? `, and ${count(summary.tpm.missing)} ${summary.tpm.missing === 1 ? 'node' : 'nodes'} sent no TPM document`
+            : ''}.
+        </p>
+      )}
+    </>
+  )
+}

@@ -1,0 +1,281 @@
+#include "fleet/dir_source.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+namespace ztp::fleet {
+
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : m_fd(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (m_fd >= 0) {
+      ::close(m_fd);
+    }
+  }
+  int get() const { return m_fd; }
+
+ private:
+  int m_fd;
+};
+
+// Events that mean a document name may have a new state. IN_MODIFY is left out on
+// purpose: a file being written in place is read once, at IN_CLOSE_WRITE.
+// inotify(7): IN_CLOSE_WRITE, IN_MOVED_TO/FROM (rename), IN_CREATE, IN_DELETE.
+constexpr std::uint32_t k_watch_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
+                                       IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Enough to keep a large machine's cold load I/O-bound without a thread per core.
+constexpr std::size_t k_max_scan_threads = 8;
+
+}  // namespace
+
+Result<std::string> read_document_file(int dir_fd, const std::string& name) {
+  // O_NOFOLLOW: a node must not make the service read another file; O_NONBLOCK: a FIFO
+  // planted under a document name must not block the reader (open(2)).
+  const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return fail(ErrorKind::not_found, "gone");
+    }
+    if (err == ELOOP) {
+      return fail(ErrorKind::bad_input, "document: a symbolic link, not a regular file");
+    }
+    return fail(ErrorKind::io_error, "document: cannot open: " + errno_text(err));
+  }
+  const Fd guard(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return fail(ErrorKind::io_error, "document: cannot stat: " + errno_text(errno));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(ErrorKind::bad_input, "document: not a regular file");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > k_max_document_bytes) {
+    return fail(ErrorKind::bad_input, "document: larger than 64 KiB");
+  }
+  // Read at most one byte past the cap: a file growing under us is still caught.
+  std::string bytes(k_max_document_bytes + 1, '\0');
+  std::size_t used = 0;
+  while (used < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + used, bytes.size() - used);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return fail(ErrorKind::io_error, "document: read failed: " + errno_text(errno));
+    }
+    if (n == 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(n);
+  }
+  bytes.resize(used);
+  return bytes;
+}
+
+DocumentUpdate read_document_update(int dir_fd, const DocumentFileName& file) {
+  DocumentUpdate update;
+  update.node = file.node;
+  update.probe = file.probe;
+  auto bytes = read_document_file(dir_fd, document_file_name(file.node, file.probe));
+  if (!bytes) {
+    if (bytes.error().kind == ErrorKind::not_found) {
+      update.removed = true;
+    } else {
+      update.document = tl::unexpected(bytes.error());
+    }
+    return update;
+  }
+  update.document = parse_status_document(*bytes, file.probe, file.node);
+  return update;
+}
+
+DirSource::DirSource(std::filesystem::path dir, FleetState& state, DirSourceOptions options)
+    : m_dir(std::move(dir)), m_state(state), m_options(options) {}
+
+DirSource::~DirSource() {
+  stop();
+  for (const int fd : {m_dir_fd, m_inotify_fd, m_stop_fd}) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+}
+
+Result<void> DirSource::start() {
+  m_dir_fd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (m_dir_fd < 0) {
+    return fail(ErrorKind::bad_input,
+                "cannot open source directory '" + m_dir.string() + "': " + errno_text(errno));
+  }
+  m_inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  m_stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (m_inotify_fd < 0 || m_stop_fd < 0) {
+    return fail(ErrorKind::io_error, "inotify/eventfd: " + errno_text(errno));
+  }
+  // Watch before scanning: a write during the scan is then seen twice, never missed.
+  if (::inotify_add_watch(m_inotify_fd, m_dir.c_str(), k_watch_mask) < 0) {
+    return fail(ErrorKind::bad_input,
+                "cannot watch '" + m_dir.string() + "': " + errno_text(errno));
+  }
+  m_thread = std::thread([this] { run(); });
+  return {};
+}
+
+void DirSource::stop() {
+  if (m_thread.joinable()) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(m_stop_fd, &one, sizeof one);
+    m_thread.join();
+  }
+}
+
+void DirSource::scan() {
+  std::vector<DocumentFileName> files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (auto file = parse_document_file_name(it->path().filename().string())) {
+      files.push_back(std::move(*file));
+    }  // else: temporary files of atomic writers, anything else
+  }
+  if (ec) {
+    std::fprintf(stderr, "ztp-prem-fleet: scanning '%s': %s\n", m_dir.c_str(),
+                 ec.message().c_str());
+  }
+  // Reading and validating dominate a cold load: spread them over the cores.
+  std::vector<DocumentUpdate> updates(files.size());
+  const std::size_t workers =
+      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, k_max_scan_threads);
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&, w] {
+      for (std::size_t i = w; i < files.size(); i += workers) {
+        updates[i] = read_document_update(m_dir_fd, files[i]);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  std::erase_if(updates, [](const DocumentUpdate& u) { return u.removed; });
+  m_state.apply(std::move(updates), /*full_resync=*/true);
+}
+
+void DirSource::process(const std::vector<std::string>& names) {
+  std::vector<DocumentUpdate> updates;
+  updates.reserve(names.size());
+  for (const auto& name : names) {
+    if (const auto file = parse_document_file_name(name)) {
+      updates.push_back(read_document_update(m_dir_fd, *file));
+    }
+  }
+  m_state.apply(std::move(updates));
+}
+
+void DirSource::run() {
+  scan();
+  m_state.mark_ready();
+  using Clock = std::chrono::steady_clock;
+  std::set<std::string> dirty;
+  bool rescan = false;
+  Clock::time_point first_event{};
+  Clock::time_point last_event{};
+  Clock::time_point next_tick = Clock::now() + m_options.tick;
+  // inotify(7): a buffer of at least sizeof(inotify_event) + NAME_MAX + 1 reads one event.
+  alignas(inotify_event) std::array<char, 64 * 1024> buf{};
+  while (true) {
+    const auto now = Clock::now();
+    Clock::time_point deadline = next_tick;
+    if (!dirty.empty() || rescan) {
+      deadline =
+          std::min({deadline, last_event + m_options.quiet, first_event + m_options.max_delay});
+    }
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+    std::array<pollfd, 2> fds = {{{m_inotify_fd, POLLIN, 0}, {m_stop_fd, POLLIN, 0}}};
+    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, wait)));
+    if (ready < 0 && errno != EINTR) {
+      std::fprintf(stderr, "ztp-prem-fleet: poll: %s\n", errno_text(errno).c_str());
+      return;
+    }
+    if ((fds[1].revents & POLLIN) != 0) {
+      return;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      ssize_t len = 0;
+      while ((len = ::read(m_inotify_fd, buf.data(), buf.size())) > 0) {
+        const auto event_time = Clock::now();
+        if (dirty.empty() && !rescan) {
+          first_event = event_time;
+        }
+        last_event = event_time;
+        for (ssize_t off = 0; off < len;) {
+          inotify_event event{};
+          std::memcpy(&event, buf.data() + off, sizeof event);
+          const char* name_ptr = buf.data() + off + static_cast<ssize_t>(sizeof(inotify_event));
+          off += static_cast<ssize_t>(sizeof(inotify_event) + event.len);
+          if ((event.mask & IN_Q_OVERFLOW) != 0) {
+            rescan = true;  // events were dropped: only a full scan is correct
+            continue;
+          }
+          if ((event.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
+            std::fprintf(stderr,
+                         "ztp-prem-fleet: source directory '%s' was removed or moved; "
+                         "serving the last state\n",
+                         m_dir.c_str());
+            continue;
+          }
+          if (event.len == 0) {
+            continue;
+          }
+          const std::string name(name_ptr, ::strnlen(name_ptr, event.len));
+          if ((event.mask & IN_CREATE) != 0) {
+            // A regular file being created is read at IN_CLOSE_WRITE (no half-written read);
+            // anything else (symlink, FIFO) only ever sends IN_CREATE.
+            struct stat st {};
+            if (::fstatat(m_dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISREG(st.st_mode)) {
+              continue;
+            }
+          }
+          dirty.insert(name);
+        }
+      }
+    }
+    const auto after = Clock::now();
+    if ((!dirty.empty() || rescan) &&
+        (after >= last_event + m_options.quiet || after >= first_event + m_options.max_delay)) {
+      if (rescan) {
+        scan();
+        rescan = false;
+      } else {
+        process(std::vector<std::string>(dirty.begin(), dirty.end()));
+      }
+      dirty.clear();
+    }
+    if (after >= next_tick) {
+      m_state.tick();
+      next_tick = after + m_options.tick;
+    }
+  }
+}
+
+}  // namespace ztp::fleet

@@ -1,0 +1,274 @@
+#include "fleet/fleet_cli.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "common/clock.h"
+#include "fleet/dashboard_assets.h"
+#include "fleet/dir_source.h"
+#include "fleet/fleet_server.h"
+#include "fleet/simulator.h"
+
+namespace ztp::fleet {
+
+namespace {
+
+constexpr const char* k_name = "ztp-prem-fleet";
+// Three times the agents' 10-minute heartbeat (issue 5: "default 3 x the heartbeat").
+constexpr const char* k_default_stale_after = "30m";
+constexpr std::string_view k_dir_prefix = "dir:";
+
+std::optional<std::string> read_token_file(const std::string& path, std::string& problem) {
+  std::ifstream in(path);
+  if (!in) {
+    problem = "cannot read --token-file '" + path + "'";
+    return std::nullopt;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  std::string token = buf.str();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    token.pop_back();
+  }
+  if (token.empty()) {
+    problem = "--token-file '" + path + "' is empty";
+    return std::nullopt;
+  }
+  return token;
+}
+
+struct ServeFlags {
+  std::string source;
+  std::string listen = "127.0.0.1:8080";
+  std::string stale_after = k_default_stale_after;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> token_file;
+  std::optional<std::string> dashboard_dir;
+  std::optional<std::string> kubeconfig;
+  std::size_t threads = ServerOptions{}.threads;
+};
+
+int serve(const ServeFlags& flags, const std::string& executable, std::ostream& out,
+          std::ostream& err) {
+  const auto stale_after = parse_duration(flags.stale_after);
+  if (!stale_after) {
+    err << k_name << ": --stale-after '" << flags.stale_after
+        << "' is not a duration like 30m, 90s or 1h\n";
+    return k_exit_usage;
+  }
+  const auto listen = parse_listen(flags.listen);
+  if (!listen) {
+    err << k_name << ": --listen '" << flags.listen << "' is not HOST:PORT\n";
+    return k_exit_usage;
+  }
+  if (flags.tls_cert.has_value() != flags.tls_key.has_value()) {
+    err << k_name << ": --tls-cert and --tls-key go together\n";
+    return k_exit_usage;
+  }
+  if (flags.source == "k8s") {
+    // The Kubernetes client is being built on the agent branch; the fleet will use it,
+    // not a second client of its own.
+    err << k_name << ": --source k8s is not yet supported (use --source dir:PATH)\n";
+    return k_exit_usage;
+  }
+  if (!flags.source.starts_with(k_dir_prefix) || flags.source.size() == k_dir_prefix.size()) {
+    err << k_name << ": --source must be dir:PATH or k8s\n";
+    return k_exit_usage;
+  }
+  ServerOptions options;
+  options.host = listen->host;
+  options.port = listen->port;
+  options.tls_cert_file = flags.tls_cert;
+  options.tls_key_file = flags.tls_key;
+  options.threads = flags.threads;
+  if (flags.token_file) {
+    std::string problem;
+    options.token = read_token_file(*flags.token_file, problem);
+    if (!options.token) {
+      err << k_name << ": " << problem << "\n";
+      return k_exit_usage;
+    }
+  }
+  const std::filesystem::path dashboard_dir = flags.dashboard_dir
+                                                  ? std::filesystem::path(*flags.dashboard_dir)
+                                                  : default_dashboard_dir(executable);
+  auto dashboard = DashboardAssets::load(dashboard_dir);
+  if (!dashboard) {
+    err << k_name << ": " << dashboard.error().message << "\n";
+    return k_exit_usage;
+  }
+
+  // Signals go to a dedicated thread (sigwait), so block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SystemClock clock;
+  FleetState state(clock, *stale_after);
+  FleetServer server(state, std::move(*dashboard), options);
+  const auto port = server.bind();
+  if (!port) {
+    err << k_name << ": " << port.error().message << "\n";
+    return k_exit_usage;
+  }
+  DirSource source(std::filesystem::path(flags.source.substr(k_dir_prefix.size())), state);
+  if (auto started = source.start(); !started) {
+    err << k_name << ": " << started.error().message << "\n";
+    return k_exit_usage;
+  }
+  const char* scheme = options.tls_cert_file ? "https" : "http";
+  out << k_name << ": serving " << flags.source << " on " << scheme << "://" << listen->host << ":"
+      << *port << "/admin/ztp-prem"
+      << (dashboard_dir.empty() ? "" : " (dashboard: " + dashboard_dir.string() + ")") << "\n"
+      << std::flush;
+  std::thread signal_thread([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    server.stop();
+  });
+  server.serve();
+  // serve() also returns when the listener fails: wake the signal thread in that case.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  source.stop();
+  return k_exit_ok;
+}
+
+}  // namespace
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::chrono::seconds total{0};
+  while (!text.empty()) {
+    long long value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || ptr == text.data() + text.size() || value < 0) {
+      return std::nullopt;
+    }
+    text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
+    const char unit = text.front();
+    text.remove_prefix(1);
+    switch (unit) {
+      case 's':
+        total += std::chrono::seconds(value);
+        break;
+      case 'm':
+        total += std::chrono::minutes(value);
+        break;
+      case 'h':
+        total += std::chrono::hours(value);
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  if (total.count() == 0) {
+    return std::nullopt;
+  }
+  return total;
+}
+
+std::optional<ListenAddress> parse_listen(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return std::nullopt;
+  }
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);  // RFC 3986 IP-literal
+  }
+  int port = -1;
+  const auto [ptr, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  // Ports are 16-bit (RFC 793).
+  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port < 0 || port > 65535 ||
+      host.empty()) {
+    return std::nullopt;
+  }
+  return ListenAddress{std::string(host), port};
+}
+
+int run_fleet(const std::vector<std::string>& args, const std::string& executable,
+              std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Fleet view of ztp-prem status documents: an HTTP API and the /admin/ztp-prem dashboard. "
+      "Read-only. Detection, not attestation.",
+      k_name};
+  ServeFlags flags;
+  app.add_option("--source", flags.source,
+                 "dir:PATH (the agents' --publish dir:PATH) or k8s (not yet supported)");
+  app.add_option("--listen", flags.listen, "HOST:PORT to serve on")->capture_default_str();
+  app.add_option("--stale-after", flags.stale_after,
+                 "A document older than this makes its node stale (3 x the 10 min heartbeat)")
+      ->capture_default_str();
+  app.add_option("--tls-cert", flags.tls_cert, "PEM certificate: serve HTTPS");
+  app.add_option("--tls-key", flags.tls_key, "PEM private key for --tls-cert");
+  app.add_option("--token-file", flags.token_file,
+                 "File holding a bearer token every /api request must send");
+  app.add_option("--dashboard-dir", flags.dashboard_dir,
+                 "Built dashboard (default: dashboard/dist of the install or source tree)");
+  app.add_option("--kubeconfig", flags.kubeconfig, "For --source k8s (not yet supported)");
+  app.add_option("--threads", flags.threads, "HTTP worker threads (one per open connection)")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 1024));
+  app.set_version_flag("--version", std::string(ZTP_VERSION));
+
+  auto* simulate = app.add_subcommand("simulate", "Write a simulated fleet of status documents");
+  SimulateOptions sim;
+  simulate->add_option("--nodes", sim.nodes, "Number of nodes")
+      ->required()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+  std::string sim_out;
+  simulate->add_option("--out", sim_out, "Directory to write <node>.cc.json/.tpm.json into")
+      ->required();
+  simulate->add_option("--seed", sim.seed, "Random seed (same seed, same fleet)")
+      ->capture_default_str();
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return k_exit_ok;
+  } catch (const CLI::CallForVersion&) {
+    out << k_name << " " << ZTP_VERSION << "\n";
+    return k_exit_ok;
+  } catch (const CLI::ParseError& e) {
+    err << k_name << ": " << e.what() << " (see --help)\n";
+    return k_exit_usage;
+  }
+
+  if (simulate->parsed()) {
+    sim.out = sim_out;
+    sim.now = std::chrono::system_clock::now();
+    const auto summary = simulate_fleet(sim);
+    if (!summary) {
+      err << k_name << ": " << summary.error().message << "\n";
+      return k_exit_usage;
+    }
+    out << k_name << ": wrote " << summary->documents << " documents for " << summary->nodes
+        << " nodes to " << sim_out << " (" << summary->stale_nodes << " stale, "
+        << summary->invalid_documents << " invalid documents, " << summary->missing_documents
+        << " missing)\n";
+    return k_exit_ok;
+  }
+  if (flags.source.empty()) {
+    err << k_name << ": --source is required (dir:PATH or k8s; see --help)\n";
+    return k_exit_usage;
+  }
+  return serve(flags, executable, out, err);
+}
+
+}  // namespace ztp::fleet

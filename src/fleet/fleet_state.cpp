@@ -1,0 +1,288 @@
+#include "fleet/fleet_state.h"
+
+#include <algorithm>
+#include <numeric>
+#include <tuple>
+
+#include "fleet/render.h"
+
+namespace ztp::fleet {
+
+namespace {
+
+// Ascending order of rows by key; ties by name (rows[] is by name, so a stable sort keeps it).
+std::vector<std::uint32_t> order_by(const std::vector<Row>& rows, SortKey key) {
+  std::vector<std::uint32_t> order(rows.size());
+  std::iota(order.begin(), order.end(), 0U);
+  // A missing value sorts after every present one (mode, family, readiness).
+  const auto rank = [](std::int8_t v) { return v < 0 ? 127 : v; };
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const Row& x = rows[a];
+    const Row& y = rows[b];
+    switch (key) {
+      case SortKey::mode:
+        return rank(x.mode) < rank(y.mode);
+      case SortKey::family:
+        return rank(x.family) < rank(y.family);
+      case SortKey::readiness:
+        return rank(x.readiness) < rank(y.readiness);
+      case SortKey::last_seen:
+        // Never-seen first, then oldest first: the nodes to look at come first.
+        return std::make_tuple(x.last_seen.has_value(), x.last_seen.value_or(TimePoint{})) <
+               std::make_tuple(y.last_seen.has_value(), y.last_seen.value_or(TimePoint{}));
+      case SortKey::name:
+        break;
+    }
+    return false;
+  });
+  return order;
+}
+
+FleetCounts count(const std::vector<Row>& rows, std::size_t invalid_documents) {
+  FleetCounts c;
+  c.nodes = rows.size();
+  c.invalid_documents = invalid_documents;
+  for (const Row& row : rows) {
+    c.stale += row.stale ? 1U : 0U;
+    c.invalid_nodes += row.invalid_reasons.empty() ? 0U : 1U;
+    if (row.mode >= 0) {
+      ++c.modes[static_cast<std::size_t>(row.mode)];
+      for (std::size_t i = 0; i < k_capabilities.size(); ++i) {
+        c.capabilities[i] += (row.capabilities >> i) & 1U;
+      }
+    }
+    c.cc_missing += row.missing_cc ? 1U : 0U;
+    if (row.family >= 0) {
+      ++c.families[static_cast<std::size_t>(row.family)];
+    }
+    if (row.readiness >= 0) {
+      ++c.readiness[static_cast<std::size_t>(row.readiness)];
+    }
+    c.tpm_missing += row.missing_tpm ? 1U : 0U;
+    if (!row.wave.empty()) {
+      ++c.waves[row.wave];
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+const Row* Snapshot::find(std::string_view name) const {
+  const auto it = std::lower_bound(rows.begin(), rows.end(), name,
+                                   [](const Row& row, std::string_view n) { return row.name < n; });
+  return it != rows.end() && it->name == name ? &*it : nullptr;
+}
+
+std::shared_ptr<Snapshot> build_snapshot(std::vector<Row> rows, std::uint64_t revision,
+                                         TimePoint now) {
+  auto snap = std::make_shared<Snapshot>();
+  snap->revision = revision;
+  snap->generated_at = now;
+  std::size_t invalid_documents = 0;
+  for (const Row& row : rows) {
+    invalid_documents += row.invalid_reasons.size();
+  }
+  snap->counts = count(rows, invalid_documents);
+  for (const SortKey key :
+       {SortKey::mode, SortKey::family, SortKey::readiness, SortKey::last_seen}) {
+    snap->order[static_cast<std::size_t>(key)] = order_by(rows, key);
+  }
+  snap->rows = std::move(rows);
+  snap->fleet_json = fleet_json(snap->counts, revision, now).dump();
+  return snap;
+}
+
+FleetState::FleetState(const Clock& clock, std::chrono::seconds stale_after)
+    : m_clock(clock), m_stale_after(stale_after) {
+  std::lock_guard lock(m_model_mutex);
+  publish_locked(m_clock.wall_now());
+}
+
+bool FleetState::apply_one(DocumentUpdate& update) {
+  auto it = m_nodes.find(update.node);
+  if (update.removed) {
+    if (it == m_nodes.end()) {
+      return false;
+    }
+    Slot& slot = update.probe == Probe::cc ? it->second.cc : it->second.tpm;
+    if (!slot.present()) {
+      return false;
+    }
+    slot = Slot{};
+    if (!it->second.cc.present() && !it->second.tpm.present()) {
+      m_nodes.erase(it);
+    }
+    return true;
+  }
+  if (it == m_nodes.end()) {
+    it = m_nodes.emplace(update.node, NodeSlots{}).first;
+  }
+  Slot& slot = update.probe == Probe::cc ? it->second.cc : it->second.tpm;
+  Slot next;
+  if (update.document) {
+    next.compact = std::make_shared<const std::string>(std::move(update.document->compact));
+    update.document->compact.clear();
+    next.document = std::move(*update.document);
+  } else {
+    next.invalid_reason =
+        std::string(to_string(update.probe)) + ": " + update.document.error().message;
+  }
+  const bool same = slot.present() && slot.invalid_reason == next.invalid_reason &&
+                    ((!slot.compact && !next.compact) ||
+                     (slot.compact && next.compact && *slot.compact == *next.compact));
+  if (same) {
+    return false;  // a heartbeat rewrite with identical content is not a change
+  }
+  slot = std::move(next);
+  return true;
+}
+
+void FleetState::apply(std::vector<DocumentUpdate> updates, bool full_resync) {
+  std::lock_guard lock(m_model_mutex);
+  bool changed = false;
+  if (full_resync) {
+    // Drop every slot the batch does not mention.
+    std::map<std::string, std::pair<bool, bool>, std::less<>> seen;
+    for (const auto& u : updates) {
+      if (!u.removed) {
+        auto& s = seen[u.node];
+        (u.probe == Probe::cc ? s.first : s.second) = true;
+      }
+    }
+    for (auto& [name, slots] : m_nodes) {
+      const auto s = seen.find(name);
+      const bool keep_cc = s != seen.end() && s->second.first;
+      const bool keep_tpm = s != seen.end() && s->second.second;
+      if (!keep_cc && slots.cc.present()) {
+        slots.cc = Slot{};
+        changed = true;
+      }
+      if (!keep_tpm && slots.tpm.present()) {
+        slots.tpm = Slot{};
+        changed = true;
+      }
+    }
+    std::erase_if(m_nodes, [](const auto& entry) {
+      return !entry.second.cc.present() && !entry.second.tpm.present();
+    });
+  }
+  for (auto& update : updates) {
+    changed = apply_one(update) || changed;
+  }
+  if (changed) {
+    publish_locked(m_clock.wall_now());
+  }
+}
+
+void FleetState::tick() {
+  std::lock_guard lock(m_model_mutex);
+  const auto now = m_clock.wall_now();
+  if (m_next_stale_transition && now >= *m_next_stale_transition) {
+    publish_locked(now);
+  }
+}
+
+void FleetState::publish_locked(std::chrono::system_clock::time_point now) {
+  std::vector<Row> rows;
+  rows.reserve(m_nodes.size());
+  std::optional<TimePoint> next_transition;
+  const auto stale_after = std::chrono::duration_cast<TimePoint::duration>(m_stale_after);
+  for (const auto& [name, slots] : m_nodes) {
+    Row row;
+    row.name = name;
+    const StatusDocument* cc = slots.cc.document ? &*slots.cc.document : nullptr;
+    const StatusDocument* tpm = slots.tpm.document ? &*slots.tpm.document : nullptr;
+    row.missing_cc = !slots.cc.present();
+    row.missing_tpm = !slots.tpm.present();
+    for (const Slot* slot : {&slots.cc, &slots.tpm}) {
+      if (!slot->invalid_reason.empty()) {
+        row.invalid_reasons.push_back(slot->invalid_reason);
+      }
+    }
+    if (cc != nullptr) {
+      row.mode = static_cast<std::int8_t>(cc->mode);
+      row.capabilities = cc->capabilities;
+      row.wave = cc->wave;
+      row.cc_document = slots.cc.compact;
+    }
+    if (tpm != nullptr) {
+      row.family = static_cast<std::int8_t>(tpm->family);
+      row.readiness = static_cast<std::int8_t>(tpm->readiness);
+      row.missing_parts = tpm->missing_parts;
+      if (row.wave.empty()) {
+        row.wave = tpm->wave;
+      }
+      row.tpm_document = slots.tpm.compact;
+    }
+    for (const StatusDocument* doc : {cc, tpm}) {
+      if (doc == nullptr) {
+        continue;
+      }
+      const TimePoint expires = doc->generated_at + stale_after;
+      if (now >= expires) {
+        row.stale = true;
+      } else if (!next_transition || expires < *next_transition) {
+        next_transition = expires;
+      }
+      if (!row.last_seen || doc->generated_at > *row.last_seen) {
+        row.last_seen = doc->generated_at;
+      }
+    }
+    if (!row.invalid_reasons.empty()) {
+      row.state = RowState::invalid;
+    } else if (row.missing_cc || row.missing_tpm) {
+      row.state = RowState::partial;
+    } else if (row.stale) {
+      row.state = RowState::stale;
+    }
+    rows.push_back(std::move(row));
+  }
+  m_next_stale_transition = next_transition;
+  std::shared_ptr<const Snapshot> snap = build_snapshot(std::move(rows), ++m_revision, now);
+  {
+    std::lock_guard lock(m_snapshot_mutex);
+    m_snapshot = std::move(snap);
+  }
+  m_changed.notify_all();
+}
+
+void FleetState::mark_ready() {
+  {
+    std::lock_guard lock(m_snapshot_mutex);
+    m_ready = true;
+  }
+  m_changed.notify_all();
+}
+
+bool FleetState::ready() const {
+  std::lock_guard lock(m_snapshot_mutex);
+  return m_ready;
+}
+
+std::shared_ptr<const Snapshot> FleetState::snapshot() const {
+  std::lock_guard lock(m_snapshot_mutex);
+  return m_snapshot;
+}
+
+std::uint64_t FleetState::wait_for_revision(std::uint64_t seen,
+                                            std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(m_snapshot_mutex);
+  m_changed.wait_for(lock, timeout, [&] { return m_shutdown || m_snapshot->revision > seen; });
+  return m_snapshot->revision;
+}
+
+void FleetState::shutdown() {
+  {
+    std::lock_guard lock(m_snapshot_mutex);
+    m_shutdown = true;
+  }
+  m_changed.notify_all();
+}
+
+bool FleetState::shutting_down() const {
+  std::lock_guard lock(m_snapshot_mutex);
+  return m_shutdown;
+}
+
+}  // namespace ztp::fleet

@@ -1,0 +1,85 @@
+#pragma once
+// The fleet model: every node's CC and TPM document slots, and the snapshot built from
+// them. Sources push updates; HTTP handlers read snapshots and wait for revisions.
+// Thread-safe: one mutex for the slots (writers), one for the published snapshot.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "fleet/snapshot.h"
+#include "fleet/status_document.h"
+
+namespace ztp::fleet {
+
+// One document appearing, changing or going away.
+struct DocumentUpdate {
+  std::string node;
+  Probe probe = Probe::cc;
+  bool removed = false;
+  Result<StatusDocument> document = fail(ErrorKind::not_found, "not read");  // unless removed
+};
+
+class FleetState {
+ public:
+  FleetState(const Clock& clock, std::chrono::seconds stale_after);
+
+  // Applies a batch and publishes one new revision if anything changed. With
+  // full_resync the batch is the whole source: slots it does not mention are dropped.
+  void apply(std::vector<DocumentUpdate> updates, bool full_resync = false);
+  // Publishes a new revision when a document crossed --stale-after since the last one.
+  void tick();
+  // The initial scan is done: /readyz turns 200.
+  void mark_ready();
+  bool ready() const;
+
+  std::shared_ptr<const Snapshot> snapshot() const;
+  // Blocks until the revision exceeds `seen`, shutdown, or timeout; returns the revision.
+  std::uint64_t wait_for_revision(std::uint64_t seen, std::chrono::milliseconds timeout) const;
+  // Wakes every waiter for good (server shutdown).
+  void shutdown();
+  bool shutting_down() const;
+
+ private:
+  struct Slot {
+    std::optional<StatusDocument> document;  // valid
+    std::shared_ptr<const std::string> compact;
+    std::string invalid_reason;  // set when the slot holds an invalid document
+    bool present() const { return document.has_value() || !invalid_reason.empty(); }
+  };
+  struct NodeSlots {
+    Slot cc;
+    Slot tpm;
+  };
+
+  bool apply_one(DocumentUpdate& update);
+  void publish_locked(std::chrono::system_clock::time_point now);
+
+  const Clock& m_clock;
+  const std::chrono::seconds m_stale_after;
+
+  std::mutex m_model_mutex;  // guards m_nodes, m_revision, m_next_stale_transition
+  std::map<std::string, NodeSlots, std::less<>> m_nodes;
+  std::uint64_t m_revision = 0;
+  std::optional<std::chrono::system_clock::time_point> m_next_stale_transition;
+
+  mutable std::mutex m_snapshot_mutex;  // guards the fields below
+  mutable std::condition_variable m_changed;
+  std::shared_ptr<const Snapshot> m_snapshot;
+  bool m_ready = false;
+  bool m_shutdown = false;
+};
+
+// Builds a snapshot from rows already sorted by name (exposed for benchmarks and tests).
+std::shared_ptr<Snapshot> build_snapshot(std::vector<Row> rows, std::uint64_t revision,
+                                         TimePoint now);
+
+}  // namespace ztp::fleet

@@ -1,0 +1,208 @@
+#include "fleet/node_query.h"
+
+#include <array>
+#include <charconv>
+#include <functional>
+
+#include "fleet/render.h"
+#include "fleet/vocabulary.h"
+
+namespace ztp::fleet {
+
+namespace {
+
+constexpr std::array<std::string_view, 10> k_params = {
+    "mode", "family", "readiness", "stale", "wave", "q", "sort", "limit", "continue", "v"};
+// "v" is accepted and ignored: a cache-busting parameter a page may add.
+
+tl::unexpected<Error> bad(std::string message) {
+  return fail(ErrorKind::bad_input, std::move(message));
+}
+
+std::optional<std::size_t> parse_size(std::string_view s) {
+  std::size_t value = 0;
+  const auto* end = s.data() + s.size();
+  const auto [ptr, ec] = std::from_chars(s.data(), end, value);
+  if (ec != std::errc{} || ptr != end || s.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The filters and the sort, in one string: a continue token is only good for the query
+// that produced it.
+std::string query_identity(const NodeQuery& q) {
+  std::string id;
+  const auto add = [&](std::string_view part) {
+    id += part;
+    id += '\x1f';  // ASCII unit separator: cannot occur in validated values
+  };
+  add(q.mode ? k_modes[static_cast<std::size_t>(*q.mode)] : "");
+  add(q.family ? k_families[static_cast<std::size_t>(*q.family)] : "");
+  add(q.readiness ? k_readiness[static_cast<std::size_t>(*q.readiness)] : "");
+  add(q.stale ? (*q.stale ? "t" : "f") : "");
+  add(q.wave.value_or(""));
+  add(q.name_contains);
+  add(std::to_string(static_cast<int>(q.sort)) + (q.descending ? "-" : "+"));
+  return id;
+}
+
+std::string hex(std::size_t value) {
+  std::array<char, 2 * sizeof(std::size_t)> buf{};
+  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value, 16);
+  (void)ec;  // the buffer holds any size_t in hex
+  return std::string(buf.data(), ptr);
+}
+
+// "<offset>.<hash of the query>": opaque to clients, checked on the way back.
+std::string make_token(const NodeQuery& q, std::size_t offset) {
+  return std::to_string(offset) + "." + hex(std::hash<std::string>{}(query_identity(q)));
+}
+
+Result<std::size_t> read_token(const NodeQuery& q, std::string_view token) {
+  const auto dot = token.find('.');
+  if (dot == std::string_view::npos) {
+    return bad("continue: not a token this service issued");
+  }
+  const auto offset = parse_size(token.substr(0, dot));
+  if (!offset || token.substr(dot + 1) != hex(std::hash<std::string>{}(query_identity(q)))) {
+    return bad("continue: token belongs to a different query");
+  }
+  return *offset;
+}
+
+template <std::size_t N>
+Result<int> vocabulary_value(const std::array<std::string_view, N>& words, std::string_view name,
+                             std::string_view value) {
+  const auto index = index_of(words, value);
+  if (!index) {
+    std::string allowed;
+    for (const auto w : words) {
+      allowed += allowed.empty() ? "" : " ";
+      allowed += w;
+    }
+    return bad(std::string(name) + ": must be one of " + allowed);
+  }
+  return *index;
+}
+
+bool matches(const Row& row, const NodeQuery& q) {
+  return (!q.mode || row.mode == *q.mode) && (!q.family || row.family == *q.family) &&
+         (!q.readiness || row.readiness == *q.readiness) && (!q.stale || row.stale == *q.stale) &&
+         (!q.wave || row.wave == *q.wave) &&
+         (q.name_contains.empty() || row.name.find(q.name_contains) != std::string::npos);
+}
+
+}  // namespace
+
+Result<NodeQuery> parse_node_query(const QueryParams& params) {
+  NodeQuery q;
+  std::optional<std::string> token;
+  for (auto it = params.begin(); it != params.end(); ++it) {
+    const std::string& name = it->first;
+    const std::string& value = it->second;
+    if (!index_of(k_params, name)) {
+      return bad(
+          "unknown query parameter (allowed: mode family readiness stale wave q sort "
+          "limit continue)");
+    }
+    if (params.count(name) > 1) {
+      return bad(name + ": given more than once");
+    }
+    if (name == "mode") {
+      auto v = vocabulary_value(k_modes, name, value);
+      if (!v) {
+        return tl::unexpected(v.error());
+      }
+      q.mode = *v;
+    } else if (name == "family") {
+      auto v = vocabulary_value(k_families, name, value);
+      if (!v) {
+        return tl::unexpected(v.error());
+      }
+      q.family = *v;
+    } else if (name == "readiness") {
+      auto v = vocabulary_value(k_readiness, name, value);
+      if (!v) {
+        return tl::unexpected(v.error());
+      }
+      q.readiness = *v;
+    } else if (name == "stale") {
+      if (value != "true" && value != "false") {
+        return bad("stale: must be true or false");
+      }
+      q.stale = value == "true";
+    } else if (name == "wave") {
+      q.wave = value;
+    } else if (name == "q") {
+      q.name_contains = value;
+    } else if (name == "sort") {
+      constexpr std::array<std::pair<std::string_view, SortKey>, 5> k_sorts = {{
+          {"name", SortKey::name},
+          {"mode", SortKey::mode},
+          {"family", SortKey::family},
+          {"readiness", SortKey::readiness},
+          {"lastSeen", SortKey::last_seen},
+      }};
+      std::string_view key = value;
+      if (key == "-name" || key == "-lastSeen") {
+        q.descending = true;
+        key.remove_prefix(1);
+      }
+      bool found = false;
+      for (const auto& [word, sort] : k_sorts) {
+        if (word == key) {
+          q.sort = sort;
+          found = true;
+        }
+      }
+      if (!found) {
+        return bad("sort: must be one of name -name mode family readiness lastSeen -lastSeen");
+      }
+    } else if (name == "limit") {
+      const auto limit = parse_size(value);
+      if (!limit || *limit < 1 || *limit > k_max_limit) {
+        return bad("limit: must be an integer from 1 to 1000");
+      }
+      q.limit = *limit;
+    } else if (name == "continue") {
+      token = value;
+    }
+  }
+  if (token && !token->empty()) {
+    auto offset = read_token(q, *token);
+    if (!offset) {
+      return tl::unexpected(offset.error());
+    }
+    q.offset = *offset;
+  }
+  return q;
+}
+
+nlohmann::ordered_json run_node_query(const Snapshot& snapshot, const NodeQuery& query) {
+  const auto& order = snapshot.order[static_cast<std::size_t>(query.sort)];
+  const std::size_t n = snapshot.rows.size();
+  auto items = nlohmann::ordered_json::array();
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t pos = query.descending ? n - 1 - i : i;
+    const Row& row = snapshot.rows[order.empty() ? pos : order[pos]];
+    if (!matches(row, query)) {
+      continue;
+    }
+    if (total >= query.offset && total < query.offset + query.limit) {
+      items.push_back(row_json(row));
+    }
+    ++total;
+  }
+  nlohmann::ordered_json out;
+  out["items"] = std::move(items);
+  out["total"] = total;
+  const std::size_t next = query.offset + query.limit;
+  out["continue"] = next < total ? nlohmann::ordered_json(make_token(query, next))
+                                 : nlohmann::ordered_json(nullptr);
+  out["revision"] = snapshot.revision;
+  return out;
+}
+
+}  // namespace ztp::fleet

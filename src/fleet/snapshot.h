@@ -1,0 +1,71 @@
+#pragma once
+// An immutable picture of the fleet at one revision. HTTP handlers share it by pointer
+// and never lock the model; a change builds the next snapshot beside it.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fleet/status_document.h"
+#include "fleet/vocabulary.h"
+
+namespace ztp::fleet {
+
+enum class RowState { ok, stale, partial, invalid };
+std::string_view to_string(RowState state);
+
+struct Row {
+  std::string name;
+  std::int8_t mode = -1;  // index into k_modes; -1 = no valid CC document
+  std::uint8_t capabilities = 0;
+  std::int8_t family = -1;     // index into k_families; -1 = no valid TPM document
+  std::int8_t readiness = -1;  // index into k_readiness
+  std::uint8_t missing_parts = 0;
+  std::string wave;  // empty = no valid document
+  RowState state = RowState::ok;
+  bool stale = false;
+  bool missing_cc = false;
+  bool missing_tpm = false;
+  std::vector<std::string> invalid_reasons;  // "cc: generatedAt: ..."
+  std::optional<TimePoint> last_seen;
+  std::shared_ptr<const std::string> cc_document;  // compact JSON of the valid document
+  std::shared_ptr<const std::string> tpm_document;
+};
+
+struct FleetCounts {
+  std::size_t nodes = 0;
+  std::size_t stale = 0;
+  std::size_t invalid_nodes = 0;
+  std::size_t invalid_documents = 0;
+  std::array<std::size_t, k_modes.size()> modes{};
+  std::array<std::size_t, k_capabilities.size()> capabilities{};
+  std::size_t cc_missing = 0;
+  std::array<std::size_t, k_families.size()> families{};
+  std::array<std::size_t, k_readiness.size()> readiness{};
+  std::size_t tpm_missing = 0;
+  std::map<std::string, std::size_t, std::less<>> waves;
+};
+
+// Orders the node list can be served in; rows[] itself is by name.
+enum class SortKey { name, mode, family, readiness, last_seen };
+inline constexpr std::size_t k_sort_keys = 5;
+
+struct Snapshot {
+  std::uint64_t revision = 0;
+  TimePoint generated_at;
+  std::vector<Row> rows;  // sorted by name
+  // order[key] lists row indexes in that key's ascending order (ties by name);
+  // order[name] is empty (rows[] is already by name).
+  std::array<std::vector<std::uint32_t>, k_sort_keys> order;
+  FleetCounts counts;
+  std::string fleet_json;  // GET /api/v1/fleet body, rendered once per revision
+
+  const Row* find(std::string_view name) const;
+};
+
+}  // namespace ztp::fleet

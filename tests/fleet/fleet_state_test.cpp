@@ -1,0 +1,152 @@
+#include "fleet/fleet_state.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "fleet/render.h"
+#include "fleet_docs.h"
+#include "testlib/fixed_clock.h"
+
+namespace ztp::fleet {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::cc_doc;
+using testing::tpm_doc;
+
+// FixedClock's wall time is 2026-05-12T10:00:00Z.
+constexpr const char* k_now = "2026-05-12T10:00:00Z";
+constexpr const char* k_5_min_ago = "2026-05-12T09:55:00Z";
+constexpr const char* k_hour_ago = "2026-05-12T09:00:00Z";
+
+DocumentUpdate update(const std::string& node, Probe probe, const std::string& bytes) {
+  DocumentUpdate u;
+  u.node = node;
+  u.probe = probe;
+  u.document = parse_status_document(bytes, probe, node);
+  return u;
+}
+
+DocumentUpdate removal(const std::string& node, Probe probe) {
+  DocumentUpdate u;
+  u.node = node;
+  u.probe = probe;
+  u.removed = true;
+  return u;
+}
+
+std::vector<DocumentUpdate> batch(std::initializer_list<DocumentUpdate> list) {
+  return std::vector<DocumentUpdate>(list);
+}
+
+class FleetStateTest : public ::testing::Test {
+ protected:
+  testing::FixedClock m_clock;
+  FleetState m_state{m_clock, 30min};
+};
+
+TEST_F(FleetStateTest, JoinsDocumentsIntoRowsAndCounts) {
+  m_state.apply(batch({
+      update("a", Probe::cc, cc_doc("a", k_5_min_ago, "tdx").dump()),
+      update("a", Probe::tpm, tpm_doc("a", k_now, "tpm2-rm", "ready").dump()),
+      update("b", Probe::cc, cc_doc("b", k_hour_ago, "none").dump()),  // stale, TPM missing
+      update("c", Probe::tpm, "{broken"),                              // invalid
+  }));
+  const auto snap = m_state.snapshot();
+  ASSERT_EQ(snap->rows.size(), 3U);
+  const Row* a = snap->find("a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->state, RowState::ok);
+  EXPECT_EQ(a->wave, "wave-1");  // CC document's wave first
+  EXPECT_EQ(format_rfc3339_utc(*a->last_seen), k_now);
+  const Row* b = snap->find("b");
+  EXPECT_TRUE(b->stale);
+  EXPECT_TRUE(b->missing_tpm);
+  EXPECT_EQ(b->state, RowState::partial);  // partial outranks stale
+  const Row* c = snap->find("c");
+  EXPECT_EQ(c->state, RowState::invalid);
+  ASSERT_EQ(c->invalid_reasons.size(), 1U);
+  EXPECT_TRUE(c->invalid_reasons[0].starts_with("tpm: document: not valid JSON"));
+  EXPECT_TRUE(c->missing_cc);
+  EXPECT_FALSE(c->missing_tpm);  // an invalid document is present, not missing
+
+  const FleetCounts& n = snap->counts;
+  EXPECT_EQ(n.nodes, 3U);
+  EXPECT_EQ(n.stale, 1U);
+  EXPECT_EQ(n.invalid_nodes, 1U);
+  EXPECT_EQ(n.invalid_documents, 1U);
+  EXPECT_EQ(n.modes[4], 1U);  // tdx
+  EXPECT_EQ(n.modes[0], 1U);  // none
+  EXPECT_EQ(n.capabilities[0], 2U);
+  EXPECT_EQ(n.cc_missing, 1U);
+  EXPECT_EQ(n.families[0], 1U);  // the invalid TPM document is not counted
+  EXPECT_EQ(n.tpm_missing, 1U);
+  EXPECT_EQ(n.readiness[0], 1U);
+  EXPECT_EQ(n.waves.at("wave-1"), 2U);
+  EXPECT_EQ(snap->fleet_json, fleet_json(n, snap->revision, snap->generated_at).dump());
+}
+
+TEST_F(FleetStateTest, RevisionMovesOnlyOnChange) {
+  const auto doc = cc_doc("a", k_now).dump();
+  m_state.apply(batch({update("a", Probe::cc, doc)}));
+  const auto r1 = m_state.snapshot()->revision;
+  m_state.apply(batch({update("a", Probe::cc, doc)}));  // identical rewrite
+  EXPECT_EQ(m_state.snapshot()->revision, r1);
+  m_state.apply(batch({update("a", Probe::cc, cc_doc("a", k_now, "tdx").dump())}));
+  EXPECT_EQ(m_state.snapshot()->revision, r1 + 1);
+  m_state.apply(batch({removal("a", Probe::cc)}));
+  EXPECT_EQ(m_state.snapshot()->revision, r1 + 2);
+  EXPECT_TRUE(m_state.snapshot()->rows.empty());  // no document left: the node is gone
+  m_state.apply(batch({removal("a", Probe::cc)}));
+  EXPECT_EQ(m_state.snapshot()->revision, r1 + 2);
+}
+
+TEST_F(FleetStateTest, TurnsStaleWhenTimePassesWithoutWrites) {
+  m_state.apply(batch({update("a", Probe::cc, cc_doc("a", k_5_min_ago).dump()),
+                       update("a", Probe::tpm, tpm_doc("a", k_now).dump())}));
+  const auto r1 = m_state.snapshot()->revision;
+  m_clock.advance(20min);
+  m_state.tick();
+  EXPECT_EQ(m_state.snapshot()->revision, r1);  // 25 min old: still fresh
+  m_clock.advance(6min);
+  m_state.tick();
+  const auto snap = m_state.snapshot();
+  EXPECT_EQ(snap->revision, r1 + 1);
+  EXPECT_TRUE(snap->rows[0].stale);
+  EXPECT_EQ(snap->rows[0].state, RowState::stale);
+  EXPECT_EQ(snap->counts.stale, 1U);
+}
+
+TEST_F(FleetStateTest, FullResyncDropsWhatTheSourceNoLongerHas) {
+  m_state.apply(batch({update("a", Probe::cc, cc_doc("a", k_now).dump()),
+                       update("b", Probe::cc, cc_doc("b", k_now).dump()),
+                       update("b", Probe::tpm, tpm_doc("b", k_now).dump())}));
+  m_state.apply(batch({update("b", Probe::cc, cc_doc("b", k_now).dump())}), true);
+  const auto snap = m_state.snapshot();
+  ASSERT_EQ(snap->rows.size(), 1U);
+  EXPECT_EQ(snap->rows[0].name, "b");
+  EXPECT_TRUE(snap->rows[0].missing_tpm);
+}
+
+TEST_F(FleetStateTest, WaitersWakeOnChangeAndShutdown) {
+  const auto r0 = m_state.snapshot()->revision;
+  std::thread writer(
+      [&] { m_state.apply(batch({update("a", Probe::cc, cc_doc("a", k_now).dump())})); });
+  EXPECT_EQ(m_state.wait_for_revision(r0, 10s), r0 + 1);
+  writer.join();
+  EXPECT_EQ(m_state.wait_for_revision(r0 + 1, 1ms), r0 + 1);  // timeout: unchanged
+  std::thread stopper([&] { m_state.shutdown(); });
+  m_state.wait_for_revision(r0 + 1, 10s);
+  stopper.join();
+  EXPECT_TRUE(m_state.shutting_down());
+}
+
+TEST_F(FleetStateTest, ReadyAfterMark) {
+  EXPECT_FALSE(m_state.ready());
+  m_state.mark_ready();
+  EXPECT_TRUE(m_state.ready());
+}
+
+}  // namespace
+}  // namespace ztp::fleet

@@ -1,0 +1,80 @@
+#include "fleet/simulator.h"
+
+#include <gtest/gtest.h>
+
+#include "fleet/dir_source.h"
+#include "fleet/fleet_state.h"
+#include "testlib/fixed_clock.h"
+#include "testlib/fixtures.h"
+#include "testlib/temp_tree.h"
+
+namespace ztp::fleet {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Simulator, WritesAValidatedMixOfEverything) {
+  testing::TempTree dir;
+  testing::FixedClock clock;
+  const auto summary = simulate_fleet({1000, dir.root(), 7, clock.wall_now()});
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->nodes, 1000U);
+  EXPECT_GT(summary->stale_nodes, 0U);
+  EXPECT_GT(summary->invalid_documents, 0U);
+  EXPECT_GT(summary->missing_documents, 0U);
+  EXPECT_EQ(summary->documents + summary->missing_documents, 2000U);
+
+  FleetState state(clock, 30min);
+  DirSource source(dir.root(), state);
+  ASSERT_TRUE(source.start());
+  while (!state.ready()) {
+    state.wait_for_revision(state.snapshot()->revision, 100ms);
+  }
+  source.stop();
+  const auto snap = state.snapshot();
+  const FleetCounts& c = snap->counts;
+  EXPECT_EQ(c.nodes, 1000U);
+  EXPECT_EQ(c.invalid_documents, summary->invalid_documents);  // exactly the planted defects
+  EXPECT_GT(c.stale, 0U);
+  for (std::size_t i = 0; i < k_modes.size(); ++i) {
+    EXPECT_GT(c.modes[i], 0U) << k_modes[i];
+  }
+  for (std::size_t i = 0; i < k_families.size(); ++i) {
+    EXPECT_GT(c.families[i], 0U) << k_families[i];
+  }
+  for (std::size_t i = 0; i < k_readiness.size(); ++i) {
+    EXPECT_GT(c.readiness[i], 0U) << k_readiness[i];
+  }
+  EXPECT_EQ(c.waves.size(), 4U);
+  EXPECT_GT(c.cc_missing, 0U);
+  EXPECT_GT(c.tpm_missing, 0U);
+}
+
+TEST(Simulator, SameSeedSameFleet) {
+  testing::FixedClock clock;
+  EXPECT_EQ(simulated_document(Probe::cc, 5, 1, clock.wall_now()),
+            simulated_document(Probe::cc, 5, 1, clock.wall_now()));
+  testing::TempTree a;
+  testing::TempTree b;
+  ASSERT_TRUE(simulate_fleet({50, a.root(), 3, clock.wall_now()}));
+  ASSERT_TRUE(simulate_fleet({50, b.root(), 3, clock.wall_now()}));
+  for (const auto& entry : std::filesystem::directory_iterator(a.root())) {
+    EXPECT_EQ(testing::read_file(entry.path()),
+              testing::read_file(b.root() / entry.path().filename()));
+  }
+}
+
+TEST(Simulator, SimulatedDocumentsPassTheValidator) {
+  testing::FixedClock clock;
+  for (std::size_t i = 0; i < 100; ++i) {
+    const std::string node = simulated_node_name(i);
+    for (const Probe probe : {Probe::cc, Probe::tpm}) {
+      const auto doc =
+          parse_status_document(simulated_document(probe, i, 1, clock.wall_now()), probe, node);
+      EXPECT_TRUE(doc) << node << ": " << doc.error().message;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ztp::fleet
