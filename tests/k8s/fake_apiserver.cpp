@@ -218,7 +218,7 @@ void FakeApiServer::serve(int fd) {
   socket.assign(tcp::v4(), fd, ec);
   beast::ssl_stream<tcp::socket> stream(std::move(socket), m_tls->ctx);
   stream.handshake(ssl::stream_base::server, ec);
-  const bool client_cert_ok = !ec && SSL_get_peer_certificate(stream.native_handle()) != nullptr &&
+  const bool client_cert_ok = !ec && SSL_get0_peer_certificate(stream.native_handle()) != nullptr &&
                               SSL_get_verify_result(stream.native_handle()) == X509_V_OK;
   beast::flat_buffer buffer;
   while (!ec) {
