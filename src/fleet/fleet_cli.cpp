@@ -2,9 +2,12 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,7 +16,9 @@
 #include "fleet/dashboard_assets.h"
 #include "fleet/dir_source.h"
 #include "fleet/fleet_server.h"
+#include "fleet/k8s_source.h"
 #include "fleet/simulator.h"
+#include "k8s/tls_transport.h"
 
 namespace ztp::fleet {
 
@@ -23,6 +28,87 @@ constexpr const char* k_name = "ztp-prem-fleet";
 // Three times the agents' 10-minute heartbeat (issue 5: "default 3 x the heartbeat").
 constexpr const char* k_default_stale_after = "30m";
 constexpr std::string_view k_dir_prefix = "dir:";
+// The service account mount of a pod (k8s.io/docs/tasks/run-application/access-api-from-pod/).
+constexpr const char* k_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+// Per request of the list (connect to last byte); a watch uses the idle timeout instead.
+constexpr std::chrono::seconds k_list_timeout{30};
+
+std::optional<std::string> env_value(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
+}
+
+// Where the service reads documents from: a directory or the cluster.
+class Source {
+ public:
+  Source() = default;
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+  ~Source() {
+    stop();
+    if (m_stop_fd >= 0) {
+      ::close(m_stop_fd);
+    }
+  }
+
+  Result<void> start_dir(const std::filesystem::path& dir, FleetState& state) {
+    m_dir = std::make_unique<DirSource>(dir, state);
+    return m_dir->start();
+  }
+
+  Result<void> start_k8s(const std::optional<std::string>& kubeconfig,
+                         const std::optional<std::string>& namespace_name, FleetState& state) {
+    auto config = kubeconfig ? k8s::load_kubeconfig(*kubeconfig)
+                             : k8s::in_cluster_config(env_value("KUBERNETES_SERVICE_HOST"),
+                                                      env_value("KUBERNETES_SERVICE_PORT"),
+                                                      k_service_account_dir);
+    if (!config) {
+      return tl::unexpected(config.error());
+    }
+    m_stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (m_stop_fd < 0) {
+      return fail(ErrorKind::io_error, "eventfd failed");
+    }
+    k8s::TlsOptions tls;
+    tls.host = config->host;
+    tls.port = config->port;
+    tls.ca_pem = config->ca_pem;
+    tls.server_name = config->tls_server_name;
+    tls.client_cert_pem = config->credentials.client_cert_pem;
+    tls.client_key_pem = config->credentials.client_key_pem;
+    tls.timeout = k_list_timeout;
+    tls.cancel_fd = m_stop_fd;
+    auto transport = k8s::TlsTransport::create(std::move(tls));
+    if (!transport) {
+      return tl::unexpected(transport.error());
+    }
+    m_transport = std::move(*transport);
+    K8sSourceOptions options;
+    options.namespace_name =
+        namespace_name.value_or(config->namespace_name.value_or(options.namespace_name));
+    options.base_path = config->base_path;
+    options.credentials = config->credentials;
+    options.user_agent = std::string(k_name) + "/" + ZTP_VERSION;
+    m_k8s = std::make_unique<K8sSource>(*m_transport, state, std::move(options), m_stop_fd);
+    m_k8s->start();
+    return {};
+  }
+
+  void stop() {
+    if (m_dir) {
+      m_dir->stop();
+    }
+    if (m_k8s) {
+      m_k8s->stop();
+    }
+  }
+
+ private:
+  std::unique_ptr<DirSource> m_dir;
+  int m_stop_fd = -1;
+  std::unique_ptr<k8s::TlsTransport> m_transport;
+  std::unique_ptr<K8sSource> m_k8s;
+};
 
 std::optional<std::string> read_token_file(const std::string& path, std::string& problem) {
   std::ifstream in(path);
@@ -52,6 +138,7 @@ struct ServeFlags {
   std::optional<std::string> token_file;
   std::optional<std::string> dashboard_dir;
   std::optional<std::string> kubeconfig;
+  std::optional<std::string> namespace_name;
   std::size_t threads = ServerOptions{}.threads;
 };
 
@@ -72,14 +159,14 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
     err << k_name << ": --tls-cert and --tls-key go together\n";
     return k_exit_usage;
   }
-  if (flags.source == "k8s") {
-    // The Kubernetes client is being built on the agent branch; the fleet will use it,
-    // not a second client of its own.
-    err << k_name << ": --source k8s is not yet supported (use --source dir:PATH)\n";
+  const bool from_k8s = flags.source == "k8s";
+  if (!from_k8s &&
+      (!flags.source.starts_with(k_dir_prefix) || flags.source.size() == k_dir_prefix.size())) {
+    err << k_name << ": --source must be dir:PATH or k8s\n";
     return k_exit_usage;
   }
-  if (!flags.source.starts_with(k_dir_prefix) || flags.source.size() == k_dir_prefix.size()) {
-    err << k_name << ": --source must be dir:PATH or k8s\n";
+  if (!from_k8s && (flags.kubeconfig || flags.namespace_name)) {
+    err << k_name << ": --kubeconfig and --namespace go with --source k8s\n";
     return k_exit_usage;
   }
   ServerOptions options;
@@ -120,8 +207,12 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
     err << k_name << ": " << port.error().message << "\n";
     return k_exit_usage;
   }
-  DirSource source(std::filesystem::path(flags.source.substr(k_dir_prefix.size())), state);
-  if (auto started = source.start(); !started) {
+  Source source;
+  const auto started =
+      from_k8s ? source.start_k8s(flags.kubeconfig, flags.namespace_name, state)
+               : source.start_dir(std::filesystem::path(flags.source.substr(k_dir_prefix.size())),
+                                  state);
+  if (!started) {
     err << k_name << ": " << started.error().message << "\n";
     return k_exit_usage;
   }
@@ -208,7 +299,8 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
       k_name};
   ServeFlags flags;
   app.add_option("--source", flags.source,
-                 "dir:PATH (the agents' --publish dir:PATH) or k8s (not yet supported)");
+                 "dir:PATH (the agents' --publish dir:PATH) or k8s (list and watch the agents' "
+                 "ConfigMaps; in-cluster or --kubeconfig)");
   app.add_option("--listen", flags.listen, "HOST:PORT to serve on")->capture_default_str();
   app.add_option("--stale-after", flags.stale_after,
                  "A document older than this makes its node stale (3 x the 10 min heartbeat)")
@@ -219,7 +311,11 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
                  "File holding a bearer token every /api request must send");
   app.add_option("--dashboard-dir", flags.dashboard_dir,
                  "Built dashboard (default: dashboard/dist of the install or source tree)");
-  app.add_option("--kubeconfig", flags.kubeconfig, "For --source k8s (not yet supported)");
+  app.add_option("--kubeconfig", flags.kubeconfig,
+                 "For --source k8s: kubeconfig file (current context) instead of in-cluster");
+  app.add_option("--namespace", flags.namespace_name,
+                 "For --source k8s: namespace of the ConfigMaps (default: the service "
+                 "account's or the context's, else ztp-prem)");
   app.add_option("--threads", flags.threads, "HTTP worker threads (one per open connection)")
       ->capture_default_str()
       ->check(CLI::Range(4, 1024));

@@ -14,4 +14,15 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
   return std::nullopt;
 }
 
+Result<int> HttpTransport::stream(const HttpRequest& request, const ChunkHandler& on_data) {
+  auto response = send(request);
+  if (!response) {
+    return tl::unexpected(response.error());
+  }
+  if (!response->body.empty()) {
+    on_data(response->body);
+  }
+  return response->status;
+}
+
 }  // namespace ztp::k8s

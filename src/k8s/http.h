@@ -2,6 +2,7 @@
 // The HTTP transport seam of the Kubernetes client. The real one speaks
 // verified TLS (tls_transport.h); tests run it against a TLS fake API server.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,12 @@ class HttpTransport {
   // An error means no HTTP response arrived: refused, reset, timed out, TLS
   // verification failed, cancelled. Any status code is a response.
   virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+  // A streaming response (a watch): on_data receives the body as it arrives, in chunks
+  // of any size; returning false ends the exchange early. Returns the status code once
+  // the body ended (or on_data stopped it); an error means the exchange broke or was
+  // cancelled. A transport that cannot stream delivers send()'s whole body at once.
+  using ChunkHandler = std::function<bool(std::string_view chunk)>;
+  virtual Result<int> stream(const HttpRequest& request, const ChunkHandler& on_data);
 };
 
 }  // namespace ztp::k8s

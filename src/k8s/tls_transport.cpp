@@ -2,11 +2,14 @@
 
 #include <unistd.h>
 
+#include <array>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -27,6 +30,8 @@ namespace {
 // Largest response we accept: a ConfigMap is capped at 1 MiB of data
 // (k8s.io/docs/concepts/configuration/configmap/); the rest is metadata.
 constexpr std::uint64_t k_max_response_body = 4 * 1024 * 1024;
+// Read size for streamed bodies: one watch event of a small ConfigMap fits.
+constexpr std::size_t k_stream_buffer_bytes = 16 * 1024;
 
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
@@ -45,10 +50,11 @@ struct TlsTransport::Impl {
   TlsOptions options;
   ssl::context ctx{ssl::context::tls_client};
 
-  net::awaitable<HttpResponse> exchange(beast::ssl_stream<beast::tcp_stream>& stream,
-                                        const HttpRequest& request) {
+  // Connects, verifies the peer, writes the request. The deadline set here is left running.
+  net::awaitable<void> open(beast::ssl_stream<beast::tcp_stream>& stream,
+                            const HttpRequest& request) {
     auto& tcp_layer = beast::get_lowest_layer(stream);
-    // One absolute deadline for the whole exchange (beast tcp_stream timeouts).
+    // One absolute deadline for connect to last byte (beast tcp_stream timeouts).
     tcp_layer.expires_after(options.timeout);
     if (is_ip_literal(options.host)) {
       const tcp::endpoint ep(net::ip::make_address(options.host),
@@ -75,7 +81,11 @@ struct TlsTransport::Impl {
     req.body() = request.body;
     req.prepare_payload();
     co_await http::async_write(stream, req, net::use_awaitable);
+  }
 
+  net::awaitable<HttpResponse> exchange(beast::ssl_stream<beast::tcp_stream>& stream,
+                                        const HttpRequest& request) {
+    co_await open(stream, request);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(k_max_response_body);
@@ -88,6 +98,37 @@ struct TlsTransport::Impl {
     }
     out.body = std::move(res.body());
     co_return out;
+  }
+
+  // Reads the body piece by piece as the server sends it (buffer_body: Beast fills a
+  // caller buffer and reports need_buffer each time it is full; Beast docs "Incremental Read").
+  net::awaitable<int> stream_exchange(beast::ssl_stream<beast::tcp_stream>& stream,
+                                      const HttpRequest& request,
+                                      const HttpTransport::ChunkHandler& on_data) {
+    co_await open(stream, request);
+    auto& tcp_layer = beast::get_lowest_layer(stream);
+    beast::flat_buffer buffer;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);  // a watch has no length; each read is bounded below
+    co_await http::async_read_header(stream, buffer, parser, net::use_awaitable);
+    const int status = static_cast<int>(parser.get().result_int());
+    std::array<char, k_stream_buffer_bytes> chunk{};
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      tcp_layer.expires_after(options.stream_idle_timeout);
+      boost::system::error_code ec;
+      co_await http::async_read_some(stream, buffer, parser,
+                                     net::redirect_error(net::use_awaitable, ec));
+      if (ec && ec != http::error::need_buffer) {
+        throw boost::system::system_error(ec);
+      }
+      const std::size_t used = chunk.size() - parser.get().body().size;
+      if (used > 0 && !on_data(std::string_view(chunk.data(), used))) {
+        break;
+      }
+    }
+    co_return status;
   }
 };
 
@@ -128,7 +169,8 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::create(TlsOptions options) {
   return std::unique_ptr<TlsTransport>(new TlsTransport(std::move(impl)));
 }
 
-Result<HttpResponse> TlsTransport::send(const HttpRequest& request) {
+template <typename T, typename Exchange>
+Result<T> TlsTransport::run(Exchange&& exchange) {
   const TlsOptions& o = m_impl->options;
   net::io_context ioc;
   beast::ssl_stream<beast::tcp_stream> stream(ioc, m_impl->ctx);
@@ -158,37 +200,48 @@ Result<HttpResponse> TlsTransport::send(const HttpRequest& request) {
     }
   }
 
-  Result<HttpResponse> result = fail(ErrorKind::io_error, "request did not complete");
-  net::co_spawn(ioc, m_impl->exchange(stream, request),
-                [&](std::exception_ptr e, HttpResponse response) {
-                  if (cancel) {
-                    boost::system::error_code ignored;
-                    cancel->cancel(ignored);
-                  }
-                  if (!e) {
-                    result = std::move(response);
-                    return;
-                  }
-                  try {
-                    std::rethrow_exception(e);
-                  } catch (const boost::system::system_error& err) {
-                    std::string what = err.code().message();
-                    if (err.code() == beast::error::timeout) {
-                      what = "timed out after " + std::to_string(o.timeout.count()) + " ms";
-                    }
-                    if (err.code().category() == net::error::get_ssl_category()) {
-                      what = "TLS: " + what;
-                    }
-                    result = fail(ErrorKind::io_error, what);
-                  } catch (const std::exception& err) {
-                    result = fail(ErrorKind::io_error, err.what());
-                  }
-                });
+  Result<T> result = fail(ErrorKind::io_error, "request did not complete");
+  net::co_spawn(ioc, exchange(stream), [&](std::exception_ptr e, T value) {
+    if (cancel) {
+      boost::system::error_code ignored;
+      cancel->cancel(ignored);
+    }
+    if (!e) {
+      result = std::move(value);
+      return;
+    }
+    try {
+      std::rethrow_exception(e);
+    } catch (const boost::system::system_error& err) {
+      std::string what = err.code().message();
+      if (err.code() == beast::error::timeout) {
+        what = "timed out after " + std::to_string(o.timeout.count()) + " ms";
+      }
+      if (err.code().category() == net::error::get_ssl_category()) {
+        what = "TLS: " + what;
+      }
+      result = fail(ErrorKind::io_error, what);
+    } catch (const std::exception& err) {
+      result = fail(ErrorKind::io_error, err.what());
+    }
+  });
   ioc.run();
   if (cancelled && !result) {
     return fail(ErrorKind::io_error, "cancelled by shutdown");
   }
   return result;
+}
+
+Result<HttpResponse> TlsTransport::send(const HttpRequest& request) {
+  return run<HttpResponse>([&](beast::ssl_stream<beast::tcp_stream>& stream) {
+    return m_impl->exchange(stream, request);
+  });
+}
+
+Result<int> TlsTransport::stream(const HttpRequest& request, const ChunkHandler& on_data) {
+  return run<int>([&](beast::ssl_stream<beast::tcp_stream>& stream) {
+    return m_impl->stream_exchange(stream, request, on_data);
+  });
 }
 
 }  // namespace ztp::k8s

@@ -21,6 +21,10 @@ struct TlsOptions {
   std::optional<std::string> client_cert_pem;
   std::optional<std::string> client_key_pem;
   std::chrono::milliseconds timeout{10000};  // whole request: connect to last byte
+  // stream(): the deadline covers connect to response head; after that each read of the
+  // body must complete within this (a watch sends at least a bookmark about once a minute,
+  // k8s.io/docs/reference/using-api/api-concepts/#watch-bookmarks).
+  std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
   int cancel_fd = -1;  // readable => abandon the request at once (the agent's StopSignal)
 };
 
@@ -30,10 +34,13 @@ class TlsTransport final : public HttpTransport {
   static Result<std::unique_ptr<TlsTransport>> create(TlsOptions options);
   ~TlsTransport() override;
   Result<HttpResponse> send(const HttpRequest& request) override;
+  Result<int> stream(const HttpRequest& request, const ChunkHandler& on_data) override;
 
  private:
   struct Impl;
   explicit TlsTransport(std::unique_ptr<Impl> impl);
+  template <typename T, typename Exchange>
+  Result<T> run(Exchange&& exchange);
   std::unique_ptr<Impl> m_impl;
 };
 

@@ -45,11 +45,24 @@ for kind in ("Namespace", "ServiceAccount", "Role", "RoleBinding", "DaemonSet"):
 check("ClusterRole" not in kinds and "ClusterRoleBinding" not in kinds,
       "base grants cluster-wide rights")
 check(sum(1 for k in kinds if k == "DaemonSet") == 2, "base should have two DaemonSets")
-check(sum(1 for k in kinds if k == "ServiceAccount") == 2, "one ServiceAccount per probe")
+check(sum(1 for k in kinds if k == "ServiceAccount") == 3,
+      "one ServiceAccount per probe and one for the fleet service")
 
 for doc in base + with_policy + with_audit:
     name = f"{doc['kind']}/{doc['metadata']['name']}"
     audited = any(doc is d for d in with_audit)
+    if doc["kind"] == "Role" and doc["metadata"]["name"] == "ztp-prem-fleet":
+        # The fleet service reads: list and watch of configmaps, nothing more.
+        for rule in doc.get("rules", []):
+            check(set(rule.get("verbs", [])) == {"list", "watch"}, f"{name}: verbs {rule.get('verbs')}")
+            check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
+        continue
+    if doc["kind"] == "RoleBinding":
+        subjects = {s["name"] for s in doc.get("subjects", [])}
+        if doc["roleRef"]["name"] == "ztp-prem-fleet":
+            check(subjects == {"ztp-prem-fleet"}, f"{name}: fleet role bound to {subjects}")
+        else:
+            check("ztp-prem-fleet" not in subjects, f"{name}: binds the fleet account")
     if doc["kind"] in ("Role", "ClusterRole"):
         for rule in doc.get("rules", []):
             verbs = set(rule.get("verbs", []))

@@ -47,8 +47,13 @@ TEST(FleetCli, BadUsageExitsTwoWithOneLine) {
   std::string err;
   EXPECT_EQ(run({}, &err), k_exit_usage);
   EXPECT_NE(err.find("--source is required"), std::string::npos);
-  EXPECT_EQ(run({"--source", "k8s"}, &err), k_exit_usage);
-  EXPECT_NE(err.find("not yet supported"), std::string::npos);
+  EXPECT_EQ(
+      run({"--source", "k8s", "--kubeconfig", "/nonexistent/kubeconfig", "--listen", "127.0.0.1:0"},
+          &err),
+      k_exit_usage);
+  EXPECT_NE(err.find("kubeconfig"), std::string::npos);
+  EXPECT_EQ(run({"--source", "dir:/x", "--kubeconfig", "k"}, &err), k_exit_usage);
+  EXPECT_NE(err.find("go with --source k8s"), std::string::npos);
   EXPECT_EQ(run({"--source", "nfs:/x"}, &err), k_exit_usage);
   EXPECT_EQ(run({"--source", "dir:/x", "--stale-after", "soon"}, &err), k_exit_usage);
   EXPECT_EQ(run({"--source", "dir:/x", "--listen", "nowhere"}, &err), k_exit_usage);

@@ -81,6 +81,50 @@ std::map<std::string, std::string> parse_query(const std::string& q) {
   return out;
 }
 
+std::string percent_decode(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
+// Equality-based selectors only: "k=v,k2=v2"
+// (k8s.io/docs/concepts/overview/working-with-objects/labels/).
+bool selector_matches(const std::string& selector,
+                      const std::map<std::string, std::string>& labels) {
+  std::size_t pos = 0;
+  while (pos < selector.size()) {
+    std::size_t comma = selector.find(',', pos);
+    if (comma == std::string::npos) {
+      comma = selector.size();
+    }
+    const std::string term = selector.substr(pos, comma - pos);
+    const std::size_t eq = term.find('=');
+    const std::string key = term.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : term.substr(eq + 1);
+    const auto it = labels.find(key);
+    if (it == labels.end() || (eq != std::string::npos && it->second != value)) {
+      return false;
+    }
+    pos = comma + 1;
+  }
+  return true;
+}
+
+std::uint64_t to_u64(const std::string& s) {
+  try {
+    return s.empty() ? 0 : std::stoull(s);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> parts;
   std::size_t pos = 1;
@@ -208,6 +252,32 @@ void FakeApiServer::serve(int fd) {
       m_requests.push_back(rec);
       break;  // close without answering
     }
+    {
+      const std::size_t qpos = rec.target.find('?');
+      const std::string path = rec.target.substr(0, qpos);
+      const auto query = parse_query(qpos == std::string::npos ? "" : rec.target.substr(qpos + 1));
+      const auto parts = split_path(path);
+      const auto w = query.find("watch");
+      if ((!fault || fault->kind == Fault::Kind::delay) && rec.method == "GET" &&
+          parts.size() == 5 && parts[0] == "api" && parts[4] == "configmaps" && w != query.end() &&
+          (w->second == "true" || w->second == "1")) {
+        // Authenticate and authorize like any request; a watch then owns the connection.
+        Response denied = handle(rec, client_cert_ok);
+        if (denied.status == 401 || denied.status == 403) {
+          rec.status = denied.status;
+          std::lock_guard lock(m_mutex);
+          m_requests.push_back(rec);
+        } else {
+          rec.status = 200;
+          {
+            std::lock_guard lock(m_mutex);
+            m_requests.push_back(rec);
+          }
+          watch(stream, parts[3], query);
+          break;
+        }
+      }
+    }
     Response res;
     if (fault && fault->kind == Fault::Kind::status) {
       const std::string reason = fault->status == 429   ? "TooManyRequests"
@@ -292,6 +362,24 @@ FakeApiServer::Response FakeApiServer::handle(RecordedRequest& req, bool client_
             {}};
   }
   const auto parts = split_path(path);
+  // /api/v1/namespaces/<ns>/configmaps: list (or the authorization check of a watch).
+  if (parts.size() == 5 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "namespaces" &&
+      parts[4] == "configmaps" && req.method == "GET") {
+    std::lock_guard lock(m_mutex);
+    const auto w = query.find("watch");
+    const bool watching = w != query.end() && (w->second == "true" || w->second == "1");
+    if (m_forbidden.count(watching ? "watch" : "list") > 0) {
+      return {403,
+              status_json(403, "Forbidden",
+                          std::string("cannot ") + (watching ? "watch" : "list") + " configmaps")
+                  .dump(),
+              {}};
+    }
+    if (watching) {
+      return {200, "", {}};
+    }
+    return list(parts[3], query);
+  }
   // /api/v1/namespaces/<ns>/configmaps/<name>
   if (parts.size() == 6 && parts[0] == "api" && parts[1] == "v1" && parts[2] == "namespaces" &&
       parts[4] == "configmaps") {
@@ -417,6 +505,9 @@ FakeApiServer::Response FakeApiServer::apply(const std::string& ns, const std::s
     cm.resource_version = ++m_next_rv;
   }
   m_objects[{ns, name}] = cm;
+  if (changed) {
+    record_event(exists ? "MODIFIED" : "ADDED", ns, name, cm);
+  }
   return {exists ? 200 : 201, object_json(ns, name, cm).dump(), {}};
 }
 
@@ -481,10 +572,200 @@ void FakeApiServer::update_data(const std::string& ns, const std::string& name,
                                 const std::string& key, const std::string& value,
                                 const std::string& manager) {
   std::lock_guard lock(m_mutex);
+  const bool exists = m_objects.count({ns, name}) > 0;
   auto& cm = m_objects[{ns, name}];
   cm.data[key] = value;
   cm.data_owners[key] = {manager};
   cm.resource_version = ++m_next_rv;
+  record_event(exists ? "MODIFIED" : "ADDED", ns, name, cm);
+}
+
+void FakeApiServer::put_configmap(const std::string& ns, const std::string& name,
+                                  std::map<std::string, std::string> labels,
+                                  std::map<std::string, std::string> data) {
+  std::lock_guard lock(m_mutex);
+  const bool exists = m_objects.count({ns, name}) > 0;
+  auto& cm = m_objects[{ns, name}];
+  cm.labels = std::move(labels);
+  cm.data = std::move(data);
+  cm.resource_version = ++m_next_rv;
+  record_event(exists ? "MODIFIED" : "ADDED", ns, name, cm);
+}
+
+void FakeApiServer::delete_configmap(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(m_mutex);
+  const auto it = m_objects.find({ns, name});
+  if (it == m_objects.end()) {
+    return;
+  }
+  StoredConfigMap cm = it->second;
+  m_objects.erase(it);
+  // A DELETED event carries the object's last state at the deletion's resourceVersion.
+  cm.resource_version = ++m_next_rv;
+  record_event("DELETED", ns, name, cm);
+}
+
+void FakeApiServer::send_bookmark() {
+  std::lock_guard lock(m_mutex);
+  ++m_bookmarks;
+  m_events_cv.notify_all();
+}
+
+void FakeApiServer::compact() {
+  std::lock_guard lock(m_mutex);
+  m_compacted_rv = m_next_rv;
+  m_events.clear();
+  ++m_compactions;
+  m_events_cv.notify_all();
+}
+
+std::size_t FakeApiServer::open_watches() const {
+  std::lock_guard lock(m_mutex);
+  return m_open_watches;
+}
+
+std::uint64_t FakeApiServer::resource_version() const {
+  std::lock_guard lock(m_mutex);
+  return m_next_rv;
+}
+
+// Called with m_mutex held.
+void FakeApiServer::record_event(const std::string& type, const std::string& ns,
+                                 const std::string& name, const StoredConfigMap& cm) {
+  m_events.push_back(Event{cm.resource_version, ns, type, cm.labels, object_json(ns, name, cm)});
+  m_events_cv.notify_all();
+}
+
+// Called with m_mutex held. Pages are in name order; the continue token carries the
+// list's resourceVersion and the last name returned (the real one is opaque too).
+FakeApiServer::Response FakeApiServer::list(const std::string& ns,
+                                            const std::map<std::string, std::string>& query) {
+  const auto get = [&](const char* key) {
+    const auto it = query.find(key);
+    return it == query.end() ? std::string() : percent_decode(it->second);
+  };
+  const std::string selector = get("labelSelector");
+  const std::uint64_t limit = to_u64(get("limit"));
+  const std::string token = get("continue");
+  std::uint64_t list_rv = m_next_rv;
+  std::string after;
+  if (!token.empty()) {
+    const std::size_t colon = token.find(':');
+    list_rv = to_u64(token.substr(0, colon));
+    after = colon == std::string::npos ? "" : token.substr(colon + 1);
+    if (list_rv <= m_compacted_rv) {
+      // API concepts, "Retrieving large results sets in chunks": an expired continue
+      // token is answered 410 ResourceExpired.
+      return {410,
+              status_json(410, "Expired", "The provided continue parameter is too old").dump(),
+              {}};
+    }
+  }
+  nlohmann::json items = nlohmann::json::array();
+  std::string last;
+  bool more = false;
+  for (auto it = m_objects.lower_bound({ns, after}); it != m_objects.end() && it->first.first == ns;
+       ++it) {
+    if (!after.empty() && it->first.second <= after) {
+      continue;
+    }
+    if (!selector_matches(selector, it->second.labels)) {
+      continue;
+    }
+    if (limit > 0 && items.size() == limit) {
+      more = true;
+      break;
+    }
+    items.push_back(object_json(ns, it->first.second, it->second));
+    last = it->first.second;
+  }
+  nlohmann::json meta = {{"resourceVersion", std::to_string(list_rv)}};
+  if (more) {
+    meta["continue"] = std::to_string(list_rv) + ":" + last;
+  }
+  return {200,
+          nlohmann::json{
+              {"kind", "ConfigMapList"}, {"apiVersion", "v1"}, {"metadata", meta}, {"items", items}}
+              .dump(),
+          {}};
+}
+
+// Streams events after ?resourceVersion as chunked newline-delimited JSON until
+// timeoutSeconds, compaction (ERROR 410) or server stop.
+template <typename Stream>
+void FakeApiServer::watch(Stream& stream, const std::string& ns,
+                          const std::map<std::string, std::string>& query) {
+  const auto get = [&](const char* key) {
+    const auto it = query.find(key);
+    return it == query.end() ? std::string() : percent_decode(it->second);
+  };
+  const std::string selector = get("labelSelector");
+  const bool bookmarks = get("allowWatchBookmarks") == "true";
+  const std::uint64_t from = to_u64(get("resourceVersion"));
+  const std::uint64_t timeout_s = to_u64(get("timeoutSeconds"));
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s > 0 ? timeout_s : 1800);
+  boost::system::error_code ec;
+  http::response<http::empty_body> head{http::status::ok, 11};
+  head.set(http::field::content_type, "application/json");
+  head.chunked(true);
+  http::response_serializer<http::empty_body> sr{head};
+  http::write_header(stream, sr, ec);
+  const auto send = [&](const nlohmann::json& event) {
+    const std::string line = event.dump() + "\n";
+    net::write(stream, http::make_chunk(net::buffer(line)), ec);
+    return !ec;
+  };
+  const auto gone = nlohmann::json{
+      {"type", "ERROR"}, {"object", status_json(410, "Expired", "too old resource version")}};
+
+  std::unique_lock lock(m_mutex);
+  ++m_open_watches;
+  std::uint64_t seen_rv = from;
+  std::uint64_t seen_bookmarks = m_bookmarks;
+  const std::uint64_t seen_compactions = m_compactions;
+  bool expired = from > 0 && from < m_compacted_rv;
+  while (!ec && m_running) {
+    if (expired || m_compactions != seen_compactions) {
+      lock.unlock();
+      send(gone);
+      lock.lock();
+      break;
+    }
+    std::vector<nlohmann::json> out;
+    for (const auto& e : m_events) {
+      if (e.resource_version > seen_rv && e.ns == ns && selector_matches(selector, e.labels)) {
+        out.push_back({{"type", e.type}, {"object", e.object}});
+      }
+      seen_rv = std::max(seen_rv, e.resource_version);
+    }
+    if (bookmarks && m_bookmarks != seen_bookmarks) {
+      seen_bookmarks = m_bookmarks;
+      out.push_back({{"type", "BOOKMARK"},
+                     {"object",
+                      {{"kind", "ConfigMap"},
+                       {"apiVersion", "v1"},
+                       {"metadata", {{"resourceVersion", std::to_string(m_next_rv)}}}}}});
+    }
+    if (!out.empty()) {
+      lock.unlock();
+      for (const auto& event : out) {
+        if (!send(event)) {
+          break;
+        }
+      }
+      lock.lock();
+      continue;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      lock.unlock();
+      net::write(stream, http::make_chunk_last(), ec);
+      lock.lock();
+      break;
+    }
+    m_events_cv.wait_for(lock, std::chrono::milliseconds(50));
+  }
+  --m_open_watches;
 }
 
 std::vector<RecordedRequest> FakeApiServer::requests() const {

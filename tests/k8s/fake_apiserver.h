@@ -2,10 +2,14 @@
 // An in-process Kubernetes API server fake over real TLS, implementing exactly
 // what the agent (and kubectl, for the reference test) call: discovery, GET and
 // server-side-apply PATCH of ConfigMaps with per-field-manager ownership of data
-// keys and labels, resourceVersion, and injectable faults.
+// keys and labels, resourceVersion, and injectable faults; and what the fleet
+// service calls: list by label selector with limit/continue, and watch (chunked
+// newline-delimited events from a resourceVersion, bookmarks, 410 Gone once the
+// history is compacted).
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -77,6 +81,18 @@ class FakeApiServer {
   // A non-apply write by another manager (kubectl edit): takes sole ownership of key.
   void update_data(const std::string& ns, const std::string& name, const std::string& key,
                    const std::string& value, const std::string& manager);
+  // Writes by "the cluster" (no field manager bookkeeping); each one is a watch event.
+  void put_configmap(const std::string& ns, const std::string& name,
+                     std::map<std::string, std::string> labels,
+                     std::map<std::string, std::string> data);
+  void delete_configmap(const std::string& ns, const std::string& name);
+  // Sends a BOOKMARK at the current resourceVersion to every watch that asked for them.
+  void send_bookmark();
+  // Etcd compaction: every resourceVersion up to now becomes too old. Open watches get an
+  // ERROR event with a 410 Status and end; list continue tokens from before expire (410).
+  void compact();
+  std::size_t open_watches() const;
+  std::uint64_t resource_version() const;
   std::vector<RecordedRequest> requests() const;
   std::size_t configmap_requests() const;  // requests to configmap paths, incl. dropped
   void clear_requests();
@@ -94,6 +110,20 @@ class FakeApiServer {
                  const std::map<std::string, std::string>& query);
   nlohmann::json object_json(const std::string& ns, const std::string& name,
                              const StoredConfigMap& cm) const;
+  Response list(const std::string& ns, const std::map<std::string, std::string>& query);
+  template <typename Stream>
+  void watch(Stream& stream, const std::string& ns,
+             const std::map<std::string, std::string>& query);
+  void record_event(const std::string& type, const std::string& ns, const std::string& name,
+                    const StoredConfigMap& cm);
+
+  struct Event {
+    std::uint64_t resource_version = 0;
+    std::string ns;
+    std::string type;
+    std::map<std::string, std::string> labels;
+    nlohmann::json object;
+  };
 
   struct Tls;
   std::unique_ptr<Tls> m_tls;
@@ -104,6 +134,12 @@ class FakeApiServer {
   std::deque<Fault> m_faults;
   std::vector<RecordedRequest> m_requests;
   std::uint64_t m_next_rv = 1000;
+  std::vector<Event> m_events;
+  std::uint64_t m_compacted_rv = 0;  // watches and continues from at or below: 410
+  std::uint64_t m_bookmarks = 0;     // generation counters the watch loops follow
+  std::uint64_t m_compactions = 0;
+  std::size_t m_open_watches = 0;
+  mutable std::condition_variable m_events_cv;
   unsigned short m_port = 0;
   int m_listen_fd = -1;
   std::thread m_acceptor;

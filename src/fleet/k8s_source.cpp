@@ -1,0 +1,349 @@
+#include "fleet/k8s_source.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+#include "k8s/configmap_client.h"
+
+namespace ztp::fleet {
+
+namespace {
+
+// The agents' ConfigMap name: "ztp-prem-<node>" (src/publish/k8s_sink.cpp). The node label
+// is left off when the node name is no valid label value (over 63 characters), so the
+// name is the fallback.
+constexpr std::string_view k_configmap_prefix = "ztp-prem-";
+// A watch line is one ConfigMap event; a ConfigMap holds at most 1 MiB of data
+// (k8s.io/docs/concepts/configuration/configmap/), so a larger line is not one of ours.
+constexpr std::size_t k_max_watch_line = 2 * 1024 * 1024;
+// HTTP 410 Gone: the resourceVersion is compacted away; only a new list is correct
+// (k8s.io/docs/reference/using-api/api-concepts/#410-gone-responses).
+constexpr int k_status_gone = 410;
+constexpr int k_status_ok = 200;
+// A watch shorter than this with no event did not time out (we ask for minutes).
+constexpr std::chrono::seconds k_min_quiet_watch{1};
+
+void log_line(const std::string& text) {
+  std::fprintf(stderr, "ztp-prem-fleet: k8s source: %s\n", text.c_str());
+}
+
+}  // namespace
+
+std::optional<ConfigMapUpdates> configmap_updates(const k8s::ConfigMapObject& object,
+                                                  bool deleted) {
+  std::string node;
+  if (const auto it = object.labels.find(k_node_label); it != object.labels.end()) {
+    node = it->second;
+  } else if (object.name.starts_with(k_configmap_prefix)) {
+    node = object.name.substr(k_configmap_prefix.size());
+  }
+  if (!is_valid_node_name(node)) {
+    return std::nullopt;
+  }
+  ConfigMapUpdates out;
+  out.node = node;
+  for (const auto& [probe, key] :
+       {std::pair{Probe::cc, k_cc_key}, std::pair{Probe::tpm, k_tpm_key}}) {
+    DocumentUpdate update;
+    update.node = node;
+    update.probe = probe;
+    const auto it = object.data.find(key);
+    if (deleted || it == object.data.end()) {
+      update.removed = true;
+    } else {
+      // The same validation as a file of --source dir: (size cap included).
+      update.document = parse_status_document(it->second, probe, node);
+    }
+    out.updates.push_back(std::move(update));
+  }
+  return out;
+}
+
+K8sSource::K8sSource(k8s::HttpTransport& transport, FleetState& state, K8sSourceOptions options,
+                     int stop_fd)
+    : m_transport(transport),
+      m_state(state),
+      m_options(std::move(options)),
+      m_stop_fd(stop_fd),
+      m_rng(m_options.seed) {}
+
+K8sSource::~K8sSource() { stop(); }
+
+void K8sSource::start() {
+  m_thread = std::thread([this] { run(); });
+  m_ticker = std::thread([this] { run_ticker(); });
+}
+
+void K8sSource::stop() {
+  if (!m_thread.joinable()) {
+    return;
+  }
+  m_stopping = true;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(m_stop_fd, &one, sizeof one);
+  m_thread.join();
+  m_ticker.join();
+}
+
+bool K8sSource::wait_stop(std::chrono::milliseconds timeout) const {
+  if (m_stopping) {
+    return true;
+  }
+  pollfd fd{m_stop_fd, POLLIN, 0};
+  const int ready = ::poll(&fd, 1, static_cast<int>(timeout.count()));
+  return ready > 0 || m_stopping;
+}
+
+std::chrono::milliseconds K8sSource::next_backoff() {
+  m_backoff = m_backoff.count() == 0 ? m_options.backoff_initial
+                                     : std::min(m_backoff * 2, m_options.backoff_max);
+  std::uniform_int_distribution<long long> jitter(0, m_backoff.count());
+  return std::chrono::milliseconds(jitter(m_rng));
+}
+
+Result<k8s::HttpRequest> K8sSource::request(std::string target) const {
+  k8s::HttpRequest req;
+  req.method = "GET";
+  req.target = std::move(target);
+  req.headers.emplace_back("Accept", "application/json");
+  req.headers.emplace_back("User-Agent", m_options.user_agent);
+  // Re-read each time: bound service-account tokens rotate.
+  auto token = k8s::current_token(m_options.credentials);
+  if (!token) {
+    return tl::unexpected(token.error());
+  }
+  if (*token) {
+    req.headers.emplace_back("Authorization", "Bearer " + **token);
+  }
+  return req;
+}
+
+void K8sSource::apply_object(const k8s::ConfigMapObject& object, bool deleted,
+                             std::vector<DocumentUpdate>& out) {
+  auto updates = configmap_updates(object, deleted);
+  // A ConfigMap that changed its node (or stopped naming a valid one) leaves the old node.
+  const auto known = m_nodes_by_configmap.find(object.name);
+  if (known != m_nodes_by_configmap.end() &&
+      (!updates || deleted || updates->node != known->second)) {
+    for (const Probe probe : {Probe::cc, Probe::tpm}) {
+      DocumentUpdate removal;
+      removal.node = known->second;
+      removal.probe = probe;
+      removal.removed = true;
+      out.push_back(std::move(removal));
+    }
+    m_nodes_by_configmap.erase(known);
+  }
+  if (!updates || deleted) {
+    return;
+  }
+  m_nodes_by_configmap[object.name] = updates->node;
+  for (auto& u : updates->updates) {
+    out.push_back(std::move(u));
+  }
+}
+
+K8sSource::Outcome K8sSource::list(std::string& resource_version) {
+  std::vector<DocumentUpdate> updates;
+  std::string continue_token;
+  std::string first_rv;
+  m_nodes_by_configmap.clear();
+  do {
+    std::string target = k8s::configmaps_path(m_options.base_path, m_options.namespace_name) +
+                         "?labelSelector=" + k8s::query_escape(k_part_of_selector) +
+                         "&limit=" + std::to_string(m_options.page_limit);
+    if (!continue_token.empty()) {
+      target += "&continue=" + k8s::query_escape(continue_token);
+    }
+    auto req = request(std::move(target));
+    if (!req) {
+      log_line("credentials: " + req.error().message);
+      return Outcome::backoff;
+    }
+    auto res = m_transport.send(*req);
+    if (m_stopping) {
+      return Outcome::stopped;
+    }
+    if (!res) {
+      log_line("list: " + res.error().message);
+      return Outcome::backoff;
+    }
+    if (res->status == k_status_gone) {
+      // The continue token expired between pages: start the list over.
+      ++m_counters.gone;
+      return Outcome::relist;
+    }
+    if (res->status != k_status_ok) {
+      log_line("list: HTTP " + std::to_string(res->status));
+      return Outcome::backoff;
+    }
+    auto page = k8s::parse_configmap_list(res->body);
+    if (!page) {
+      log_line(page.error().message);
+      return Outcome::backoff;
+    }
+    if (first_rv.empty()) {
+      // Pages of one list share the first page's snapshot (API concepts: "Retrieving large
+      // results sets in chunks"); the watch starts there.
+      first_rv = page->resource_version;
+    }
+    for (const auto& item : page->items) {
+      apply_object(item, false, updates);
+    }
+    continue_token = page->continue_token;
+  } while (!continue_token.empty());
+  // Removals of the old mapping are meaningless in a full resync.
+  std::erase_if(updates, [](const DocumentUpdate& u) { return u.removed; });
+  m_state.apply(std::move(updates), /*full_resync=*/true);
+  m_state.mark_ready();
+  ++m_counters.lists;
+  resource_version = first_rv;
+  return Outcome::rewatch;
+}
+
+K8sSource::Outcome K8sSource::watch(std::string& resource_version) {
+  std::string target = k8s::configmaps_path(m_options.base_path, m_options.namespace_name) +
+                       "?labelSelector=" + k8s::query_escape(k_part_of_selector) +
+                       "&watch=true&allowWatchBookmarks=true&resourceVersion=" +
+                       k8s::query_escape(resource_version) +
+                       "&timeoutSeconds=" + std::to_string(m_options.watch_timeout.count());
+  auto req = request(std::move(target));
+  if (!req) {
+    log_line("credentials: " + req.error().message);
+    return Outcome::backoff;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  k8s::WatchLineSplitter splitter(k_max_watch_line);
+  std::optional<Outcome> verdict;
+  std::string error_body;
+  bool counted = false;
+  auto result = m_transport.stream(*req, [&](std::string_view chunk) {
+    auto lines = splitter.feed(chunk);
+    if (!lines) {
+      log_line(lines.error().message);
+      verdict = Outcome::backoff;
+      return false;
+    }
+    std::vector<DocumentUpdate> updates;
+    for (const auto& line : *lines) {
+      auto event = k8s::parse_watch_event(line);
+      if (!event) {
+        // Not a watch event: an error Status body of a non-200 answer, or garbage.
+        error_body = line;
+        continue;
+      }
+      if (!counted) {
+        ++m_counters.watches;
+        counted = true;
+        m_backoff = std::chrono::milliseconds(0);  // the server answers again
+      }
+      switch (event->type) {
+        case k8s::WatchEventType::error:
+          if (event->error_code == k_status_gone) {
+            ++m_counters.gone;
+            verdict = Outcome::relist;
+          } else {
+            log_line("watch ERROR event " + std::to_string(event->error_code) + " " +
+                     event->error_reason);
+            verdict = Outcome::backoff;
+          }
+          break;
+        case k8s::WatchEventType::bookmark:
+          resource_version = event->object.resource_version;
+          break;
+        case k8s::WatchEventType::added:
+        case k8s::WatchEventType::modified:
+        case k8s::WatchEventType::deleted:
+          apply_object(event->object, event->type == k8s::WatchEventType::deleted, updates);
+          resource_version = event->object.resource_version;
+          ++m_counters.events;
+          break;
+      }
+      if (verdict) {
+        break;
+      }
+    }
+    if (!updates.empty()) {
+      m_state.apply(std::move(updates));
+    }
+    return !verdict.has_value();
+  });
+  if (m_stopping) {
+    return Outcome::stopped;
+  }
+  if (!result) {
+    log_line("watch: " + result.error().message);
+    return Outcome::backoff;
+  }
+  const int status = *result;
+  if (status == k_status_gone) {
+    ++m_counters.gone;
+    return Outcome::relist;
+  }
+  if (status != k_status_ok) {
+    log_line("watch: HTTP " + std::to_string(status));
+    return Outcome::backoff;
+  }
+  if (verdict) {
+    return *verdict;
+  }
+  // The server ended the watch (timeoutSeconds): carry on from the last resourceVersion.
+  // A watch that ends at once without a single event is a misbehaving server, not a
+  // timeout: back off rather than spin.
+  if (!counted && std::chrono::steady_clock::now() - started < k_min_quiet_watch) {
+    log_line("watch ended at once without events");
+    return Outcome::backoff;
+  }
+  return Outcome::rewatch;
+}
+
+void K8sSource::run() {
+  using Clock = std::chrono::steady_clock;
+  std::string resource_version;
+  bool listed = false;
+  std::optional<Clock::time_point> last_relist;
+  while (!m_stopping) {
+    const Outcome outcome = listed ? watch(resource_version) : list(resource_version);
+    switch (outcome) {
+      case Outcome::stopped:
+        return;
+      case Outcome::rewatch:
+        if (!listed) {
+          listed = true;
+          m_backoff = std::chrono::milliseconds(0);
+        }
+        break;
+      case Outcome::relist: {
+        listed = false;
+        // A 410 is routine (compaction): re-list at once. Repeated 410s back off.
+        const auto now = Clock::now();
+        if (last_relist && now - *last_relist < m_options.backoff_max &&
+            wait_stop(next_backoff())) {
+          return;
+        }
+        last_relist = now;
+        break;
+      }
+      case Outcome::backoff:
+        ++m_counters.failures;
+        // A failed watch keeps its resourceVersion: if events were lost to compaction the
+        // next watch says 410 and we re-list then.
+        if (wait_stop(next_backoff())) {
+          return;
+        }
+        break;
+    }
+  }
+}
+
+void K8sSource::run_ticker() {
+  while (!wait_stop(m_options.tick)) {
+    m_state.tick();
+  }
+}
+
+}  // namespace ztp::fleet

@@ -1,0 +1,114 @@
+#pragma once
+// --source k8s: the per-node ConfigMaps the agents apply (ztp-prem-<node>, data keys
+// cc.json and tpm.json, label ztp-prem.tlsstress.art/node=<node>), listed by label then
+// watched. Paged list (limit/continue) fills the model as one full resync; the watch starts
+// at the list's resourceVersion with bookmarks; 410 Gone (list, watch status or ERROR
+// event) means a full re-list; other failures back off exponentially with full jitter.
+// Documents go through the same validation as --source dir: (parse_status_document).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "fleet/fleet_state.h"
+#include "k8s/cluster_config.h"
+#include "k8s/http.h"
+#include "k8s/watch.h"
+
+namespace ztp::fleet {
+
+// The labels and keys of the agents' publication contract (src/publish/k8s_sink.cpp).
+inline constexpr const char* k_part_of_selector = "app.kubernetes.io/part-of=ztp-prem";
+inline constexpr const char* k_node_label = "ztp-prem.tlsstress.art/node";
+inline constexpr const char* k_cc_key = "cc.json";
+inline constexpr const char* k_tpm_key = "tpm.json";
+
+struct K8sSourceOptions {
+  std::string namespace_name = "ztp-prem";
+  std::string base_path;  // server URL path prefix
+  k8s::Credentials credentials;
+  std::string user_agent = "ztp-prem-fleet";
+  // Page size of the list. client-go pages by 500 (tools/pager: defaultPageSize); ours is
+  // smaller so a page of real ConfigMaps (two documents of a few KiB, plus managedFields)
+  // stays far under the transport's 4 MiB response cap.
+  std::size_t page_limit = 100;
+  // Asked of the server per watch; it then ends the stream and we re-watch from the last
+  // resourceVersion. Under the transport's idle timeout. client-go uses 5-10 min.
+  std::chrono::seconds watch_timeout{std::chrono::minutes(4)};
+  // Backoff after a failure: doubles from initial up to max, full jitter (a random delay
+  // in [0, bound]) so restarted replicas do not hit the API server in step.
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{30000};
+  // How often staleness is re-evaluated (as DirSourceOptions::tick).
+  std::chrono::milliseconds tick{1000};
+  std::uint64_t seed = std::random_device{}();
+};
+
+// Statistics for tests and logs.
+struct K8sSourceCounters {
+  std::atomic<std::uint64_t> lists{0};     // completed full lists
+  std::atomic<std::uint64_t> watches{0};   // watch streams opened with status 200
+  std::atomic<std::uint64_t> gone{0};      // 410s that forced a re-list
+  std::atomic<std::uint64_t> failures{0};  // failures followed by a backoff
+  std::atomic<std::uint64_t> events{0};    // watch events applied
+};
+
+// The document updates one ConfigMap stands for: its node (from the node label) and one
+// update per probe key (a missing key removes that probe's document). nullopt when the
+// ConfigMap names no valid node. `deleted` turns every update into a removal.
+struct ConfigMapUpdates {
+  std::string node;
+  std::vector<DocumentUpdate> updates;
+};
+std::optional<ConfigMapUpdates> configmap_updates(const k8s::ConfigMapObject& object, bool deleted);
+
+class K8sSource {
+ public:
+  // transport must outlive the source and be created with TlsOptions::cancel_fd = stop_fd:
+  // stop() makes stop_fd readable, which abandons a request or watch in flight at once.
+  // stop_fd is an eventfd(2) the caller owns.
+  K8sSource(k8s::HttpTransport& transport, FleetState& state, K8sSourceOptions options,
+            int stop_fd);
+  K8sSource(const K8sSource&) = delete;
+  K8sSource& operator=(const K8sSource&) = delete;
+  ~K8sSource();
+
+  void start();
+  void stop();
+  const K8sSourceCounters& counters() const { return m_counters; }
+
+ private:
+  enum class Outcome { relist, rewatch, backoff, stopped };
+  void run();
+  void run_ticker();
+  // Lists every page; on success the model holds exactly the listed ConfigMaps.
+  Outcome list(std::string& resource_version);
+  Outcome watch(std::string& resource_version);
+  void apply_object(const k8s::ConfigMapObject& object, bool deleted,
+                    std::vector<DocumentUpdate>& out);
+  Result<k8s::HttpRequest> request(std::string target) const;
+  bool wait_stop(std::chrono::milliseconds timeout) const;  // true: stop requested
+  std::chrono::milliseconds next_backoff();
+
+  k8s::HttpTransport& m_transport;
+  FleetState& m_state;
+  K8sSourceOptions m_options;
+  int m_stop_fd;
+  std::atomic<bool> m_stopping{false};
+  std::mt19937_64 m_rng;
+  std::chrono::milliseconds m_backoff{0};
+  // ConfigMap name -> the node it was last seen for (a relabel or delete removes that node).
+  std::map<std::string, std::string> m_nodes_by_configmap;
+  K8sSourceCounters m_counters;
+  std::thread m_thread;
+  std::thread m_ticker;
+};
+
+}  // namespace ztp::fleet
