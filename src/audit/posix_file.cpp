@@ -34,19 +34,6 @@ std::string errno_name(int err) {
   }
 }
 
-ErrorKind kind_of(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return ErrorKind::not_found;
-    case EACCES:
-    case EPERM:
-      return ErrorKind::permission_denied;
-    default:
-      return ErrorKind::io_error;
-  }
-}
-
 }  // namespace
 
 Fd& Fd::operator=(Fd&& other) noexcept {
@@ -66,8 +53,9 @@ Fd::~Fd() {
 }
 
 Error errno_error(const std::filesystem::path& path, std::string_view operation, int err) {
-  return Error{kind_of(err), "'" + path.string() + "': " + std::string(operation) + ": " +
-                                 std::strerror(err) + " (" + errno_name(err) + ")"};
+  return Error{error_kind_of_errno(err), "'" + path.string() + "': " + std::string(operation) +
+                                             ": " + std::strerror(err) + " (" + errno_name(err) +
+                                             ")"};
 }
 
 Result<Fd> open_file(const std::filesystem::path& path, int flags, unsigned mode) {

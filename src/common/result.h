@@ -2,6 +2,7 @@
 // The result type for expected failures (missing file, EACCES, bad input).
 // "Absent" is a value, not an error: callers get std::optional or a bool for it.
 
+#include <cerrno>
 #include <string>
 #include <tl/expected.hpp>
 #include <utility>
@@ -23,6 +24,20 @@ struct Error {
 
 template <class T>
 using Result = tl::expected<T, Error>;
+
+// How an errno from a file operation reads as a result: absent, forbidden, or broken.
+inline ErrorKind error_kind_of_errno(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return ErrorKind::not_found;
+    case EACCES:
+    case EPERM:
+      return ErrorKind::permission_denied;
+    default:
+      return ErrorKind::io_error;
+  }
+}
 
 inline tl::unexpected<Error> fail(ErrorKind kind, std::string message) {
   return tl::unexpected<Error>(Error{kind, std::move(message)});

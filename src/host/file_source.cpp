@@ -14,19 +14,6 @@
 namespace ztp::host {
 namespace {
 
-ErrorKind kind_of(int err) {
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      return ErrorKind::not_found;
-    case EACCES:
-    case EPERM:
-      return ErrorKind::permission_denied;
-    default:
-      return ErrorKind::io_error;
-  }
-}
-
 // Built with append: GCC 12 misreports -Wrestrict on chained operator+ (GCC PR105651).
 std::string quoted(std::string_view path, std::string_view what) {
   std::string out;
@@ -36,7 +23,7 @@ std::string quoted(std::string_view path, std::string_view what) {
 }
 
 Error errno_error(int err, std::string_view path) {
-  return Error{kind_of(err), quoted(path, std::strerror(err))};
+  return Error{error_kind_of_errno(err), quoted(path, std::strerror(err))};
 }
 
 // Relative form of a host path for *at() calls: "/sys/x" -> "sys/x", "/" -> ".".
@@ -155,7 +142,7 @@ Result<bool> RootFileSource::exists(std::string_view path) const {
   struct stat st {};
   if (::fstatat(m_root_fd, rel.c_str(), &st, 0) != 0) {
     const int err = errno;
-    if (kind_of(err) == ErrorKind::not_found) {
+    if (error_kind_of_errno(err) == ErrorKind::not_found) {
       return false;
     }
     return tl::unexpected(errno_error(err, path));
