@@ -75,13 +75,7 @@ Result<K8sSetup> setup_k8s(const AgentFlags& flags, const std::string& probe,
   if (!config) {
     return tl::unexpected(config.error());
   }
-  k8s::TlsOptions tls;
-  tls.host = config->host;
-  tls.port = config->port;
-  tls.ca_pem = config->ca_pem;
-  tls.server_name = config->tls_server_name;
-  tls.client_cert_pem = config->credentials.client_cert_pem;
-  tls.client_key_pem = config->credentials.client_key_pem;
+  k8s::TlsOptions tls = k8s::tls_options_for(*config);
   tls.timeout = k_request_timeout;
   tls.cancel_fd = runtime.stop != nullptr ? runtime.stop->fd() : -1;
   auto transport = k8s::TlsTransport::create(std::move(tls));

@@ -69,13 +69,7 @@ class Source {
     if (m_stop_fd < 0) {
       return fail(ErrorKind::io_error, "eventfd failed");
     }
-    k8s::TlsOptions tls;
-    tls.host = config->host;
-    tls.port = config->port;
-    tls.ca_pem = config->ca_pem;
-    tls.server_name = config->tls_server_name;
-    tls.client_cert_pem = config->credentials.client_cert_pem;
-    tls.client_key_pem = config->credentials.client_key_pem;
+    k8s::TlsOptions tls = k8s::tls_options_for(*config);
     tls.timeout = k_list_timeout;
     tls.cancel_fd = m_stop_fd;
     auto transport = k8s::TlsTransport::create(std::move(tls));

@@ -19,6 +19,17 @@
 
 namespace ztp::k8s {
 
+TlsOptions tls_options_for(const ClusterConfig& config) {
+  TlsOptions tls;
+  tls.host = config.host;
+  tls.port = config.port;
+  tls.ca_pem = config.ca_pem;
+  tls.server_name = config.tls_server_name;
+  tls.client_cert_pem = config.credentials.client_cert_pem;
+  tls.client_key_pem = config.credentials.client_key_pem;
+  return tls;
+}
+
 namespace net = boost::asio;
 namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "k8s/cluster_config.h"
 #include "k8s/http.h"
 
 namespace ztp::k8s {
@@ -27,6 +28,10 @@ struct TlsOptions {
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
   int cancel_fd = -1;  // readable => abandon the request at once (the agent's StopSignal)
 };
+
+// The connection part of a cluster config (server, CA, client certificate): what the
+// agents and the fleet service both need; callers add timeout and cancel_fd.
+TlsOptions tls_options_for(const ClusterConfig& config);
 
 class TlsTransport final : public HttpTransport {
  public:
