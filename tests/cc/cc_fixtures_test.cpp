@@ -20,10 +20,7 @@ TEST_P(CcProfile, MatchesExpected) {
   const CcDetection d = detect(host->view());
   const auto expected = profile.expected();
 
-  std::string evidence;
-  for (const auto& e : d.findings.evidence) {
-    evidence += "\n  " + e;
-  }
+  const std::string evidence = ztp::testing::evidence_text(d.findings);
   EXPECT_EQ(to_string(d.mode), expected.at("mode").get<std::string>()) << evidence;
 
   std::vector<std::string> caps;
@@ -32,40 +29,13 @@ TEST_P(CcProfile, MatchesExpected) {
   }
   EXPECT_EQ(caps, expected.at("hostCapabilities").get<std::vector<std::string>>()) << evidence;
 
-  std::map<std::string, bool> signals;
-  for (const auto& [name, value] : d.findings.signals) {
-    signals[std::string(name)] = value;
-  }
-  const nlohmann::json expected_signals = expected.value("signals", nlohmann::json::object());
-  for (const auto& [name, value] : expected_signals.items()) {
-    ASSERT_TRUE(signals.count(name)) << "expected.json names an unknown signal " << name;
-    EXPECT_EQ(signals[name], value.get<bool>()) << "signal " << name << evidence;
-  }
-  EXPECT_FALSE(d.findings.evidence.empty());
+  ztp::testing::expect_signals(d.findings, expected, evidence);
 }
 
-TEST_P(CcProfile, HasAReadmeWithSources) {
-  // First line: the machine modelled. Then one "- fact: source" bullet per fact.
-  const auto readme = ztp::testing::read_file(GetParam().dir / "README.md");
-  EXPECT_GT(readme.find('\n'), 20u) << "first line must say which machine is modelled";
-  std::size_t bullets = 0;
-  for (std::size_t pos = readme.find("\n- "); pos != std::string::npos;
-       pos = readme.find("\n- ", pos + 1)) {
-    ++bullets;
-  }
-  EXPECT_GE(bullets, 2u) << "README must list the public source of its facts";
-}
+TEST_P(CcProfile, HasAReadmeWithSources) { ztp::testing::expect_readme_with_sources(GetParam()); }
 
 INSTANTIATE_TEST_SUITE_P(Hosts, CcProfile, ::testing::ValuesIn(ztp::testing::host_profiles("cc-")),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) {
-                               c = '_';
-                             }
-                           }
-                           return name;
-                         });
+                         ztp::testing::ProfileTestName());
 
 TEST(CcProfiles, CoverEveryModeAndCapability) {
   std::set<std::string> modes;

@@ -5,39 +5,16 @@
 #include <cstdio>
 #include <sstream>
 
-#include "testlib/fixed_clock.h"
+#include "probe_run.h"
 #include "testlib/fixtures.h"
 #include "testlib/temp_tree.h"
 
 namespace ztp::cli {
 namespace {
 
-using ztp::testing::HostProfile;
-
-struct Run {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Run run(std::vector<std::string> args, Environment env = {std::nullopt, std::nullopt, "host-a"}) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const ztp::testing::FixedClock clock;
-  const int code = run_probe(args, cc_probe(), env, clock, out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::vector<std::string> profile_args(const HostProfile& p) {
-  const auto o = p.options();
-  std::vector<std::string> args{"--host-root", o.root};
-  if (o.cpuid_file) {
-    args.insert(args.end(), {"--cpuid-file", *o.cpuid_file});
-  }
-  if (o.msr_file) {
-    args.insert(args.end(), {"--msr-file", *o.msr_file});
-  }
-  return args;
+testing::ProbeRun run(const std::vector<std::string>& args,
+                      const Environment& env = {std::nullopt, std::nullopt, "host-a"}) {
+  return testing::run_captured(cc_probe(), args, env);
 }
 
 TEST(ProbeCli, PrintsOneJsonDocumentAndExitsZero) {
@@ -105,34 +82,7 @@ TEST(ProbeCli, HelpAndVersionExitZero) {
 TEST(ProbeCli, NoOutputCarriesPlantedIdentifiers) {
   const auto profiles = ztp::testing::host_profiles("cc-");
   ASSERT_FALSE(profiles.empty());
-  int planted_profiles = 0;
-  for (const auto& p : profiles) {
-    const std::string tree_dump = p.dir.string();
-    bool has_planted = false;
-    for (const auto& e : std::filesystem::recursive_directory_iterator(p.dir / "root")) {
-      if (e.is_regular_file() && !e.is_symlink() &&
-          ztp::testing::read_file(e.path()).find(ztp::testing::k_planted_marker) !=
-              std::string::npos) {
-        has_planted = true;
-        break;
-      }
-    }
-    planted_profiles += has_planted ? 1 : 0;
-    for (const char* format : {"json", "text"}) {
-      auto args = profile_args(p);
-      args.insert(args.end(), {"--format", format, "--node", "n1"});
-      const auto r = run(args);
-      ASSERT_EQ(r.code, 0) << p.name << ": " << r.err;
-      EXPECT_EQ(r.out.find(ztp::testing::k_planted_marker), std::string::npos)
-          << p.name << " leaks a planted identifier in " << format;
-      EXPECT_EQ(r.err.find(ztp::testing::k_planted_marker), std::string::npos);
-      if (std::filesystem::exists(p.dir / "msr.txt")) {
-        const auto msr = ztp::testing::read_file(p.dir / "msr.txt");
-        const auto value = msr.substr(msr.find(' ') + 1, 18);  // "0x000000000000000N"
-        EXPECT_EQ(r.out.find(value), std::string::npos) << p.name << " leaks a raw MSR value";
-      }
-    }
-  }
+  const int planted_profiles = testing::expect_no_planted_output(cc_probe(), "cc-");
   // The proof only means something if the fixtures actually plant identifiers.
   EXPECT_GE(planted_profiles, static_cast<int>(profiles.size()) - 1);
 }
@@ -141,21 +91,12 @@ TEST(ProbeCli, NoOutputCarriesPlantedIdentifiers) {
 TEST(ProbeBinary, RunsOnAFixture) {
   const auto profiles = ztp::testing::host_profiles("cc-");
   ASSERT_FALSE(profiles.empty());
-  std::string cmd = (ztp::testing::bin_dir() / "ztp-prem-detect").string();
-  for (const auto& a : profile_args(profiles.front())) {
-    cmd += " '" + a + "'";
-  }
-  cmd += " --node n1";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  while (const std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) {
-    out.append(buf, n);
-  }
-  const int status = ::pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_EQ(nlohmann::json::parse(out)["kind"], "CCStatus");
+  auto argv = profiles.front().args();
+  argv.insert(argv.begin(), (ztp::testing::bin_dir() / "ztp-prem-detect").string());
+  argv.insert(argv.end(), {"--node", "n1"});
+  const auto r = ztp::testing::run_command(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output)["kind"], "CCStatus");
 }
 
 }  // namespace

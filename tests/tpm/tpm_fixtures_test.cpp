@@ -21,10 +21,7 @@ TEST_P(TpmProfile, MatchesExpected) {
   const TpmDetection d = detect(host->view());
   const auto expected = profile.expected();
 
-  std::string evidence;
-  for (const auto& e : d.findings.evidence) {
-    evidence += "\n  " + e;
-  }
+  const std::string evidence = ztp::testing::evidence_text(d.findings);
   EXPECT_EQ(to_string(d.family), expected.at("family").get<std::string>()) << evidence;
   const auto& readiness = expected.at("readiness");
   EXPECT_EQ(to_string(d.readiness), readiness.at("verdict").get<std::string>()) << evidence;
@@ -40,35 +37,19 @@ TEST_P(TpmProfile, MatchesExpected) {
   EXPECT_EQ(d.measured_boot.pcr_banks, mb.at("pcrBanks").get<std::vector<std::string>>());
   EXPECT_EQ(to_string(d.measured_boot.firmware_table), mb.at("firmwareTable").get<std::string>());
 
-  std::map<std::string, bool> signals;
-  for (const auto& [name, value] : d.findings.signals) {
-    signals[std::string(name)] = value;
-  }
-  const nlohmann::json expected_signals = expected.value("signals", nlohmann::json::object());
-  for (const auto& [name, value] : expected_signals.items()) {
-    ASSERT_TRUE(signals.count(name)) << "expected.json names an unknown signal " << name;
-    EXPECT_EQ(signals[name], value.get<bool>()) << "signal " << name << evidence;
-  }
-  EXPECT_FALSE(d.findings.evidence.empty());
+  ztp::testing::expect_signals(d.findings, expected, evidence);
 }
 
 TEST_P(TpmProfile, HasAReadmeWithSources) {
-  const auto readme = ztp::testing::read_file(GetParam().dir / "README.md");
-  EXPECT_GT(readme.size(), 80u);
-  EXPECT_NE(readme.find("http"), std::string::npos) << "README must cite public sources";
+  ztp::testing::expect_readme_with_sources(GetParam());
+  // TPM facts come from public pages and source trees: a link each, not only a path.
+  EXPECT_NE(ztp::testing::read_file(GetParam().dir / "README.md").find("http"), std::string::npos)
+      << "README must link its public sources";
 }
 
 INSTANTIATE_TEST_SUITE_P(Hosts, TpmProfile,
                          ::testing::ValuesIn(ztp::testing::host_profiles("tpm-")),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) {
-                               c = '_';
-                             }
-                           }
-                           return name;
-                         });
+                         ztp::testing::ProfileTestName());
 
 TEST(TpmProfiles, CoverEveryFamilyReadinessAndMissingPart) {
   std::set<std::string> families;

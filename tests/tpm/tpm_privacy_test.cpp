@@ -98,15 +98,7 @@ TEST_P(TpmPrivacy, OutputDoesNotDependOnForbiddenContents) {
 
 INSTANTIATE_TEST_SUITE_P(Hosts, TpmPrivacy,
                          ::testing::ValuesIn(ztp::testing::host_profiles("tpm-")),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param.name;
-                           for (char& c : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(c))) {
-                               c = '_';
-                             }
-                           }
-                           return name;
-                         });
+                         ztp::testing::ProfileTestName());
 
 }  // namespace
 }  // namespace ztp::tpm
