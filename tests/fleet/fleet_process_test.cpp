@@ -1,6 +1,6 @@
 // The ztp-prem-fleet binary itself with --source k8s (kubeconfig, CA file, token file) against
 // the TLS fake API server: it lists, becomes ready, follows a watch event into the API, and
-// ends with exit 0 soon after SIGTERM, whether a watch is open or it is backing off from a refused token.
+// ends with exit 0 soon after SIGTERM, with a watch open or while a refused token backs off.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
