@@ -10,6 +10,6 @@ int main(int argc, char** argv) {
                                  std::cout, std::cerr);
   } catch (const std::exception& e) {
     std::cerr << "ztp-prem-fleet: internal error: " << e.what() << "\n";
-    return ztp::fleet::k_exit_fault;
+    return ztp::k_exit_internal;
   }
 }

@@ -9,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "agent/audit_stamp.h"
+#include "common/exit_codes.h"
 #include "common/log.h"
 #include "k8s/cluster_config.h"
 #include "k8s/configmap_client.h"
@@ -19,10 +20,6 @@
 
 namespace ztp::cli {
 namespace {
-
-constexpr int k_exit_ok = 0;
-constexpr int k_exit_internal = 1;
-constexpr int k_exit_usage = 2;
 
 // ConfigMap names are DNS subdomains of at most 253 characters
 // (k8s.io/docs/concepts/overview/working-with-objects/names/); ours add "ztp-prem-".

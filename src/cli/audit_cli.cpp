@@ -10,6 +10,7 @@
 #include "audit/show.h"
 #include "audit/verify.h"
 #include "cli/probe_cli.h"
+#include "common/command_line.h"
 
 namespace ztp::cli {
 namespace {
@@ -161,17 +162,8 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
       ->check(CLI::IsMember({"text", "jsonl"}))
       ->capture_default_str();
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses reversed
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help();
-    return k_exit_ok;
-  } catch (const CLI::CallForVersion&) {
-    out << k_name << " " << ZTP_VERSION << "\n";
-    return k_exit_ok;
-  } catch (const CLI::ParseError& e) {
-    return usage(err, std::string(e.what()) + " (see --help)");
+  if (const auto done = parse_command_line(app, args, k_name, out, err)) {
+    return *done;
   }
 
   if (keygen->parsed()) {

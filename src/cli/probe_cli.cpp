@@ -7,6 +7,8 @@
 #include <exception>
 #include <iostream>
 
+#include "common/command_line.h"
+
 namespace ztp::cli {
 namespace {
 
@@ -97,18 +99,8 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
   AgentFlags agent_flags;
   add_agent_flags(app, agent_flags);
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help();
-    return k_exit_ok;
-  } catch (const CLI::CallForVersion&) {
-    out << spec.name << " " << ZTP_VERSION << "\n";
-    return k_exit_ok;
-  } catch (const CLI::ParseError& e) {
-    err << spec.name << ": " << e.what() << " (see --help)\n";
-    return k_exit_usage;
+  if (const auto done = parse_command_line(app, args, spec.name, out, err)) {
+    return *done;
   }
 
   report::Envelope envelope;

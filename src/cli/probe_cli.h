@@ -10,15 +10,11 @@
 
 #include "cli/agent_cli.h"
 #include "common/clock.h"
+#include "common/exit_codes.h"
 #include "host/host_view.h"
 #include "report/document.h"
 
 namespace ztp::cli {
-
-// Exit codes shared by every binary.
-inline constexpr int k_exit_ok = 0;
-inline constexpr int k_exit_internal = 1;
-inline constexpr int k_exit_usage = 2;
 
 struct ProbeSpec {
   std::string name;         // binary name, also probe.name in the document

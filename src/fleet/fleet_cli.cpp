@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/command_line.h"
 #include "fleet/dashboard_assets.h"
 #include "fleet/dir_source.h"
 #include "fleet/fleet_server.h"
@@ -326,18 +327,8 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
   simulate->add_option("--seed", sim.seed, "Random seed (same seed, same fleet)")
       ->capture_default_str();
 
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
-  try {
-    app.parse(reversed);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help();
-    return k_exit_ok;
-  } catch (const CLI::CallForVersion&) {
-    out << k_name << " " << ZTP_VERSION << "\n";
-    return k_exit_ok;
-  } catch (const CLI::ParseError& e) {
-    err << k_name << ": " << e.what() << " (see --help)\n";
-    return k_exit_usage;
+  if (const auto done = parse_command_line(app, args, k_name, out, err)) {
+    return *done;
   }
 
   if (simulate->parsed()) {

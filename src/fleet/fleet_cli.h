@@ -8,12 +8,9 @@
 #include <string_view>
 #include <vector>
 
-namespace ztp::fleet {
+#include "common/exit_codes.h"
 
-// Exit codes (project rule): 0 ran, 2 bad usage or input, 1 internal fault.
-inline constexpr int k_exit_ok = 0;
-inline constexpr int k_exit_fault = 1;
-inline constexpr int k_exit_usage = 2;
+namespace ztp::fleet {
 
 // "30m", "90s", "2h", "1h30m"; nullopt for anything else or zero.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);

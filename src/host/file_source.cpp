@@ -77,7 +77,18 @@ Result<int> RootFileSource::open_below_root(std::string_view path, int flags) co
   open_how how{};
   how.flags = static_cast<__u64>(static_cast<unsigned>(flags | O_CLOEXEC));
   how.resolve = static_cast<__u64>(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-  long fd = ::syscall(SYS_openat2, m_root_fd, rel.c_str(), &how, sizeof(how));
+  // EAGAIN: a rename or mount anywhere on the system raced with a ".." step, and the
+  // kernel cannot prove the lookup stayed inside the root; openat2(2) says to retry. On a
+  // busy node this is routine (sysfs class links are "../../devices/..."), so retry a
+  // bounded number of times; a lookup that never settles is reported, not guessed.
+  constexpr int k_eagain_attempts = 64;
+  long fd = -1;
+  for (int attempt = 0; attempt < k_eagain_attempts; ++attempt) {
+    fd = ::syscall(SYS_openat2, m_root_fd, rel.c_str(), &how, sizeof(how));
+    if (fd >= 0 || errno != EAGAIN) {
+      break;
+    }
+  }
   if (fd < 0 && errno == ENOSYS) {
     // Kernels before 5.6 lack openat2: resolve relative to the root without confinement.
     fd = ::openat(m_root_fd, rel.c_str(), flags | O_CLOEXEC);

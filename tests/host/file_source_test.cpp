@@ -1,5 +1,10 @@
 #include "host/file_source.h"
 
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "testlib/temp_tree.h"
@@ -83,6 +88,42 @@ TEST(RootFileSource, ReadAtReadsExactBytesOrFails) {
   EXPECT_EQ(files.read_at("/dev/cpu/0/msr", 8, 8).value(), "89abcdef");
   EXPECT_FALSE(files.read_at("/dev/cpu/0/msr", 12, 8));
   EXPECT_FALSE(files.read_at("/dev/sev-guest", 0, 8));
+}
+
+// openat2 with RESOLVE_IN_ROOT answers EAGAIN when a rename anywhere on the system races
+// with a ".." step of the lookup (openat2(2)); sysfs class links are all "../../devices/..",
+// and a node renames files all the time (kubelet, the agents themselves). A read must not
+// turn that into "unreadable", so the source retries: no read fails while renames run.
+TEST(RootFileSource, ReadsThroughDotDotLinksWhileRenamesRace) {
+  TempTree tree;
+  tree.write("sys/devices/platform/MSFT0101:00/tpm/tpm0/tpm_version_major", "2\n");
+  tree.symlink("../../devices/platform/MSFT0101:00/tpm/tpm0", "sys/class/tpm/tpm0");
+  tree.write("churn/a", "x");
+  const auto files = open_root(tree);
+  // The renamer is another process, as on a node (a thread of this one races far less).
+  const std::string a = tree.str() + "/churn/a";
+  const std::string b = tree.str() + "/churn/b";
+  const pid_t renamer = ::fork();
+  ASSERT_GE(renamer, 0);
+  if (renamer == 0) {
+    for (;;) {
+      ::rename(a.c_str(), b.c_str());
+      ::rename(b.c_str(), a.c_str());
+    }
+  }
+  int failures = 0;
+  std::string first_error;
+  for (int i = 0; i < 20000; ++i) {
+    const auto text = files.read("/sys/class/tpm/tpm0/tpm_version_major");
+    if (!text || *text != "2\n") {
+      if (failures++ == 0) {
+        first_error = text ? "read " + *text : text.error().message;
+      }
+    }
+  }
+  ::kill(renamer, SIGKILL);
+  ::waitpid(renamer, nullptr, 0);
+  EXPECT_EQ(failures, 0) << first_error;
 }
 
 TEST(RootFileSource, RejectsARootThatIsNotADirectory) {
