@@ -36,22 +36,6 @@ std::string errno_name(int err) {
 
 }  // namespace
 
-Fd& Fd::operator=(Fd&& other) noexcept {
-  if (this != &other) {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-    m_fd = std::exchange(other.m_fd, -1);
-  }
-  return *this;
-}
-
-Fd::~Fd() {
-  if (m_fd >= 0) {
-    ::close(m_fd);
-  }
-}
-
 Error errno_error(const std::filesystem::path& path, std::string_view operation, int err) {
   return Error{error_kind_of_errno(err), "'" + path.string() + "': " + std::string(operation) +
                                              ": " + std::strerror(err) + " (" + errno_name(err) +

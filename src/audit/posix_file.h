@@ -10,25 +10,11 @@
 #include <utility>
 
 #include "common/result.h"
+#include "common/unique_fd.h"
 
 namespace ztp::audit {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -1)) {}
-  Fd& operator=(Fd&& other) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-
-  int get() const { return m_fd; }
-  bool valid() const { return m_fd >= 0; }
-
- private:
-  int m_fd = -1;
-};
+using Fd = UniqueFd;
 
 // "<path>: <operation>: <strerror> (<ERRNO name>)" with the given errno.
 Error errno_error(const std::filesystem::path& path, std::string_view operation, int err);

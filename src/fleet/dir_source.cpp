@@ -14,25 +14,11 @@
 #include <cstring>
 #include <set>
 
+#include "common/unique_fd.h"
+
 namespace ztp::fleet {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  int get() const { return m_fd; }
-
- private:
-  int m_fd;
-};
 
 // Events that mean a document name may have a new state. IN_MODIFY is left out on
 // purpose: a file being written in place is read once, at IN_CLOSE_WRITE.
@@ -61,7 +47,7 @@ Result<std::string> read_document_file(int dir_fd, const std::string& name) {
     }
     return fail(ErrorKind::io_error, "document: cannot open: " + errno_text(err));
   }
-  const Fd guard(fd);
+  const UniqueFd guard(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     return fail(ErrorKind::io_error, "document: cannot stat: " + errno_text(errno));

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/unique_fd.h"
+
 namespace ztp::host {
 namespace {
 
@@ -33,23 +35,6 @@ std::string relative(std::string_view path) {
   }
   return path.empty() ? std::string(".") : std::string(path);
 }
-
-class FdGuard {
- public:
-  explicit FdGuard(int fd) : m_fd(fd) {}
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  ~FdGuard() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  int get() const { return m_fd; }
-  int release() { return std::exchange(m_fd, -1); }
-
- private:
-  int m_fd;
-};
 
 }  // namespace
 
@@ -104,7 +89,7 @@ Result<std::string> RootFileSource::read(std::string_view path, std::size_t max_
   if (!fd) {
     return tl::unexpected(fd.error());
   }
-  FdGuard guard(*fd);
+  UniqueFd guard(*fd);
   std::string out;
   out.resize(max_bytes);
   std::size_t got = 0;
@@ -131,7 +116,7 @@ Result<std::string> RootFileSource::read_at(std::string_view path, std::uint64_t
   if (!fd) {
     return tl::unexpected(fd.error());
   }
-  FdGuard guard(*fd);
+  UniqueFd guard(*fd);
   std::string out(length, '\0');
   const ssize_t n = ::pread(guard.get(), out.data(), length, static_cast<off_t>(offset));
   if (n < 0) {
@@ -174,7 +159,7 @@ Result<std::vector<std::string>> RootFileSource::list(std::string_view dir) cons
   if (!fd) {
     return tl::unexpected(fd.error());
   }
-  FdGuard guard(*fd);
+  UniqueFd guard(*fd);
   DIR* stream = ::fdopendir(guard.get());
   if (stream == nullptr) {
     return tl::unexpected(errno_error(errno, dir));

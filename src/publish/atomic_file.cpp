@@ -8,31 +8,12 @@
 #include <cstring>
 #include <string>
 
+#include "common/unique_fd.h"
+
 namespace ztp::publish {
 namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
-
-class Fd {
- public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  int get() const { return m_fd; }
-  int release() {
-    const int fd = m_fd;
-    m_fd = -1;
-    return fd;
-  }
-
- private:
-  int m_fd;
-};
 
 std::string temp_prefix(std::string_view name) { return "." + std::string(name) + ".tmp."; }
 
@@ -41,7 +22,7 @@ std::string temp_prefix(std::string_view name) { return "." + std::string(name) 
 Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_view name,
                                std::string_view content) {
   std::string tmpl = (dir / (temp_prefix(name) + "XXXXXX")).string();
-  Fd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
+  UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
   if (fd.get() < 0) {
     const int e = errno;
     return fail(e == EACCES || e == EPERM ? ErrorKind::permission_denied : ErrorKind::io_error,
@@ -78,7 +59,7 @@ Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_vie
     return abandon("cannot rename");
   }
   // Make the rename itself durable.
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) {
     ::fsync(dfd.get());
   }
