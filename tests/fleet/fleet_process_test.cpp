@@ -31,10 +31,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using ztp::testing::FakeApiServer;
 
-const ztp::testing::TestPki& pki() {
-  static const ztp::testing::TestPki p = ztp::testing::make_test_pki();
-  return p;
-}
+const ztp::testing::TestPki& pki() { return ztp::testing::shared_test_pki(); }
 
 constexpr const char* k_ns = "ztp-prem";
 constexpr const char* k_token = "fleet-process-token";

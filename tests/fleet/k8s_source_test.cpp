@@ -20,10 +20,7 @@ using namespace std::chrono_literals;
 using ztp::testing::FakeApiServer;
 using ztp::testing::Fault;
 
-const ztp::testing::TestPki& pki() {
-  static const ztp::testing::TestPki p = ztp::testing::make_test_pki();
-  return p;
-}
+const ztp::testing::TestPki& pki() { return ztp::testing::shared_test_pki(); }
 
 constexpr const char* k_ns = "ztp-prem";
 

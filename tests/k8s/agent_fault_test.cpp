@@ -19,10 +19,7 @@ using namespace std::chrono_literals;
 using ztp::testing::FakeApiServer;
 using ztp::testing::Fault;
 
-const ztp::testing::TestPki& pki() {
-  static const ztp::testing::TestPki p = ztp::testing::make_test_pki();
-  return p;
-}
+const ztp::testing::TestPki& pki() { return ztp::testing::shared_test_pki(); }
 
 struct Rig {
   FakeApiServer server{pki()};

@@ -15,10 +15,7 @@ using ztp::testing::FakeApiServer;
 using ztp::testing::Fault;
 using ztp::testing::TempTree;
 
-const ztp::testing::TestPki& pki() {
-  static const ztp::testing::TestPki p = ztp::testing::make_test_pki();
-  return p;
-}
+const ztp::testing::TestPki& pki() { return ztp::testing::shared_test_pki(); }
 
 class ConfigMapClientTest : public ::testing::Test {
  protected:

@@ -109,4 +109,9 @@ TestPki make_test_pki() {
   return p;
 }
 
+const TestPki& shared_test_pki() {
+  static const TestPki pki = make_test_pki();
+  return pki;
+}
+
 }  // namespace ztp::testing

@@ -20,5 +20,7 @@ struct TestPki {
 
 // Generates a fresh PKI (P-256 keys); throws on OpenSSL failure (test setup only).
 TestPki make_test_pki();
+// One PKI per test process, made on first use (key generation costs tens of ms).
+const TestPki& shared_test_pki();
 
 }  // namespace ztp::testing
