@@ -130,7 +130,8 @@ def check_fleet(overlay, docs):
     listen = [args[i + 1] for i in range(len(args) - 1) if args[i] == "--listen"] + \
         [a.split("=", 1)[1] for a in args if a.startswith("--listen=")]
     check(len(listen) == 1, f"{cname}: one --listen, got {listen}")
-    listen_port = int(listen[0].rsplit(":", 1)[1]) if len(listen) == 1 else None
+    tail = listen[0].rsplit(":", 1)[-1] if len(listen) == 1 else ""
+    listen_port = int(tail) if tail.isdigit() else None
     if listen:
         # 127.0.0.1 (the service's default) would refuse the Service's traffic.
         check(listen[0].rsplit(":", 1)[0] in ("0.0.0.0", "[::]"),
@@ -173,7 +174,8 @@ def check_fleet(overlay, docs):
             check(peer.get("podSelector", {}).get("matchLabels") == FLEET_READER and
                   not peer.get("podSelector", {}).get("matchExpressions"),
                   f"{nname}: admits pods other than the labelled fleet readers: {peer}")
-            check(peer.get("namespaceSelector", {}) == {},
+            # namespaceSelector {} means every namespace; absent, only the policy's own.
+            check(peer.get("namespaceSelector") == {},
                   f"{nname}: readers limited to some namespaces: {peer}")
         rports = rule.get("ports", [])
         # An absent "ports" admits every port.
@@ -185,7 +187,8 @@ def check_fleet(overlay, docs):
     # Another policy selecting the fleet pods could widen what this one admits.
     for d in docs:
         if d["kind"] == "NetworkPolicy" and d is not netpol:
-            check(not selects(d["spec"].get("podSelector", {}), pod_labels),
+            other = d["spec"].get("podSelector", {})
+            check(not (other == {} or selects(other, pod_labels)),  # {} selects every pod
                   f"{overlay}: NetworkPolicy/{d['metadata']['name']} also selects the fleet pods")
         if d["kind"] in ("Deployment", "DaemonSet", "StatefulSet") and d is not dep:
             check(d["spec"]["template"]["spec"].get("serviceAccountName") != FLEET,

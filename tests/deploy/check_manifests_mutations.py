@@ -50,6 +50,9 @@ CASES = [
     ("hostPath in the fleet pod", FLEET, *HOST_PATH, "mounts a hostPath"),
     ("NetworkPolicy admits any pod", FLEET, 'ztp-prem.io/fleet-reader: "true"',
      'app.kubernetes.io/name: anything', "admits pods other than the labelled fleet readers"),
+    ("NetworkPolicy readers in its own namespace only", FLEET,
+     "        - namespaceSelector: {}\n          podSelector:",
+     "        - podSelector:", "readers limited to some namespaces"),
     ("NetworkPolicy admits another port", FLEET, "- protocol: TCP\n          port: 8080",
      "- protocol: TCP\n          port: 9090", "not TCP 8080"),
     ("NetworkPolicy admits every port", FLEET,
@@ -59,6 +62,8 @@ CASES = [
      "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: ztp-prem-fleet\n  policyTypes",
      "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: other\n  policyTypes",
      "NetworkPolicy/ztp-prem-fleet: does not select the fleet pods"),
+    ("another policy opens every pod", "deploy/base/kustomization.yaml", "  - fleet.yaml\n",
+     "  - fleet.yaml\n  - allow-all.yaml\n", "NetworkPolicy/allow-all also selects the fleet pods"),
     ("fleet may get configmaps", "deploy/base/fleet-rbac.yaml", 'verbs: ["list", "watch"]',
      'verbs: ["get", "list", "watch"]', "Role/ztp-prem-fleet: verbs"),
     ("an overlay drops the NetworkPolicy", "deploy/with-audit/kustomization.yaml", *DROP_NETPOL,
@@ -99,6 +104,11 @@ with tempfile.TemporaryDirectory() as tmp:
     clean = os.path.join(tmp, "clean")
     shutil.copytree(os.path.join(src, "deploy"), os.path.join(clean, "deploy"))
     shutil.copy(os.path.join(src, "Dockerfile"), clean)
+    # Used only by the case that lists it in the kustomization.
+    with open(os.path.join(clean, "deploy/base/allow-all.yaml"), "w") as f:
+        f.write("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                "metadata: {name: allow-all}\n"
+                "spec: {podSelector: {}, policyTypes: [Ingress], ingress: [{}]}\n")
     code, output = run(clean)
     problems = [] if code == 0 else [f"the unbroken copy does not pass:\n{output}"]
     # Each case renders three overlays with kubectl: run them side by side.
