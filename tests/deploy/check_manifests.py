@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Renders deploy/ with `kubectl kustomize` and checks what the install promises:
-restricted container security contexts, read-only hostPaths, least-privilege RBAC.
-Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+restricted container security contexts, read-only hostPaths, least-privilege RBAC, and the
+fleet service's Deployment, Service and NetworkPolicy in every overlay; then the Dockerfile's
+two images. Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
 import shutil
 import subprocess
 import sys
@@ -40,7 +41,8 @@ with_audit = render("with-audit")
 AUDIT_HOST_PATHS = {"ztp-prem-detect": "/var/lib/ztp-prem/audit/detect",
                     "ztp-prem-tpm": "/var/lib/ztp-prem/audit/tpm"}
 kinds = [d["kind"] for d in base]
-for kind in ("Namespace", "ServiceAccount", "Role", "RoleBinding", "DaemonSet"):
+for kind in ("Namespace", "ServiceAccount", "Role", "RoleBinding", "DaemonSet", "Deployment",
+             "Service", "NetworkPolicy"):
     check(kind in kinds, f"base has no {kind}")
 check("ClusterRole" not in kinds and "ClusterRoleBinding" not in kinds,
       "base grants cluster-wide rights")
@@ -48,15 +50,167 @@ check(sum(1 for k in kinds if k == "DaemonSet") == 2, "base should have two Daem
 check(sum(1 for k in kinds if k == "ServiceAccount") == 3,
       "one ServiceAccount per probe and one for the fleet service")
 
+def check_restricted(cname, c, pod_sc):
+    """The "restricted" Pod Security Standard for one container, plus a memory limit."""
+    sc = c.get("securityContext", {})
+    check(sc.get("runAsNonRoot") is True or pod_sc.get("runAsNonRoot") is True,
+          f"{cname}: runAsNonRoot")
+    run_as = sc.get("runAsUser", pod_sc.get("runAsUser"))
+    check(run_as == 65532, f"{cname}: runAsUser {run_as}, not 65532")
+    check(sc.get("readOnlyRootFilesystem") is True, f"{cname}: readOnlyRootFilesystem")
+    check(sc.get("allowPrivilegeEscalation") is False, f"{cname}: allowPrivilegeEscalation")
+    check(sc.get("privileged") is not True, f"{cname}: privileged")
+    check("ALL" in sc.get("capabilities", {}).get("drop", []), f"{cname}: drop ALL")
+    check(not sc.get("capabilities", {}).get("add"), f"{cname}: adds capabilities")
+    seccomp = sc.get("seccompProfile", pod_sc.get("seccompProfile", {}))
+    check(seccomp.get("type") == "RuntimeDefault", f"{cname}: seccomp RuntimeDefault")
+    res = c.get("resources", {})
+    check(res.get("requests", {}).get("memory") and res.get("limits", {}).get("memory"),
+          f"{cname}: memory request and limit")
+
+
+def port_number(port, container):
+    """A port given by number or by the name of one of the container's ports."""
+    if isinstance(port, int):
+        return port
+    named = [p["containerPort"] for p in container.get("ports", []) if p.get("name") == port]
+    return named[0] if len(named) == 1 else None
+
+
+def selects(selector, labels):
+    """A matchLabels-only selector (all ours are) selects these labels."""
+    match = selector.get("matchLabels", {})
+    return bool(match) and not selector.get("matchExpressions") and \
+        all(labels.get(k) == v for k, v in match.items())
+
+
+FLEET = "ztp-prem-fleet"
+FLEET_READER = {"ztp-prem.io/fleet-reader": "true"}
+
+
+def check_fleet(overlay, docs):
+    """The fleet service's objects, as rendered by one overlay that includes base."""
+    by_kind = {}
+    for d in docs:
+        if d["metadata"]["name"] == FLEET:
+            by_kind.setdefault(d["kind"], []).append(d)
+    for kind in ("ServiceAccount", "Role", "RoleBinding", "Deployment", "Service", "NetworkPolicy"):
+        check(len(by_kind.get(kind, [])) == 1, f"{overlay}: {kind}/{FLEET}: want exactly one")
+    if any(len(by_kind.get(k, [])) != 1 for k in ("Deployment", "Service", "NetworkPolicy")):
+        return
+    dep, svc, netpol = by_kind["Deployment"][0], by_kind["Service"][0], by_kind["NetworkPolicy"][0]
+    name = f"{overlay}: Deployment/{FLEET}"
+    check(dep["spec"].get("replicas", 1) >= 1, f"{name}: no replicas")
+    check(selects(dep["spec"]["selector"], dep["spec"]["template"]["metadata"]["labels"]),
+          f"{name}: selector does not select its own pods")
+    pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+    spec = dep["spec"]["template"]["spec"]
+    pod_sc = spec.get("securityContext", {})
+    check(spec.get("serviceAccountName") == FLEET, f"{name}: serviceAccountName "
+          f"{spec.get('serviceAccountName')}")
+    check(spec.get("automountServiceAccountToken") is not False,
+          f"{name}: needs its service account token to list and watch")
+    check(not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"),
+          f"{name} shares host namespaces")
+    check(not any("hostPath" in v for v in spec.get("volumes", [])), f"{name} mounts a hostPath")
+    check(not spec.get("initContainers"), f"{name}: unexpected init containers")
+    check(len(spec["containers"]) == 1, f"{name}: one container")
+    c = spec["containers"][0]
+    cname = f"{name}/{c['name']}"
+    check_restricted(cname, c, pod_sc)
+    image = c.get("image", "")
+    check(image.split("@")[0].rsplit(":", 1)[0].rsplit("/", 1)[-1] == FLEET,
+          f"{cname}: image {image} is not the fleet image")
+    args = c.get("args", [])
+    check(not c.get("command"), f"{cname}: command overrides the image's entrypoint")
+    check(any(args[i:i + 2] == ["--source", "k8s"] for i in range(len(args))) or
+          "--source=k8s" in args, f"{cname}: args lack --source k8s")
+    check(not any(a.startswith("--source=dir:") or a.startswith("dir:") for a in args),
+          f"{cname}: a dir: source in a cluster")
+    listen = [args[i + 1] for i in range(len(args) - 1) if args[i] == "--listen"] + \
+        [a.split("=", 1)[1] for a in args if a.startswith("--listen=")]
+    check(len(listen) == 1, f"{cname}: one --listen, got {listen}")
+    tail = listen[0].rsplit(":", 1)[-1] if len(listen) == 1 else ""
+    listen_port = int(tail) if tail.isdigit() else None
+    if listen:
+        # 127.0.0.1 (the service's default) would refuse the Service's traffic.
+        check(listen[0].rsplit(":", 1)[0] in ("0.0.0.0", "[::]"),
+              f"{cname}: --listen {listen[0]} is not reachable from the Service")
+    ports = c.get("ports", [])
+    check(len(ports) == 1 and ports[0].get("name") == "http", f"{cname}: one port named http")
+    port = ports[0]["containerPort"] if ports else None
+    check(port is not None and port == listen_port,
+          f"{cname}: containerPort {port} is not the --listen port {listen_port}")
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
+        get = c.get(probe, {}).get("httpGet", {})
+        check(get.get("path") == path, f"{cname}: {probe} is not httpGet {path}")
+        check(port_number(get.get("port"), c) == port,
+              f"{cname}: {probe} port {get.get('port')} is not the container port {port}")
+    check(c.get("resources", {}).get("limits", {}).get("memory"), f"{cname}: memory limit")
+
+    sname = f"{overlay}: Service/{FLEET}"
+    check(svc["spec"].get("type", "ClusterIP") == "ClusterIP", f"{sname}: not ClusterIP")
+    check(selects({"matchLabels": svc["spec"].get("selector", {})}, pod_labels),
+          f"{sname}: selector does not select the fleet pods")
+    sports = svc["spec"].get("ports", [])
+    check(len(sports) == 1 and sports[0].get("name") == "http" and sports[0].get("port") == 8080,
+          f"{sname}: one port 8080 named http")
+    for sp in sports:
+        check(port_number(sp.get("targetPort", sp.get("port")), c) == port,
+              f"{sname}: targetPort {sp.get('targetPort')} is not the container port {port}")
+
+    nname = f"{overlay}: NetworkPolicy/{FLEET}"
+    nspec = netpol["spec"]
+    check(selects(nspec.get("podSelector", {}), pod_labels), f"{nname}: does not select the fleet pods")
+    check("Ingress" in nspec.get("policyTypes", []), f"{nname}: policyTypes lacks Ingress")
+    rules = nspec.get("ingress", [])
+    check(len(rules) >= 1, f"{nname}: no ingress rule (that would deny all)")
+    for rule in rules:
+        peers = rule.get("from", [])
+        # An absent or empty "from" admits every source.
+        check(peers, f"{nname}: a rule admits every source")
+        for peer in peers:
+            check("ipBlock" not in peer, f"{nname}: admits an ipBlock")
+            check(peer.get("podSelector", {}).get("matchLabels") == FLEET_READER and
+                  not peer.get("podSelector", {}).get("matchExpressions"),
+                  f"{nname}: admits pods other than the labelled fleet readers: {peer}")
+            # namespaceSelector {} means every namespace; absent, only the policy's own.
+            check(peer.get("namespaceSelector") == {},
+                  f"{nname}: readers limited to some namespaces: {peer}")
+        rports = rule.get("ports", [])
+        # An absent "ports" admits every port.
+        check(rports, f"{nname}: a rule admits every port")
+        for rp in rports:
+            check(rp.get("protocol", "TCP") == "TCP" and "endPort" not in rp and
+                  port_number(rp.get("port"), c) == port,
+                  f"{nname}: admits {rp}, not TCP {port}")
+    # Another policy selecting the fleet pods could widen what this one admits.
+    for d in docs:
+        if d["kind"] == "NetworkPolicy" and d is not netpol:
+            other = d["spec"].get("podSelector", {})
+            check(not (other == {} or selects(other, pod_labels)),  # {} selects every pod
+                  f"{overlay}: NetworkPolicy/{d['metadata']['name']} also selects the fleet pods")
+        if d["kind"] in ("Deployment", "DaemonSet", "StatefulSet") and d is not dep:
+            check(d["spec"]["template"]["spec"].get("serviceAccountName") != FLEET,
+                  f"{overlay}: {d['kind']}/{d['metadata']['name']} runs as the fleet account")
+
+
 for doc in base + with_policy + with_audit:
     name = f"{doc['kind']}/{doc['metadata']['name']}"
     audited = any(doc is d for d in with_audit)
     if doc["kind"] == "Role" and doc["metadata"]["name"] == "ztp-prem-fleet":
         # The fleet service reads: list and watch of configmaps, nothing more.
+        check(len(doc.get("rules", [])) == 1, f"{name}: one rule")
         for rule in doc.get("rules", []):
             check(set(rule.get("verbs", [])) == {"list", "watch"}, f"{name}: verbs {rule.get('verbs')}")
             check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
+            check(rule.get("apiGroups") == [""], f"{name}: apiGroups {rule.get('apiGroups')}")
+            check(not rule.get("resourceNames") and not rule.get("nonResourceURLs"),
+                  f"{name}: unexpected rule fields")
         continue
+    if doc["kind"] == "ClusterRoleBinding":
+        check(FLEET not in {s["name"] for s in doc.get("subjects", [])},
+              f"{name}: binds the fleet account cluster-wide")
     if doc["kind"] == "RoleBinding":
         subjects = {s["name"] for s in doc.get("subjects", [])}
         if doc["roleRef"]["name"] == "ztp-prem-fleet":
@@ -87,19 +241,7 @@ for doc in base + with_policy + with_audit:
         check(audit_path in host_volumes.values(), f"{name}: no audit log hostPath")
     for c in spec.get("initContainers", []) + spec["containers"]:
         cname = f"{name}/{c['name']}"
-        sc = c.get("securityContext", {})
-        check(sc.get("runAsNonRoot") is True or pod_sc.get("runAsNonRoot") is True,
-              f"{cname}: runAsNonRoot")
-        check(sc.get("readOnlyRootFilesystem") is True, f"{cname}: readOnlyRootFilesystem")
-        check(sc.get("allowPrivilegeEscalation") is False, f"{cname}: allowPrivilegeEscalation")
-        check(sc.get("privileged") is not True, f"{cname}: privileged")
-        check("ALL" in sc.get("capabilities", {}).get("drop", []), f"{cname}: drop ALL")
-        check(not sc.get("capabilities", {}).get("add"), f"{cname}: adds capabilities")
-        seccomp = sc.get("seccompProfile", pod_sc.get("seccompProfile", {}))
-        check(seccomp.get("type") == "RuntimeDefault", f"{cname}: seccomp RuntimeDefault")
-        res = c.get("resources", {})
-        check(res.get("requests", {}).get("memory") and res.get("limits", {}).get("memory"),
-              f"{cname}: memory request and limit")
+        check_restricted(cname, c, pod_sc)
         check(c.get("livenessProbe"), f"{cname}: liveness probe")
         env = {e["name"]: e for e in c.get("env", [])}
         check(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
@@ -119,6 +261,10 @@ for doc in base + with_policy + with_audit:
                 check(m["mountPath"] == "/host" + host_volumes[m["name"]],
                       f"{cname}: {m['name']} not under /host")
 
+for overlay, docs in (("base", base), ("with-admission-policy", with_policy),
+                      ("with-audit", with_audit)):
+    check_fleet(overlay, docs)
+
 policy_kinds = [d["kind"] for d in with_policy]
 check("ValidatingAdmissionPolicy" in policy_kinds, "with-admission-policy lacks the policy")
 for d in with_policy:
@@ -130,13 +276,75 @@ for d in with_policy:
         for sa in ("ztp-prem-detect", "ztp-prem-tpm"):
             check(f"system:serviceaccount:ztp-prem:{sa}" in text, f"policy does not cover {sa}")
 
-dockerfile = open(f"{src}/Dockerfile").read().splitlines()
-froms = [l.split()[1] for l in dockerfile if l.startswith("FROM ")]
-check(froms and froms[-1] == "scratch", "the image's last stage is not FROM scratch")
-check(any(l.startswith("USER 65532") for l in dockerfile), "the image does not run as 65532")
+
+def dockerfile_stages(path):
+    """Instructions of each stage, continuation lines joined, comments dropped."""
+    stages, logical = [], ""
+    for line in open(path).read().splitlines():
+        if line.lstrip().startswith("#") and not logical:
+            continue
+        if line.endswith("\\"):
+            logical += line[:-1].strip() + " "
+            continue
+        logical += line.strip()
+        if not logical:
+            continue
+        word, _, rest = logical.partition(" ")
+        if word.upper() == "FROM":
+            parts = rest.split()
+            stages.append({"from": parts[0], "name": parts[2] if len(parts) > 2 else None,
+                           "steps": []})
+        elif stages:
+            stages[-1]["steps"].append((word.upper(), rest.strip()))
+        logical = ""
+    return stages
+
+
+stages = dockerfile_stages(f"{src}/Dockerfile")
+named = {s["name"]: s for s in stages if s["name"]}
+# `docker build .` builds the last stage: it must stay the agents' static scratch image.
+check(stages and stages[-1]["from"] == "scratch", "the image's last stage is not FROM scratch")
+check(stages and ("USER", "65532:65532") in stages[-1]["steps"],
+      "the agents' image does not run as 65532")
+fleet = named.get("fleet")
+check(fleet is not None, "the Dockerfile has no `fleet` stage")
+if fleet:
+    steps = fleet["steps"]
+    check(fleet["from"] == "debian:12-slim", f"fleet stage is FROM {fleet['from']}")
+    check(("USER", "65532:65532") in steps, "the fleet image does not run as 65532")
+    runs = " ".join(r for w, r in steps if w == "RUN")
+    check("--no-install-recommends" in runs and "rm -rf /var/lib/apt/lists" in runs,
+          "fleet stage: apt-get without --no-install-recommends or leaves its lists")
+    # The libraries `ldd ztp-prem-fleet` names (cmd/CMakeLists.txt: linked dynamically).
+    for pkg in ("libcpp-httplib0.11", "libssl3", "libprometheus-cpp-core1.0", "libbrotli1",
+                "zlib1g"):
+        check(pkg in runs.split(), f"fleet stage does not install {pkg}")
+    entry = [r for w, r in steps if w == "ENTRYPOINT"]
+    check(len(entry) == 1, "fleet stage: one ENTRYPOINT")
+    binary = entry[0].strip('[]" ').split('"')[0] if entry else ""
+    check(binary.endswith("/bin/ztp-prem-fleet"), f"fleet ENTRYPOINT {binary}")
+    # default_dashboard_dir (src/fleet/dashboard_assets.cpp): <prefix>/bin/ztp-prem-fleet
+    # serves <prefix>/share/ztp-prem/dashboard.
+    prefix = binary[:-len("/bin/ztp-prem-fleet")]
+    copies = [r.split() for w, r in steps if w == "COPY"]
+    dash = [c for c in copies if c[-1].rstrip("/") == f"{prefix}/share/ztp-prem/dashboard"]
+    check(len(dash) == 1, f"fleet stage does not copy the dashboard to {prefix}/share/ztp-prem/dashboard")
+    if dash:
+        source_stage = next((c.split("=", 1)[1] for c in dash[0] if c.startswith("--from=")), None)
+        node = named.get(source_stage)
+        check(node is not None and node["from"].startswith("node:20"),
+              f"the dashboard comes from stage {source_stage}, not a node:20 stage")
+        if node:
+            node_runs = " ".join(r for w, r in node["steps"] if w == "RUN")
+            check("npm ci" in node_runs and "npm run build" in node_runs,
+                  "the dashboard stage does not run npm ci and npm run build")
+    # The binary comes from a stage that builds it.
+    sources = [named.get(x.split("=", 1)[1]) for c in copies for x in c if x.startswith("--from=")]
+    check(any(st and any(w == "RUN" and "--target ztp-prem-fleet" in r for w, r in st["steps"])
+              for st in sources), "fleet stage copies no stage that builds ztp-prem-fleet")
 
 for f in failures:
     print("FAIL:", f)
-rendered = len(base) + len(with_policy)
+rendered = len(base) + len(with_policy) + len(with_audit)
 print(f"manifests: {rendered} rendered objects checked, {len(failures)} problems")
 sys.exit(1 if failures else 0)

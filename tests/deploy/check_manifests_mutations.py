@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""check_manifests.py must catch what it promises to: each case copies deploy/ and the
+Dockerfile to a temporary tree, breaks one promise, and expects the checker to fail with
+the matching message (and the unbroken copy to pass). Usage: check_manifests_mutations.py
+SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+src = sys.argv[1]
+checker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_manifests.py")
+if not shutil.which("kubectl"):
+    print("SKIP: kubectl not found; cannot render deploy/ with kustomize")
+    sys.exit(77)
+
+FLEET = "deploy/base/fleet.yaml"
+HOST_PATH = ("      containers:\n        - name: fleet\n",
+             "      volumes:\n        - name: host\n          hostPath:\n            path: /etc\n"
+             "      containers:\n        - name: fleet\n")
+DROP_NETPOL = ("  - path: audit-tpm.yaml\n",
+               "  - path: audit-tpm.yaml\n  - patch: |-\n      $patch: delete\n"
+               "      apiVersion: networking.k8s.io/v1\n      kind: NetworkPolicy\n"
+               "      metadata:\n        name: ztp-prem-fleet\n")
+# (what breaks, file, old text, new text, expected substring of the checker's output)
+CASES = [
+    ("fleet runs as an agent's account", FLEET, "serviceAccountName: ztp-prem-fleet",
+     "serviceAccountName: ztp-prem-detect", "serviceAccountName ztp-prem-detect"),
+    ("fleet runs the agent image", FLEET, "image: ztp-prem-fleet", "image: ztp-prem",
+     "is not the fleet image"),
+    ("fleet reads a directory", FLEET, "            - k8s\n", "            - dir:/data\n",
+     "args lack --source k8s"),
+    ("fleet listens on loopback only", FLEET, "- 0.0.0.0:8080", "- 127.0.0.1:8080",
+     "is not reachable from the Service"),
+    ("container port differs from --listen", FLEET, "containerPort: 8080", "containerPort: 8081",
+     "is not the --listen port"),
+    ("readiness probe on another port", FLEET, "path: /readyz\n              port: http",
+     "path: /readyz\n              port: 9090", "readinessProbe port 9090"),
+    ("liveness probe on another path", FLEET, "path: /healthz", "path: /", "is not httpGet /healthz"),
+    ("Service targets another port", FLEET, "targetPort: http", "targetPort: 9090",
+     "targetPort 9090 is not the container port"),
+    ("writable root filesystem", FLEET, "readOnlyRootFilesystem: true",
+     "readOnlyRootFilesystem: false", "Deployment/ztp-prem-fleet/fleet: readOnlyRootFilesystem"),
+    ("runs as root", FLEET, "runAsUser: 65532", "runAsUser: 0", "runAsUser 0, not 65532"),
+    ("capabilities kept", FLEET, 'drop: ["ALL"]', 'drop: ["NET_RAW"]',
+     "Deployment/ztp-prem-fleet/fleet: drop ALL"),
+    ("no memory limit", FLEET, "              memory: 256Mi\n", "", "memory request and limit"),
+    ("hostPath in the fleet pod", FLEET, *HOST_PATH, "mounts a hostPath"),
+    ("NetworkPolicy admits any pod", FLEET, 'ztp-prem.io/fleet-reader: "true"',
+     'app.kubernetes.io/name: anything', "admits pods other than the labelled fleet readers"),
+    ("NetworkPolicy readers in its own namespace only", FLEET,
+     "        - namespaceSelector: {}\n          podSelector:",
+     "        - podSelector:", "readers limited to some namespaces"),
+    ("NetworkPolicy admits another port", FLEET, "- protocol: TCP\n          port: 8080",
+     "- protocol: TCP\n          port: 9090", "not TCP 8080"),
+    ("NetworkPolicy admits every port", FLEET,
+     "      ports:\n        # A number, not the port name: some network plugins mishandle named ports.\n"
+     "        - protocol: TCP\n          port: 8080\n", "", "a rule admits every port"),
+    ("NetworkPolicy selects other pods", FLEET,
+     "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: ztp-prem-fleet\n  policyTypes",
+     "  podSelector:\n    matchLabels:\n      app.kubernetes.io/name: other\n  policyTypes",
+     "NetworkPolicy/ztp-prem-fleet: does not select the fleet pods"),
+    ("another policy opens every pod", "deploy/base/kustomization.yaml", "  - fleet.yaml\n",
+     "  - fleet.yaml\n  - allow-all.yaml\n", "NetworkPolicy/allow-all also selects the fleet pods"),
+    ("fleet may get configmaps", "deploy/base/fleet-rbac.yaml", 'verbs: ["list", "watch"]',
+     'verbs: ["get", "list", "watch"]', "Role/ztp-prem-fleet: verbs"),
+    ("an overlay drops the NetworkPolicy", "deploy/with-audit/kustomization.yaml", *DROP_NETPOL,
+     "with-audit: NetworkPolicy/ztp-prem-fleet: want exactly one"),
+    ("default stage is not the agents'", "Dockerfile", "FROM scratch AS agents",
+     "FROM scratch AS agents\nCOPY --from=build /out/ /\nFROM debian:12-slim AS late",
+     "last stage is not FROM scratch"),
+    ("fleet image on full debian", "Dockerfile", "FROM debian:12-slim AS fleet",
+     "FROM debian:12 AS fleet", "fleet stage is FROM debian:12"),
+    ("fleet image lacks libssl3", "Dockerfile", " libssl3 ", " ", "does not install libssl3"),
+    ("dashboard not where the binary looks", "Dockerfile", "/usr/local/share/ztp-prem/dashboard/",
+     "/usr/share/ztp-prem/dashboard/", "does not copy the dashboard"),
+]
+
+
+def run(tree):
+    out = subprocess.run([sys.executable, checker, tree], capture_output=True, text=True)
+    return out.returncode, out.stdout + out.stderr
+
+
+def run_case(clean, tmp, i, case):
+    """One broken copy; returns a failure message, or None when the checker caught it."""
+    what, path, old, new, expect = case
+    tree = os.path.join(tmp, f"case{i}")
+    shutil.copytree(clean, tree)
+    target = os.path.join(tree, path)
+    text = open(target).read()
+    if text.count(old) != 1:
+        return f"{what}: {path} no longer holds the text to break exactly once"
+    open(target, "w").write(text.replace(old, new))
+    code, output = run(tree)
+    if code == 1 and expect in output:
+        return None
+    return f"{what}: checker exited {code}, want 1 with '{expect}':\n{output}"
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    clean = os.path.join(tmp, "clean")
+    shutil.copytree(os.path.join(src, "deploy"), os.path.join(clean, "deploy"))
+    shutil.copy(os.path.join(src, "Dockerfile"), clean)
+    # Used only by the case that lists it in the kustomization.
+    with open(os.path.join(clean, "deploy/base/allow-all.yaml"), "w") as f:
+        f.write("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                "metadata: {name: allow-all}\n"
+                "spec: {podSelector: {}, policyTypes: [Ingress], ingress: [{}]}\n")
+    code, output = run(clean)
+    problems = [] if code == 0 else [f"the unbroken copy does not pass:\n{output}"]
+    # Each case renders three overlays with kubectl: run them side by side.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        results = pool.map(lambda ic: run_case(clean, tmp, *ic), enumerate(CASES))
+        problems += [r for r in results if r]
+for p in problems:
+    print("FAIL:", p)
+failed = len(problems)
+passed = len(CASES) + 1 - failed
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
