@@ -155,8 +155,8 @@ Result<ClusterConfig> in_cluster_config(const std::optional<std::string>& host,
                                         const std::filesystem::path& sa_dir) {
   if (!host || !port) {
     return fail(ErrorKind::bad_input,
-                "--publish k8s without --kubeconfig needs KUBERNETES_SERVICE_HOST and "
-                "KUBERNETES_SERVICE_PORT (set in every pod)");
+                "not in a pod: without --kubeconfig, the in-cluster config needs "
+                "KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT (set in every pod)");
   }
   // IPv6 service hosts come bare ("fd00::1"); the URL needs brackets.
   const std::string url =

@@ -85,7 +85,7 @@ def selects(selector, labels):
 
 
 FLEET = "ztp-prem-fleet"
-FLEET_READER = {"ztp-prem.io/fleet-reader": "true"}
+FLEET_READER = {"ztp-prem.tlsstress.art/fleet-reader": "true"}
 
 
 def check_fleet(overlay, docs):

@@ -48,7 +48,7 @@ CASES = [
      "Deployment/ztp-prem-fleet/fleet: drop ALL"),
     ("no memory limit", FLEET, "              memory: 256Mi\n", "", "memory request and limit"),
     ("hostPath in the fleet pod", FLEET, *HOST_PATH, "mounts a hostPath"),
-    ("NetworkPolicy admits any pod", FLEET, 'ztp-prem.io/fleet-reader: "true"',
+    ("NetworkPolicy admits any pod", FLEET, 'ztp-prem.tlsstress.art/fleet-reader: "true"',
      'app.kubernetes.io/name: anything', "admits pods other than the labelled fleet readers"),
     ("NetworkPolicy readers in its own namespace only", FLEET,
      "        - namespaceSelector: {}\n          podSelector:",
