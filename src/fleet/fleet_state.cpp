@@ -138,6 +138,21 @@ bool FleetState::apply_one(DocumentUpdate& update) {
   return true;
 }
 
+bool FleetState::holds(const DocumentUpdate& update) {
+  std::lock_guard lock(m_model_mutex);
+  const auto it = m_nodes.find(update.node);
+  if (update.removed || it == m_nodes.end()) {
+    return false;
+  }
+  const Slot& slot = update.probe == Probe::cc ? it->second.cc : it->second.tpm;
+  if (update.document) {
+    return slot.compact != nullptr && *slot.compact == update.document->compact;
+  }
+  return !slot.invalid_reason.empty() &&
+         slot.invalid_reason ==
+             std::string(to_string(update.probe)) + ": " + update.document.error().message;
+}
+
 void FleetState::apply(std::vector<DocumentUpdate> updates, bool full_resync) {
   std::lock_guard lock(m_model_mutex);
   bool changed = false;
@@ -168,7 +183,9 @@ void FleetState::apply(std::vector<DocumentUpdate> updates, bool full_resync) {
     });
   }
   for (auto& update : updates) {
-    changed = apply_one(update) || changed;
+    if (!update.unchanged) {
+      changed = apply_one(update) || changed;
+    }
   }
   if (changed) {
     publish_locked(m_clock.wall_now());

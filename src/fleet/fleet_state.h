@@ -25,6 +25,10 @@ struct DocumentUpdate {
   std::string node;
   Probe probe = Probe::cc;
   bool removed = false;
+  // Full resync only: the slot already holds this content (see holds()); keep it. Lets a
+  // re-list drop each unchanged document as it is read instead of holding a second copy
+  // of the whole fleet until the swap.
+  bool unchanged = false;
   Result<StatusDocument> document = fail(ErrorKind::not_found, "not read");  // unless removed
 };
 
@@ -35,6 +39,9 @@ class FleetState {
   // Applies a batch and publishes one new revision if anything changed. With
   // full_resync the batch is the whole source: slots it does not mention are dropped.
   void apply(std::vector<DocumentUpdate> updates, bool full_resync = false);
+  // Whether the update's slot already holds exactly its content (same compact document,
+  // or the same invalid reason): applying it would change nothing.
+  bool holds(const DocumentUpdate& update);
   // Publishes a new revision when a document crossed --stale-after since the last one.
   void tick();
   // The initial scan is done: /readyz turns 200.

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <set>
+#include <utility>
 
 #include "k8s/configmap_client.h"
 
@@ -149,6 +151,7 @@ void K8sSource::apply_object(const k8s::ConfigMapObject& object, bool deleted,
 
 K8sSource::Outcome K8sSource::list(std::string& resource_version) {
   std::vector<DocumentUpdate> updates;
+  std::set<std::pair<std::string, Probe>> listed_slots;
   std::string continue_token;
   std::string first_rv;
   m_nodes_by_configmap.clear();
@@ -191,8 +194,20 @@ K8sSource::Outcome K8sSource::list(std::string& resource_version) {
       // results sets in chunks"); the watch starts there.
       first_rv = page->resource_version;
     }
+    const std::size_t first_of_page = updates.size();
     for (const auto& item : page->items) {
       apply_object(item, false, updates);
+    }
+    // A re-list (start, 410 Gone) mostly reads what the model already holds: keep only a
+    // marker for those, so the list never holds a second copy of the fleet.
+    // (Only the first update of a node's slot: two ConfigMaps naming one node apply in order.)
+    for (std::size_t i = first_of_page; i < updates.size(); ++i) {
+      DocumentUpdate& u = updates[i];
+      const bool first_for_slot = listed_slots.emplace(u.node, u.probe).second;
+      if (!u.removed && first_for_slot && m_state.holds(u)) {
+        u.unchanged = true;
+        u.document = fail(ErrorKind::not_found, "unchanged");
+      }
     }
     continue_token = page->continue_token;
   } while (!continue_token.empty());

@@ -129,6 +129,46 @@ TEST_F(FleetStateTest, FullResyncDropsWhatTheSourceNoLongerHas) {
   EXPECT_TRUE(snap->rows[0].missing_tpm);
 }
 
+// A re-list marks what the model already holds as unchanged instead of carrying a second
+// copy; the resync keeps those slots, applies the rest and drops what was not listed.
+TEST_F(FleetStateTest, HoldsAndUnchangedMarkersInAFullResync) {
+  const std::string a_cc = cc_doc("a", k_now, "tdx").dump();
+  m_state.apply(
+      batch({update("a", Probe::cc, a_cc), update("b", Probe::cc, cc_doc("b", k_now).dump()),
+             update("c", Probe::tpm, "{broken")}));
+  const auto before = m_state.snapshot()->revision;
+
+  EXPECT_TRUE(m_state.holds(update("a", Probe::cc, a_cc)));
+  EXPECT_FALSE(m_state.holds(update("a", Probe::cc, cc_doc("a", k_now, "sev").dump())));
+  EXPECT_FALSE(m_state.holds(update("a", Probe::tpm, tpm_doc("a", k_now).dump())));
+  EXPECT_FALSE(m_state.holds(update("z", Probe::cc, cc_doc("z", k_now).dump())));
+  EXPECT_TRUE(m_state.holds(update("c", Probe::tpm, "{broken")));  // same invalid reason
+  EXPECT_FALSE(m_state.holds(removal("a", Probe::cc)));
+
+  // Nothing changed: markers only, no new revision.
+  auto kept = update("a", Probe::cc, a_cc);
+  kept.unchanged = true;
+  kept.document = fail(ErrorKind::not_found, "unchanged");
+  auto kept_b = update("b", Probe::cc, cc_doc("b", k_now).dump());
+  kept_b.unchanged = true;
+  auto kept_c = update("c", Probe::tpm, "{broken");
+  kept_c.unchanged = true;
+  m_state.apply(batch({kept, kept_b, kept_c}), /*full_resync=*/true);
+  EXPECT_EQ(m_state.snapshot()->revision, before);
+  ASSERT_NE(m_state.snapshot()->find("a"), nullptr);
+  EXPECT_EQ(m_state.snapshot()->find("a")->mode, 4);  // still tdx: the kept slot
+
+  // b unchanged, a changed, c not listed: a updated, b kept, c dropped.
+  m_state.apply(batch({update("a", Probe::cc, cc_doc("a", k_now, "sev").dump()), kept_b}),
+                /*full_resync=*/true);
+  const auto snap = m_state.snapshot();
+  EXPECT_GT(snap->revision, before);
+  EXPECT_EQ(snap->rows.size(), 2U);
+  EXPECT_EQ(snap->find("c"), nullptr);
+  ASSERT_NE(snap->find("b"), nullptr);
+  EXPECT_TRUE(m_state.holds(update("a", Probe::cc, cc_doc("a", k_now, "sev").dump())));
+}
+
 TEST_F(FleetStateTest, WaitersWakeOnChangeAndShutdown) {
   const auto r0 = m_state.snapshot()->revision;
   std::thread writer(

@@ -229,6 +229,34 @@ TEST_F(K8sSourceTest, ExpiredWatchResourceVersionRelistsAndDropsVanishedNodes) {
   EXPECT_GE(m_source->counters().failures.load(), 1U);
 }
 
+// A re-list that finds most documents as the model has them keeps those slots (no second
+// copy), applies the one that changed during the outage, and publishes one new revision.
+TEST_F(K8sSourceTest, RelistAppliesOnlyWhatChangedDuringTheOutage) {
+  for (const char* node : {"a", "b", "c"}) {
+    publish_valid(node, "tdx");
+  }
+  start();
+  auto snap = wait_until([&](const Snapshot& s) { return s.rows.size() == 3; });
+  wait_for_watch();
+  m_server.stop();
+  publish_valid("b", "sev");  // changed while nobody watched
+  m_server.compact();
+  std::this_thread::sleep_for(100ms);
+  m_server.start();
+  snap = wait_until([](const Snapshot& s) {
+    const Row* b = s.find("b");
+    return b != nullptr && b->mode == 1;  // "sev"
+  });
+  ASSERT_NE(snap->find("b"), nullptr);
+  EXPECT_EQ(snap->find("b")->mode, 1);
+  for (const char* node : {"a", "c"}) {
+    ASSERT_NE(snap->find(node), nullptr) << node;
+    EXPECT_EQ(snap->find(node)->mode, 4) << node;  // "tdx", kept
+    EXPECT_NE(snap->find(node)->cc_document, nullptr) << node;
+  }
+  EXPECT_GE(m_source->counters().lists.load(), 2U);
+}
+
 TEST_F(K8sSourceTest, DroppedConnectionsAreRetriedWithBackoffAndConverge) {
   publish_valid("a");
   // The first list is dropped, the second answered 500, then one watch is dropped.
