@@ -70,6 +70,14 @@ test('the cards show the counts of the fixture documents', async ({ page, cspVio
   await expect(page.getByTestId('tpm-readiness-partial')).toHaveText('2 22%')
   await expect(page.getByTestId('tpm-readiness-none')).toHaveText('3 33%')
   await expect(page.getByTestId('tpm-missing')).toHaveText('1')
+  // What is missing where, counted by the service over the valid TPM documents (the stale
+  // node included): tpm2 on kvm-plain-01, s390-se-01, contradiction-01; resourceManager on
+  // tdx-host-01; eventLog on tdx-host-01 and snp-guest-stale-01. Parts no node lacks have no chip.
+  for (const [part, n] of Object.entries({ tpm2: 3, resourceManager: 1, eventLog: 2 })) {
+    await expect(page.getByTestId(`tpm-part-${part}`).locator('.chip-value')).toHaveText(String(n))
+  }
+  await expect(page.getByTestId('tpm-part-driver')).toHaveCount(0)
+  await expect(page.getByTestId('tpm-part-hardwareChip')).toHaveCount(0)
 
   for (const [wave, n] of Object.entries({ 'wave-1': 3, 'wave-2': 3, 'wave-3': 4 })) {
     await expect(page.getByTestId(`wave-${wave}`).locator('td').first()).toHaveText(String(n))
@@ -130,6 +138,36 @@ test('filters and search narrow the node table on the server', async ({ page }) 
   await expect(page.getByRole('heading', { level: 2, name: 'snp-guest-stale-01' })).toBeFocused()
   await page.keyboard.press('Escape')
   await expect(page.getByRole('grid', { name: 'Nodes' })).toBeFocused()
+})
+
+test('a missing-part chip filters the node table by that part', async ({ page, request }) => {
+  // The service's own figures: every part present, 0 when no node lacks it.
+  const fleet = (await (await request.get('/api/v1/fleet')).json()) as { tpm: { missingParts: Record<string, number> } }
+  expect(fleet.tpm.missingParts).toEqual({ tpm2: 3, driver: 0, hardwareChip: 0, resourceManager: 1, eventLog: 2 })
+
+  await open(page)
+  await page.getByRole('button', { name: '2 nodes no firmware event log: show them in the table' }).click()
+  await expect(page.getByText('2 nodes match; 2 loaded')).toBeVisible()
+  expect(await shownNodes(page)).toEqual([STALE_NODE, 'tdx-host-01'])
+  await expect(page).toHaveURL(/\?missing=eventLog$/)
+  await expect(page.getByLabel('Missing part', { exact: true })).toHaveValue('eventLog')
+  await expect(page.getByRole('button', { name: /2 nodes no firmware event log/ })).toHaveAttribute('aria-pressed', 'true')
+
+  await page.getByRole('button', { name: '3 nodes no TPM 2.0: show them in the table' }).click()
+  await expect(page.getByText('3 nodes match; 3 loaded')).toBeVisible()
+  expect(await shownNodes(page)).toEqual(['contradiction-01', 'kvm-plain-01', 's390-se-01'])
+
+  // Combined with another filter, through the select.
+  await page.getByLabel('Missing part', { exact: true }).selectOption('eventLog')
+  await page.getByLabel('TPM family', { exact: true }).selectOption('tpm2-raw')
+  await expect(page.getByText('1 node match; 1 loaded')).toBeVisible()
+  expect(await shownNodes(page)).toEqual(['tdx-host-01'])
+  await page.screenshot({ path: path.join(SHOTS, 'missing-part-filter.png'), fullPage: true })
+
+  // A part the service does not know is a 400 with a reason.
+  const bad = await request.get('/api/v1/nodes?missing=firmware')
+  expect(bad.status()).toBe(400)
+  expect(((await bad.json()) as { error: string }).error).toContain('missing: must be one of')
 })
 
 test('an invalid document is reported and kept out of the counts', async ({ page }) => {

@@ -113,5 +113,8 @@ describe('nodesQuery', () => {
     expect(nodesQuery({ ...EMPTY_FILTERS, q: ' web ', stale: 'false', sort: '-lastSeen' }, 5000, 'abc')).toBe(
       'q=web&stale=false&sort=-lastSeen&limit=1000&continue=abc',
     )
+    expect(nodesQuery({ ...EMPTY_FILTERS, readiness: 'partial', missing: 'eventLog' }, 10, null)).toBe(
+      'readiness=partial&missing=eventLog&sort=name&limit=10',
+    )
   })
 })

@@ -179,7 +179,13 @@ export function App() {
       <main>
         <div className="cards">
           <CCStatusCard summary={summary} loading={fleet.loading} error={fleet.error} onFilter={onFilter} />
-          <TPMReadinessCard summary={summary} loading={fleet.loading} error={fleet.error} onFilter={onFilter} />
+          <TPMReadinessCard
+            summary={summary}
+            loading={fleet.loading}
+            error={fleet.error}
+            activeMissing={filters.missing}
+            onFilter={onFilter}
+          />
           <WaveCard
             summary={summary}
             loading={fleet.loading}
@@ -204,7 +210,7 @@ export function App() {
               now={now}
               onSort={(sort) => onFilter({ sort })}
               onSelect={setSelected}
-              onClearFilters={() => setFilters((f) => ({ ...f, q: '', mode: '', family: '', readiness: '', stale: '', wave: '' }))}
+              onClearFilters={() => setFilters((f) => ({ ...f, q: '', mode: '', family: '', readiness: '', missing: '', stale: '', wave: '' }))}
             />
             {selected ? <NodeDetailPanel name={selected} refreshKey={refreshKey} now={now} onClose={closeDetail} /> : null}
           </div>

@@ -1,5 +1,5 @@
 import type { NodeFilters, SortKey } from './api/types'
-import { CC_MODES, EMPTY_FILTERS, READINESS, TPM_FAMILIES } from './api/types'
+import { CC_MODES, EMPTY_FILTERS, MISSING_PARTS, READINESS, TPM_FAMILIES } from './api/types'
 
 const SORT_KEYS: SortKey[] = ['name', '-name', 'mode', 'family', 'readiness', 'lastSeen', '-lastSeen']
 
@@ -19,6 +19,7 @@ export function filtersFromSearch(search: string): { filters: NodeFilters; node:
       mode: oneOf(p.get('mode'), CC_MODES),
       family: oneOf(p.get('family'), TPM_FAMILIES),
       readiness: oneOf(p.get('readiness'), READINESS),
+      missing: oneOf(p.get('missing'), MISSING_PARTS),
       stale: stale === 'true' || stale === 'false' ? stale : '',
       wave: p.get('wave') ?? '',
       sort: sort !== null && (SORT_KEYS as string[]).includes(sort) ? (sort as SortKey) : EMPTY_FILTERS.sort,
@@ -29,7 +30,7 @@ export function filtersFromSearch(search: string): { filters: NodeFilters; node:
 
 export function searchFromFilters(f: NodeFilters, node: string | null): string {
   const p = new URLSearchParams()
-  for (const key of ['q', 'mode', 'family', 'readiness', 'stale', 'wave'] as const) {
+  for (const key of ['q', 'mode', 'family', 'readiness', 'missing', 'stale', 'wave'] as const) {
     if (f[key]) p.set(key, f[key])
   }
   if (f.sort !== EMPTY_FILTERS.sort) p.set('sort', f.sort)

@@ -54,6 +54,9 @@ FleetCounts count(const std::vector<Row>& rows, std::size_t invalid_documents) {
     c.cc_missing += row.missing_cc ? 1U : 0U;
     if (row.family >= 0) {
       ++c.families[static_cast<std::size_t>(row.family)];
+      for (std::size_t i = 0; i < k_missing_parts.size(); ++i) {
+        c.missing_parts[i] += (row.missing_parts >> i) & 1U;
+      }
     }
     if (row.readiness >= 0) {
       ++c.readiness[static_cast<std::size_t>(row.readiness)];

@@ -40,6 +40,9 @@ std::string metrics_text(const FleetCounts& c) {
   gauges_by(registry, "ztp_prem_fleet_tpm_readiness_nodes",
             "Nodes by measured-boot readiness (valid TPMStatus documents)", "readiness",
             k_readiness, c.readiness);
+  gauges_by(registry, "ztp_prem_fleet_tpm_missing_part_nodes",
+            "Nodes whose TPMStatus lists each measured-boot part as missing (valid documents)",
+            "part", k_missing_parts, c.missing_parts);
   gauge(registry, "ztp_prem_fleet_stale_nodes", "Nodes with a document older than --stale-after",
         static_cast<double>(c.stale));
   gauge(registry, "ztp_prem_fleet_invalid_documents",

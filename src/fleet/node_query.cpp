@@ -11,8 +11,9 @@ namespace ztp::fleet {
 
 namespace {
 
-constexpr std::array<std::string_view, 10> k_params = {
-    "mode", "family", "readiness", "stale", "wave", "q", "sort", "limit", "continue", "v"};
+constexpr std::array<std::string_view, 11> k_params = {"mode",  "family",   "readiness", "missing",
+                                                       "stale", "wave",     "q",         "sort",
+                                                       "limit", "continue", "v"};
 // "v" is accepted and ignored: a cache-busting parameter a page may add.
 
 tl::unexpected<Error> bad(std::string message) {
@@ -40,6 +41,7 @@ std::string query_identity(const NodeQuery& q) {
   add(q.mode ? k_modes[static_cast<std::size_t>(*q.mode)] : "");
   add(q.family ? k_families[static_cast<std::size_t>(*q.family)] : "");
   add(q.readiness ? k_readiness[static_cast<std::size_t>(*q.readiness)] : "");
+  add(q.missing_part ? k_missing_parts[static_cast<std::size_t>(*q.missing_part)] : "");
   add(q.stale ? (*q.stale ? "t" : "f") : "");
   add(q.wave.value_or(""));
   add(q.name_contains);
@@ -88,8 +90,9 @@ Result<int> vocabulary_value(const std::array<std::string_view, N>& words, std::
 
 bool matches(const Row& row, const NodeQuery& q) {
   return (!q.mode || row.mode == *q.mode) && (!q.family || row.family == *q.family) &&
-         (!q.readiness || row.readiness == *q.readiness) && (!q.stale || row.stale == *q.stale) &&
-         (!q.wave || row.wave == *q.wave) &&
+         (!q.readiness || row.readiness == *q.readiness) &&
+         (!q.missing_part || ((row.missing_parts >> *q.missing_part) & 1U) != 0) &&
+         (!q.stale || row.stale == *q.stale) && (!q.wave || row.wave == *q.wave) &&
          (q.name_contains.empty() || row.name.find(q.name_contains) != std::string::npos);
 }
 
@@ -103,8 +106,8 @@ Result<NodeQuery> parse_node_query(const QueryParams& params) {
     const std::string& value = it->second;
     if (!index_of(k_params, name)) {
       return bad(
-          "unknown query parameter (allowed: mode family readiness stale wave q sort "
-          "limit continue)");
+          "unknown query parameter (allowed: mode family readiness missing stale wave q "
+          "sort limit continue)");
     }
     if (params.count(name) > 1) {
       return bad(name + ": given more than once");
@@ -127,6 +130,12 @@ Result<NodeQuery> parse_node_query(const QueryParams& params) {
         return tl::unexpected(v.error());
       }
       q.readiness = *v;
+    } else if (name == "missing") {
+      auto v = vocabulary_value(k_missing_parts, name, value);
+      if (!v) {
+        return tl::unexpected(v.error());
+      }
+      q.missing_part = *v;
     } else if (name == "stale") {
       if (value != "true" && value != "false") {
         return bad("stale: must be true or false");

@@ -21,6 +21,7 @@ struct NodeQuery {
   std::optional<int> mode;
   std::optional<int> family;
   std::optional<int> readiness;
+  std::optional<int> missing_part;  // index into k_missing_parts ("missing" parameter)
   std::optional<bool> stale;
   std::optional<std::string> wave;
   std::string name_contains;

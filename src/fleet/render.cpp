@@ -99,6 +99,7 @@ ordered_json fleet_json(const FleetCounts& counts, std::uint64_t revision, TimeP
   ordered_json tpm;
   tpm["families"] = counts_by_word(k_families, counts.families);
   tpm["readiness"] = counts_by_word(k_readiness, counts.readiness);
+  tpm["missingParts"] = counts_by_word(k_missing_parts, counts.missing_parts);
   tpm["missing"] = counts.tpm_missing;
   j["tpm"] = std::move(tpm);
   auto waves = ordered_json::array();

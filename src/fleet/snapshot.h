@@ -47,6 +47,9 @@ struct FleetCounts {
   std::size_t cc_missing = 0;
   std::array<std::size_t, k_families.size()> families{};
   std::array<std::size_t, k_readiness.size()> readiness{};
+  // Nodes whose valid TPM document lists each readiness.missing part (stale included,
+  // like families and readiness).
+  std::array<std::size_t, k_missing_parts.size()> missing_parts{};
   std::size_t tpm_missing = 0;
   std::map<std::string, std::size_t, std::less<>> waves;
 };

@@ -126,13 +126,23 @@ with tempfile.TemporaryDirectory() as tmp:
 
         names = []
         for query in ["", "?limit=1000", "?mode=tdx&sort=-lastSeen", "?stale=true", "?family=absent&readiness=none",
-                      "?q=gpu&sort=readiness&limit=7", "?wave=canary", "?sort=-name&limit=1"]:
+                      "?q=gpu&sort=readiness&limit=7", "?wave=canary", "?sort=-name&limit=1",
+                      "?missing=eventLog", "?missing=tpm2&readiness=none&sort=family"]:
             status, headers, body = get(base, "/api/v1/nodes" + query)
             check(status == 200, f"nodes{query} status {status}")
             page = json.loads(body)
             validate("NodePage", page, "GET /api/v1/nodes" + query)
             responses.append(body)
             names += [row["name"] for row in page["items"]]
+        # Every part is counted, and each count is what ?missing=PART lists.
+        parts = fleet["tpm"]["missingParts"]
+        check(list(parts) == ["tpm2", "driver", "hardwareChip", "resourceManager", "eventLog"],
+              f"tpm.missingParts keys {list(parts)}")
+        check(sum(parts.values()) > 0, "simulated fleet has no node missing a part")
+        for part, n in parts.items():
+            page = json.loads(get(base, f"/api/v1/nodes?missing={part}&limit=1000")[2])
+            check(page["total"] == n, f"?missing={part} total {page['total']}, fleet says {n}")
+            check(all(part in row["missingParts"] for row in page["items"]), f"?missing={part} row without it")
         # Follow continue tokens to the end.
         token, seen = None, 0
         while True:
@@ -155,7 +165,8 @@ with tempfile.TemporaryDirectory() as tmp:
               "planted documents not reported invalid")
 
         for path, code in [("/api/v1/nodes/nope", 404), ("/api/v1/nodes?mode=x", 400),
-                           ("/api/v1/nodes?limit=0", 400), ("/api/v1/nodes?continue=zz", 400)]:
+                           ("/api/v1/nodes?limit=0", 400), ("/api/v1/nodes?continue=zz", 400),
+                           ("/api/v1/nodes?missing=firmware", 400), ("/api/v1/nodes?missing=", 400)]:
             status, headers, body = get(base, path)
             check(status == code, f"{path} gave {status}, want {code}")
             validate("Error", json.loads(body), path)
@@ -165,6 +176,9 @@ with tempfile.TemporaryDirectory() as tmp:
 
         status, headers, body = get(base, "/metrics")
         responses.append(body)
+        for part, n in parts.items():
+            check(f'ztp_prem_fleet_tpm_missing_part_nodes{{part="{part}"}} {n}'.encode() in body,
+                  f"metric for missing part {part}")
         status, headers, body = get(base, "/admin/ztp-prem")
         check(status == 200 and b"not built" in body, "dashboard-not-built page")
         for header, value in [("Content-Security-Policy", None), ("X-Content-Type-Options", "nosniff"),

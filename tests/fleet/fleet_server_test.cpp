@@ -89,6 +89,12 @@ TEST(FleetServer, ServesTheApi) {
   EXPECT_EQ(fleet["cc"]["modes"]["tdx"], 1);
   EXPECT_EQ(fleet["tpm"]["families"]["tpm2-rm"], 1);
   EXPECT_EQ(fleet["tpm"]["missing"], 1);
+  // a's TPM document (fleet_docs.h) is partial, missing eventLog; every part is listed.
+  EXPECT_EQ(fleet["tpm"]["missingParts"], (json{{"tpm2", 0},
+                                                {"driver", 0},
+                                                {"hardwareChip", 0},
+                                                {"resourceManager", 0},
+                                                {"eventLog", 1}}));
 
   res = c.Get("/api/v1/nodes?mode=tdx");
   ASSERT_TRUE(res);
@@ -97,6 +103,16 @@ TEST(FleetServer, ServesTheApi) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   EXPECT_TRUE(json::parse(res->body)["error"].is_string());
+  res = c.Get("/api/v1/nodes?missing=eventLog&mode=tdx");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(json::parse(res->body)["items"][0]["name"], "a");
+  EXPECT_EQ(json::parse(c.Get("/api/v1/nodes?missing=tpm2")->body)["total"], 0);
+  res = c.Get("/api/v1/nodes?missing=firmware");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body)["error"],
+            "missing: must be one of tpm2 driver hardwareChip resourceManager eventLog");
 
   res = c.Get("/api/v1/nodes/a");
   ASSERT_TRUE(res);
@@ -120,7 +136,9 @@ TEST(FleetServer, ServesTheApi) {
        {"ztp_prem_fleet_nodes 2", "ztp_prem_fleet_cc_mode_nodes{mode=\"tdx\"} 1",
         "ztp_prem_fleet_tpm_family_nodes{family=\"tpm2-rm\"} 1",
         "ztp_prem_fleet_tpm_readiness_nodes{readiness=\"partial\"} 1",
-        "ztp_prem_fleet_stale_nodes 0", "ztp_prem_fleet_invalid_documents 1"}) {
+        "ztp_prem_fleet_stale_nodes 0", "ztp_prem_fleet_invalid_documents 1",
+        "ztp_prem_fleet_tpm_missing_part_nodes{part=\"eventLog\"} 1",
+        "ztp_prem_fleet_tpm_missing_part_nodes{part=\"tpm2\"} 0"}) {
     EXPECT_NE(res->body.find(metric), std::string::npos) << metric;
   }
   res = c.Get("/api/v1/openapi.json");

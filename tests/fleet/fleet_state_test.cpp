@@ -87,6 +87,47 @@ TEST_F(FleetStateTest, JoinsDocumentsIntoRowsAndCounts) {
   EXPECT_EQ(snap->fleet_json, fleet_json(n, snap->revision, snap->generated_at).dump());
 }
 
+// A TPM document whose readiness.missing lists parts (verdict partial unless empty).
+std::string tpm_missing(const std::string& node, const std::string& at,
+                        std::initializer_list<const char*> parts) {
+  auto doc = tpm_doc(node, at, "tpm2-raw", parts.size() == 0 ? "ready" : "partial");
+  doc["readiness"]["missing"] = nlohmann::ordered_json::array();
+  for (const char* part : parts) {
+    doc["readiness"]["missing"].push_back(part);
+  }
+  return doc.dump();
+}
+
+TEST_F(FleetStateTest, CountsMissingPartsOverValidTpmDocumentsStaleIncluded) {
+  auto broken = tpm_doc("d", k_now);
+  broken["readiness"]["missing"] = {"firmware"};  // not a part: the document is invalid
+  m_state.apply(batch({
+      update("a", Probe::tpm, tpm_missing("a", k_now, {})),
+      update("b", Probe::tpm, tpm_missing("b", k_now, {"eventLog"})),
+      update("c", Probe::tpm, tpm_missing("c", k_hour_ago, {"resourceManager", "eventLog"})),
+      update("d", Probe::tpm, broken.dump()),
+      update("e", Probe::cc, cc_doc("e", k_now).dump()),  // no TPM document
+  }));
+  const auto snap = m_state.snapshot();
+  ASSERT_TRUE(snap->find("c")->stale);
+  ASSERT_EQ(snap->find("d")->state, RowState::invalid);
+  // k_missing_parts order: tpm2 driver hardwareChip resourceManager eventLog.
+  EXPECT_EQ(snap->counts.missing_parts,
+            (std::array<std::size_t, k_missing_parts.size()>{0, 0, 0, 1, 2}));
+  const auto fleet = nlohmann::json::parse(snap->fleet_json);
+  EXPECT_EQ(fleet["tpm"]["missingParts"], (nlohmann::json{{"tpm2", 0},
+                                                          {"driver", 0},
+                                                          {"hardwareChip", 0},
+                                                          {"resourceManager", 1},
+                                                          {"eventLog", 2}}));
+
+  // The counts follow the documents: c's event log appears, b's TPM document goes away.
+  m_state.apply(batch({update("c", Probe::tpm, tpm_missing("c", k_now, {"resourceManager"})),
+                       removal("b", Probe::tpm)}));
+  EXPECT_EQ(m_state.snapshot()->counts.missing_parts,
+            (std::array<std::size_t, k_missing_parts.size()>{0, 0, 0, 1, 0}));
+}
+
 TEST_F(FleetStateTest, RevisionMovesOnlyOnChange) {
   const auto doc = cc_doc("a", k_now).dump();
   m_state.apply(batch({update("a", Probe::cc, doc)}));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "fleet/fleet_state.h"
 #include "fleet_docs.h"
 #include "testlib/fixed_clock.h"
@@ -65,6 +67,49 @@ TEST_F(NodeQueryTest, FiltersCombine) {
   EXPECT_EQ(names(query({{"q", "5"}})), (std::vector<std::string>{"n5"}));
 }
 
+TEST_F(NodeQueryTest, FiltersByMissingPart) {
+  // n0..n4 are ready (nothing missing); n5..n9 lack eventLog. Give n1 and n6 other parts.
+  std::vector<DocumentUpdate> updates;
+  for (const auto& [node, family, parts] :
+       std::vector<std::tuple<std::string, std::string, nlohmann::ordered_json>>{
+           {"n1", "tpm2-raw", {"resourceManager", "eventLog"}},
+           {"n6", "absent", {"tpm2", "driver"}}}) {
+    auto doc = testing::tpm_doc(node, "2026-05-12T09:55:00Z", family,
+                                family == "tpm2-raw" ? "partial" : "none");
+    doc["readiness"]["missing"] = parts;
+    DocumentUpdate u;
+    u.node = node;
+    u.probe = Probe::tpm;
+    u.document = parse_status_document(doc.dump(), Probe::tpm, node);
+    ASSERT_TRUE(u.document) << u.document.error().message;
+    updates.push_back(std::move(u));
+  }
+  m_state.apply(std::move(updates));
+
+  EXPECT_EQ(names(query({{"missing", "eventLog"}})),
+            (std::vector<std::string>{"n1", "n5", "n7", "n8", "n9"}));
+  EXPECT_EQ(names(query({{"missing", "resourceManager"}})), (std::vector<std::string>{"n1"}));
+  EXPECT_EQ(names(query({{"missing", "driver"}})), (std::vector<std::string>{"n6"}));
+  EXPECT_EQ(query({{"missing", "hardwareChip"}})["total"], 0);
+  // Combined with the other filters and the sort.
+  EXPECT_EQ(names(query({{"missing", "eventLog"}, {"stale", "true"}})),
+            (std::vector<std::string>{"n7", "n8", "n9"}));
+  EXPECT_EQ(names(query({{"missing", "eventLog"}, {"mode", "none"}, {"sort", "-name"}})),
+            (std::vector<std::string>{"n9", "n7", "n5", "n1"}));
+  // The summary counts what the filter lists.
+  const auto& counts = m_state.snapshot()->counts.missing_parts;
+  for (std::size_t i = 0; i < k_missing_parts.size(); ++i) {
+    EXPECT_EQ(query({{"missing", std::string(k_missing_parts[i])}})["total"], counts[i])
+        << k_missing_parts[i];
+  }
+  // A continue token carries the part: it is not good for another part.
+  const auto page = query({{"missing", "eventLog"}, {"limit", "2"}});
+  const std::string token = page["continue"];
+  EXPECT_EQ(names(query({{"missing", "eventLog"}, {"limit", "2"}, {"continue", token}})),
+            (std::vector<std::string>{"n7", "n8"}));
+  EXPECT_FALSE(parse_node_query({{"missing", "tpm2"}, {"limit", "2"}, {"continue", token}}));
+}
+
 TEST_F(NodeQueryTest, SortsWithTiesByName) {
   EXPECT_EQ(names(query({{"sort", "-name"}, {"limit", "3"}})),
             (std::vector<std::string>{"n9", "n8", "n7"}));
@@ -106,6 +151,10 @@ TEST_F(NodeQueryTest, BadValuesAreRejectedWithReasons) {
       {{"mode", "sev-tio"}},
       {{"family", "tpm3"}},
       {{"readiness", "yes"}},
+      {{"missing", "firmware"}},
+      {{"missing", ""}},
+      {{"missing", "EventLog"}},
+      {{"missing", "eventLog"}, {"missing", "tpm2"}},
       {{"stale", "1"}},
       {{"sort", "wave"}},
       {{"limit", "0"}},
@@ -125,6 +174,10 @@ TEST_F(NodeQueryTest, BadValuesAreRejectedWithReasons) {
     }
   }
   EXPECT_TRUE(parse_node_query({{"continue", token}, {"limit", "2"}}));
+  const auto reason = parse_node_query({{"missing", "firmware"}});
+  ASSERT_FALSE(reason);
+  EXPECT_EQ(reason.error().message,
+            "missing: must be one of tpm2 driver hardwareChip resourceManager eventLog");
 }
 
 TEST_F(NodeQueryTest, RowsCarryTheContractFields) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "fleet/dir_source.h"
 #include "fleet/fleet_state.h"
 #include "testlib/fixed_clock.h"
@@ -48,6 +50,31 @@ TEST(Simulator, WritesAValidatedMixOfEverything) {
   EXPECT_EQ(c.waves.size(), 4U);
   EXPECT_GT(c.cc_missing, 0U);
   EXPECT_GT(c.tpm_missing, 0U);
+
+  // The missing-part counts are the readiness.missing lists of the valid TPM documents
+  // written, read back here from the files themselves.
+  std::array<std::size_t, k_missing_parts.size()> written{};
+  for (const auto& entry : std::filesystem::directory_iterator(dir.root())) {
+    const std::string file = entry.path().filename().string();
+    if (!file.ends_with(".tpm.json")) {
+      continue;
+    }
+    const std::string bytes = testing::read_file(entry.path());
+    const std::string node = file.substr(0, file.size() - std::string_view(".tpm.json").size());
+    if (!parse_status_document(bytes, Probe::tpm, node)) {
+      continue;  // a planted defect: kept out of every count
+    }
+    const auto doc = nlohmann::json::parse(bytes);
+    for (const auto& part : doc.at("readiness").at("missing")) {
+      const auto index = index_of(k_missing_parts, part.get<std::string>());
+      ASSERT_TRUE(index) << file << ": " << part;
+      ++written[static_cast<std::size_t>(*index)];
+    }
+  }
+  EXPECT_EQ(c.missing_parts, written);
+  for (std::size_t i = 0; i < k_missing_parts.size(); ++i) {
+    EXPECT_GT(c.missing_parts[i], 0U) << k_missing_parts[i];
+  }
 }
 
 TEST(Simulator, SameSeedSameFleet) {

@@ -88,6 +88,7 @@ export function nodesQuery(filters: NodeFilters, limit: number, cont: string | n
   if (filters.mode) params.set('mode', filters.mode)
   if (filters.family) params.set('family', filters.family)
   if (filters.readiness) params.set('readiness', filters.readiness)
+  if (filters.missing) params.set('missing', filters.missing)
   if (filters.stale) params.set('stale', filters.stale)
   if (filters.wave) params.set('wave', filters.wave)
   params.set('sort', filters.sort)

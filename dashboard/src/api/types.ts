@@ -14,6 +14,10 @@ export type TPMFamily = (typeof TPM_FAMILIES)[number]
 export const READINESS = ['ready', 'partial', 'none'] as const
 export type Readiness = (typeof READINESS)[number]
 
+// TPMStatus readiness.missing items, in the probe's order (schema/tpmstatus.v1.schema.json).
+export const MISSING_PARTS = ['tpm2', 'driver', 'hardwareChip', 'resourceManager', 'eventLog'] as const
+export type MissingPart = (typeof MISSING_PARTS)[number]
+
 export type NodeState = 'ok' | 'stale' | 'partial' | 'invalid'
 
 export interface FleetSummary {
@@ -31,8 +35,9 @@ export interface FleetSummary {
     families: Record<TPMFamily, number>
     readiness: Record<Readiness, number>
     missing: number
-    // Optional: nodes per missing measured-boot part, when the service reports it.
-    missingParts?: Record<string, number>
+    // Nodes whose valid TPM document lists each part as missing (every part, 0 when none).
+    // Optional: a service older than this field leaves it out.
+    missingParts?: Partial<Record<MissingPart, number>>
   }
   waves: { wave: string; nodes: number }[]
 }
@@ -104,6 +109,7 @@ export interface NodeFilters {
   mode: CCMode | ''
   family: TPMFamily | ''
   readiness: Readiness | ''
+  missing: MissingPart | ''
   stale: '' | 'true' | 'false'
   wave: string
   sort: SortKey
@@ -114,6 +120,7 @@ export const EMPTY_FILTERS: NodeFilters = {
   mode: '',
   family: '',
   readiness: '',
+  missing: '',
   stale: '',
   wave: '',
   sort: 'name',

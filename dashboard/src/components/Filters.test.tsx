@@ -45,6 +45,50 @@ describe('filters', () => {
     expect(window.location.search).toBe('?mode=tdx&family=tpm2-rm&readiness=ready&stale=true&wave=wave-2')
   })
 
+  it('filter by a missing measured-boot part, kept in the page URL', async () => {
+    const api = await setup()
+    const user = userEvent.setup()
+    const select = screen.getByLabelText('Missing part')
+    expect(Array.from((select as HTMLSelectElement).options).map((o) => o.value)).toEqual([
+      '',
+      'tpm2',
+      'driver',
+      'hardwareChip',
+      'resourceManager',
+      'eventLog',
+    ])
+    await user.selectOptions(select, 'resourceManager')
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.get('missing')).toBe('resourceManager'))
+    const expected = ROWS.filter((r) => r.missingParts.includes('resourceManager')).length
+    expect(expected).toBeGreaterThan(0)
+    expect(await screen.findByText(`${expected} nodes match; ${expected} loaded`)).toBeInTheDocument()
+    expect(window.location.search).toBe('?missing=resourceManager')
+    await user.selectOptions(screen.getByLabelText('Readiness'), 'partial')
+    await waitFor(() => {
+      const p = nodeRequests(api).at(-1)
+      expect(p?.get('missing')).toBe('resourceManager')
+      expect(p?.get('readiness')).toBe('partial')
+    })
+    await user.click(screen.getByRole('button', { name: 'Clear filters' }))
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.has('missing')).toBe(false))
+    expect(screen.getByLabelText('Missing part')).toHaveValue('')
+  })
+
+  it('a missing part is restored from the page URL; an unknown one is dropped', async () => {
+    window.history.replaceState(null, '', '/admin/ztp-prem/?missing=resourceManager')
+    installFakeEventSource()
+    let api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
+    const { unmount } = render(<App />)
+    await waitFor(() => expect(nodeRequests(api)[0]?.get('missing')).toBe('resourceManager'))
+    expect(screen.getByLabelText('Missing part')).toHaveValue('resourceManager')
+    unmount()
+    window.history.replaceState(null, '', '/admin/ztp-prem/?missing=firmware')
+    api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
+    render(<App />)
+    await waitFor(() => expect(nodeRequests(api).length).toBeGreaterThan(0))
+    expect(nodeRequests(api)[0]?.has('missing')).toBe(false)
+  })
+
   it('search is debounced into one q= request', async () => {
     const api = await setup()
     const before = nodeRequests(api).length
@@ -83,5 +127,21 @@ describe('filters', () => {
     await userEvent.click(wave)
     await waitFor(() => expect(nodeRequests(api).at(-1)?.get('wave')).toBe('wave-1'))
     expect(screen.getByRole('button', { name: 'wave-1' })).toHaveAttribute('aria-pressed', 'true')
+  })
+
+  it('are set from the missing-part chips of the TPM card', async () => {
+    installFakeEventSource()
+    const rm = ROWS.filter((r) => r.missingParts.includes('resourceManager')).length
+    const fleet = { ...FLEET, tpm: { ...FLEET.tpm, missingParts: { tpm2: 0, driver: 0, hardwareChip: 0, resourceManager: rm, eventLog: 0 } } }
+    const api = installFakeApi({ fleet, rows: ROWS, details: {} })
+    render(<App />)
+    await screen.findByText('1,200 nodes; 500 loaded')
+    const chip = screen.getByRole('button', { name: `${rm} nodes no resource manager: show them in the table` })
+    await userEvent.click(chip)
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.get('missing')).toBe('resourceManager'))
+    expect(await screen.findByText(`${rm} nodes match; ${rm} loaded`)).toBeInTheDocument()
+    expect(screen.getByLabelText('Missing part')).toHaveValue('resourceManager')
+    expect(chip).toHaveAttribute('aria-pressed', 'true')
+    expect(window.location.search).toBe('?missing=resourceManager')
   })
 })

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from 'react'
 import type { NodeFilters } from '../api/types'
-import { CC_MODES, EMPTY_FILTERS, READINESS, TPM_FAMILIES } from '../api/types'
-import { FAMILY_LABEL, label, MODE_LABEL, READINESS_LABEL } from '../format'
+import { CC_MODES, EMPTY_FILTERS, MISSING_PARTS, READINESS, TPM_FAMILIES } from '../api/types'
+import { FAMILY_LABEL, label, MISSING_PART_LABEL, MODE_LABEL, READINESS_LABEL } from '../format'
 
 // Typing settles this long before the search goes to the server.
 export const SEARCH_DEBOUNCE_MS = 250
@@ -13,7 +13,15 @@ export interface FiltersProps {
 }
 
 export function hasActiveFilters(f: NodeFilters): boolean {
-  return f.q !== '' || f.mode !== '' || f.family !== '' || f.readiness !== '' || f.stale !== '' || f.wave !== ''
+  return (
+    f.q !== '' ||
+    f.mode !== '' ||
+    f.family !== '' ||
+    f.readiness !== '' ||
+    f.missing !== '' ||
+    f.stale !== '' ||
+    f.wave !== ''
+  )
 }
 
 export function Filters({ filters, waves, onChange }: FiltersProps) {
@@ -80,6 +88,21 @@ export function Filters({ filters, waves, onChange }: FiltersProps) {
           {READINESS.map((r) => (
             <option key={r} value={r}>
               {label(READINESS_LABEL, r)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-missing`}>Missing part</label>
+        <select
+          id={`${id}-missing`}
+          value={filters.missing}
+          onChange={(e) => onChange({ missing: e.target.value as NodeFilters['missing'] })}
+        >
+          <option value="">any</option>
+          {MISSING_PARTS.map((p) => (
+            <option key={p} value={p}>
+              {p} — {label(MISSING_PART_LABEL, p)}
             </option>
           ))}
         </select>

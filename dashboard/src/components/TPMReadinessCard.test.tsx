@@ -30,6 +30,33 @@ describe('TPMReadinessCard', () => {
     expect(screen.queryByTestId('tpm-part-driver')).toBeNull()
   })
 
+  it('lists the parts in the probe order, and says so when no node lacks any', () => {
+    const parts = { tpm2: 178, driver: 0, hardwareChip: 3, resourceManager: 90, eventLog: 50 }
+    const { rerender } = render(<TPMReadinessCard summary={{ ...FLEET, tpm: { ...FLEET.tpm, missingParts: parts } }} loading={false} />)
+    const chips = within(screen.getByRole('list', { name: 'What is missing where' })).getAllByRole('listitem')
+    expect(chips.map((c) => c.dataset.testid)).toEqual(['tpm-part-tpm2', 'tpm-part-hardwareChip', 'tpm-part-resourceManager', 'tpm-part-eventLog'])
+    const none = { tpm2: 0, driver: 0, hardwareChip: 0, resourceManager: 0, eventLog: 0 }
+    rerender(<TPMReadinessCard summary={{ ...FLEET, tpm: { ...FLEET.tpm, missingParts: none } }} loading={false} />)
+    expect(screen.queryByRole('list', { name: 'What is missing where' })).toBeNull()
+    expect(screen.getByText('No node with a TPM document lacks a measured-boot part.')).toBeInTheDocument()
+  })
+
+  it('makes each part a button that filters the table by it', async () => {
+    const onFilter = vi.fn()
+    const summary = { ...FLEET, tpm: { ...FLEET.tpm, missingParts: { tpm2: 0, driver: 1, hardwareChip: 0, resourceManager: 90, eventLog: 50 } } }
+    const { rerender } = render(<TPMReadinessCard summary={summary} loading={false} onFilter={onFilter} />)
+    const eventLog = screen.getByRole('button', { name: '50 nodes no firmware event log: show them in the table' })
+    expect(eventLog).toHaveAttribute('aria-pressed', 'false')
+    await userEvent.click(eventLog)
+    expect(onFilter).toHaveBeenLastCalledWith({ missing: 'eventLog' })
+    await userEvent.click(screen.getByRole('button', { name: '1 node no kernel driver: show them in the table' }))
+    expect(onFilter).toHaveBeenLastCalledWith({ missing: 'driver' })
+    // The table's current part shows as pressed.
+    rerender(<TPMReadinessCard summary={summary} loading={false} onFilter={onFilter} activeMissing="eventLog" />)
+    expect(screen.getByRole('button', { name: /50 nodes no firmware event log/ })).toHaveAttribute('aria-pressed', 'true')
+    expect(screen.getByRole('button', { name: /90 nodes no resource manager/ })).toHaveAttribute('aria-pressed', 'false')
+  })
+
   it('points to the table when the service does not count parts', () => {
     render(<TPMReadinessCard summary={FLEET} loading={false} />)
     expect(screen.getByText(/140 partial and 178 not-ready nodes/)).toHaveTextContent('28 nodes sent no TPM document')

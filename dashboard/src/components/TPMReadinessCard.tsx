@@ -1,6 +1,6 @@
 import { memo } from 'react'
-import type { FleetSummary, NodeFilters, Readiness, TPMFamily } from '../api/types'
-import { READINESS, TPM_FAMILIES } from '../api/types'
+import type { FleetSummary, MissingPart, NodeFilters, Readiness, TPMFamily } from '../api/types'
+import { MISSING_PARTS, READINESS, TPM_FAMILIES } from '../api/types'
 import { count, FAMILY_LABEL, label, MISSING_PART_LABEL, percent, READINESS_LABEL } from '../format'
 import { CardPlaceholder } from './CCStatusCard'
 import { NodesChart } from './NodesChart'
@@ -23,26 +23,46 @@ export interface TPMReadinessCardProps {
   summary?: FleetSummary
   loading: boolean
   error?: Error
+  // The node table's current `missing` filter: its chip shows as pressed.
+  activeMissing?: MissingPart | ''
   onFilter?: (patch: Partial<NodeFilters>) => void
 }
 
 // TPM families and measured-boot readiness across the fleet, and what is missing
 // where: nodes without a TPM document, and the parts partial nodes lack.
 // Memoised: filter changes re-render the page but leave the totals alone.
-export const TPMReadinessCard = memo(function TPMReadinessCard({ summary, loading, error, onFilter }: TPMReadinessCardProps) {
+export const TPMReadinessCard = memo(function TPMReadinessCard({
+  summary,
+  loading,
+  error,
+  activeMissing = '',
+  onFilter,
+}: TPMReadinessCardProps) {
   return (
     <section className="card" aria-labelledby="tpm-card-title" aria-busy={loading}>
       <h2 id="tpm-card-title">TPM and measured-boot readiness</h2>
-      {summary ? <TPMBody summary={summary} onFilter={onFilter} /> : <CardPlaceholder loading={loading} error={error} />}
+      {summary ? (
+        <TPMBody summary={summary} activeMissing={activeMissing} onFilter={onFilter} />
+      ) : (
+        <CardPlaceholder loading={loading} error={error} />
+      )}
     </section>
   )
 })
 
-function TPMBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patch: Partial<NodeFilters>) => void }) {
+interface TPMBodyProps {
+  summary: FleetSummary
+  activeMissing: MissingPart | ''
+  onFilter?: (patch: Partial<NodeFilters>) => void
+}
+
+function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
   const { families, readiness } = summary.tpm
   const reporting = TPM_FAMILIES.reduce((sum, f) => sum + (families[f] ?? 0), 0)
   const data = TPM_FAMILIES.map((f) => ({ family: f, label: label(FAMILY_LABEL, f), nodes: families[f] ?? 0 }))
-  const parts = Object.entries(summary.tpm.missingParts ?? {}).filter(([, n]) => n > 0)
+  const partCounts = summary.tpm.missingParts
+  // The service's vocabulary order; parts no node lacks are left out.
+  const parts = MISSING_PARTS.map((p) => [p, partCounts?.[p] ?? 0] as const).filter(([, n]) => n > 0)
 
   if (summary.nodes === 0) {
     return <p className="state state-empty">No nodes have reported yet.</p>
@@ -116,11 +136,28 @@ function TPMBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (pat
         <ul className="chips" aria-labelledby="tpm-missing-title">
           {parts.map(([part, n]) => (
             <li key={part} data-testid={`tpm-part-${part}`}>
-              <span className="chip-label">{label(MISSING_PART_LABEL, part)}</span>{' '}
-              <span className="chip-value">{count(n)}</span>
+              {onFilter ? (
+                <button
+                  type="button"
+                  className="chip-button"
+                  aria-pressed={activeMissing === part}
+                  aria-label={`${count(n)} ${n === 1 ? 'node' : 'nodes'} ${label(MISSING_PART_LABEL, part)}: show them in the table`}
+                  onClick={() => onFilter({ missing: part })}
+                >
+                  <span className="chip-label">{label(MISSING_PART_LABEL, part)}</span>{' '}
+                  <span className="chip-value">{count(n)}</span>
+                </button>
+              ) : (
+                <>
+                  <span className="chip-label">{label(MISSING_PART_LABEL, part)}</span>{' '}
+                  <span className="chip-value">{count(n)}</span>
+                </>
+              )}
             </li>
           ))}
         </ul>
+      ) : partCounts ? (
+        <p className="hint">No node with a TPM document lacks a measured-boot part.</p>
       ) : (
         <p className="hint">
           {count(readiness.partial ?? 0)} partial and {count(readiness.none ?? 0)} not-ready nodes; the node table’s

@@ -29,6 +29,8 @@ function page(rows: NodeRow[], p: URLSearchParams, revision: number): NodesPage 
     const v = p.get(key)
     if (v) out = out.filter((r) => r[key] === v)
   }
+  const missing = p.get('missing')
+  if (missing) out = out.filter((r) => r.missingParts.includes(missing))
   const stale = p.get('stale')
   if (stale) out = out.filter((r) => String(r.stale) === stale)
   const q = p.get('q')
