@@ -75,7 +75,7 @@ void BM_ApplyOneChange(benchmark::State& state) {
   for (auto _ : state) {
     const auto& d = docs[(i++ * 7919) % docs.size()];
     std::vector<DocumentUpdate> one;
-    one.push_back({d.node, d.probe, false,
+    one.push_back({d.node, d.probe, false, false,
                    parse_status_document(i % 2 == 0 ? d.bytes : "{}", d.probe, d.node)});
     fleet.apply(std::move(one));
   }
