@@ -2,6 +2,7 @@ import { memo } from 'react'
 import type { CCMode, FleetSummary, HostCapability, NodeFilters } from '../api/types'
 import { CC_MODES, HOST_CAPABILITIES } from '../api/types'
 import { count, label, MODE_LABEL, percent } from '../format'
+import { BreakdownTable } from './BreakdownTable'
 import { NodesChart } from './NodesChart'
 
 // Colours per mode; the same hues are used by the table badges (styles.css).
@@ -88,33 +89,13 @@ function CCBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patc
         data={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, colour: MODE_COLOUR[d.mode] }))}
       />
 
-      <table className="breakdown" aria-label="Nodes by CC guest mode">
-        <thead>
-          <tr>
-            <th scope="col">Mode</th>
-            <th scope="col">Nodes</th>
-            <th scope="col">Share</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.map((d) => (
-            <tr key={d.mode} data-testid={`cc-mode-${d.mode}`}>
-              <th scope="row">
-                <span className={`swatch mode-${d.mode}`} aria-hidden="true" />
-                {onFilter ? (
-                  <button type="button" className="link" onClick={() => onFilter({ mode: d.mode })}>
-                    {d.label}
-                  </button>
-                ) : (
-                  d.label
-                )}
-              </th>
-              <td>{count(d.nodes)}</td>
-              <td>{percent(d.nodes, reporting)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <BreakdownTable
+        caption="Nodes by CC guest mode"
+        heading="Mode"
+        rows={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, swatchClass: `mode-${d.mode}`, testId: `cc-mode-${d.mode}` }))}
+        total={reporting}
+        onSelect={onFilter ? (mode) => onFilter({ mode }) : undefined}
+      />
 
       <h3 id="cc-host-title">Able to host CC guests</h3>
       <ul className="chips" aria-labelledby="cc-host-title">

@@ -3,6 +3,7 @@ import type { FleetSummary, MissingPart, NodeFilters, Readiness, TPMFamily } fro
 import { MISSING_PARTS, READINESS, TPM_FAMILIES } from '../api/types'
 import { count, FAMILY_LABEL, label, MISSING_PART_LABEL, percent, READINESS_LABEL } from '../format'
 import { CardPlaceholder } from './CCStatusCard'
+import { BreakdownTable } from './BreakdownTable'
 import { NodesChart } from './NodesChart'
 
 const FAMILY_COLOUR: Record<TPMFamily, string> = {
@@ -103,33 +104,19 @@ function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
         data={data.map((d) => ({ key: d.family, label: d.label, nodes: d.nodes, colour: FAMILY_COLOUR[d.family] }))}
       />
 
-      <table className="breakdown" aria-label="Nodes by TPM family">
-        <thead>
-          <tr>
-            <th scope="col">Family</th>
-            <th scope="col">Nodes</th>
-            <th scope="col">Share</th>
-          </tr>
-        </thead>
-        <tbody>
-          {data.map((d) => (
-            <tr key={d.family} data-testid={`tpm-family-${d.family}`}>
-              <th scope="row">
-                <span className={`swatch family-${d.family.replace('.', '_')}`} aria-hidden="true" />
-                {onFilter ? (
-                  <button type="button" className="link" onClick={() => onFilter({ family: d.family })}>
-                    {d.label}
-                  </button>
-                ) : (
-                  d.label
-                )}
-              </th>
-              <td>{count(d.nodes)}</td>
-              <td>{percent(d.nodes, reporting)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <BreakdownTable
+        caption="Nodes by TPM family"
+        heading="Family"
+        rows={data.map((d) => ({
+          key: d.family,
+          label: d.label,
+          nodes: d.nodes,
+          swatchClass: `family-${d.family.replace('.', '_')}`,
+          testId: `tpm-family-${d.family}`,
+        }))}
+        total={reporting}
+        onSelect={onFilter ? (family) => onFilter({ family }) : undefined}
+      />
 
       <h3 id="tpm-missing-title">What is missing where</h3>
       {parts.length > 0 ? (

@@ -1,0 +1,51 @@
+import { count, percent } from '../format'
+
+export interface BreakdownRow<K extends string> {
+  key: K
+  label: string
+  nodes: number
+  swatchClass?: string // colour swatch next to the label (styles.css), as in the chart
+  testId?: string
+}
+
+export interface BreakdownTableProps<K extends string> {
+  caption: string // accessible name of the table
+  heading: string // first column: "Mode", "Family"
+  rows: BreakdownRow<K>[]
+  total: number // the share column's denominator
+  onSelect?: (key: K) => void // when given, each label is a button that filters by it
+}
+
+// Nodes per category with their share: the figures behind a card's chart, readable
+// without colour and by screen readers.
+export function BreakdownTable<K extends string>({ caption, heading, rows, total, onSelect }: BreakdownTableProps<K>) {
+  return (
+    <table className="breakdown" aria-label={caption}>
+      <thead>
+        <tr>
+          <th scope="col">{heading}</th>
+          <th scope="col">Nodes</th>
+          <th scope="col">Share</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} data-testid={r.testId}>
+            <th scope="row">
+              {r.swatchClass ? <span className={`swatch ${r.swatchClass}`} aria-hidden="true" /> : null}
+              {onSelect ? (
+                <button type="button" className="link" onClick={() => onSelect(r.key)}>
+                  {r.label}
+                </button>
+              ) : (
+                r.label
+              )}
+            </th>
+            <td>{count(r.nodes)}</td>
+            <td>{percent(r.nodes, total)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
