@@ -9,6 +9,13 @@ target_compile_definitions(ztp_settings INTERFACE
   ZTP_VERSION="${PROJECT_VERSION}"
   $<$<CONFIG:Debug>:_GLIBCXX_ASSERTIONS>)
 
+if(ZTP_STATIC)
+  # Each function and object in its own section, so the static probes' link can drop what
+  # they never call (--gc-sections in cmd/CMakeLists.txt): a smaller image faults in fewer
+  # pages, and peak RSS is what a DaemonSet pays on every node.
+  target_compile_options(ztp_settings INTERFACE -ffunction-sections -fdata-sections)
+endif()
+
 if(ZTP_SANITIZE)
   target_compile_options(ztp_settings INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)

@@ -243,9 +243,10 @@ TEST_F(K8sSourceTest, RelistAppliesOnlyWhatChangedDuringTheOutage) {
   m_server.compact();
   std::this_thread::sleep_for(100ms);
   m_server.start();
-  snap = wait_until([](const Snapshot& s) {
+  // The list counter moves just after the model swap: wait for both.
+  snap = wait_until([&](const Snapshot& s) {
     const Row* b = s.find("b");
-    return b != nullptr && b->mode == 1;  // "sev"
+    return b != nullptr && b->mode == 1 && m_source->counters().lists >= 2;  // "sev"
   });
   ASSERT_NE(snap->find("b"), nullptr);
   EXPECT_EQ(snap->find("b")->mode, 1);
