@@ -14,11 +14,12 @@ export interface BreakdownTableProps<K extends string> {
   rows: BreakdownRow<K>[]
   total: number // the share column's denominator
   onSelect?: (key: K) => void // when given, each label is a button that filters by it
+  selected?: K // the row the current filter shows: pressed button, highlighted row
 }
 
 // Nodes per category with their share: the figures behind a card's chart, readable
 // without colour and by screen readers.
-export function BreakdownTable<K extends string>({ caption, heading, rows, total, onSelect }: BreakdownTableProps<K>) {
+export function BreakdownTable<K extends string>({ caption, heading, rows, total, onSelect, selected }: BreakdownTableProps<K>) {
   return (
     <table className="breakdown" aria-label={caption}>
       <thead>
@@ -30,11 +31,16 @@ export function BreakdownTable<K extends string>({ caption, heading, rows, total
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.key} data-testid={r.testId}>
+          <tr key={r.key} data-testid={r.testId} className={selected !== undefined && r.key === selected ? 'active' : undefined}>
             <th scope="row">
               {r.swatchClass ? <span className={`swatch ${r.swatchClass}`} aria-hidden="true" /> : null}
               {onSelect ? (
-                <button type="button" className="link" onClick={() => onSelect(r.key)}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-pressed={selected === undefined ? undefined : r.key === selected}
+                  onClick={() => onSelect(r.key)}
+                >
                   {r.label}
                 </button>
               ) : (

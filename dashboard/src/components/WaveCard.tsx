@@ -1,6 +1,6 @@
 import { memo } from 'react'
 import type { FleetSummary, NodeFilters } from '../api/types'
-import { count, percent } from '../format'
+import { BreakdownTable } from './BreakdownTable'
 import { CardPlaceholder } from './CCStatusCard'
 
 export interface WaveCardProps {
@@ -23,33 +23,14 @@ export const WaveCard = memo(function WaveCard({ summary, loading, error, active
       ) : waves.length === 0 ? (
         <p className="state state-empty">No wave is reporting yet.</p>
       ) : (
-        <table className="breakdown" aria-label="Nodes by rollout wave">
-          <thead>
-            <tr>
-              <th scope="col">Wave</th>
-              <th scope="col">Nodes</th>
-              <th scope="col">Share</th>
-            </tr>
-          </thead>
-          <tbody>
-            {waves.map((w) => (
-              <tr key={w.wave} data-testid={`wave-${w.wave}`} className={w.wave === activeWave ? 'active' : undefined}>
-                <th scope="row">
-                  <button
-                    type="button"
-                    className="link"
-                    aria-pressed={w.wave === activeWave}
-                    onClick={() => onFilter({ wave: w.wave === activeWave ? '' : w.wave })}
-                  >
-                    {w.wave}
-                  </button>
-                </th>
-                <td>{count(w.nodes)}</td>
-                <td>{percent(w.nodes, summary.nodes)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <BreakdownTable
+          caption="Nodes by rollout wave"
+          heading="Wave"
+          rows={waves.map((w) => ({ key: w.wave, label: w.wave, nodes: w.nodes, testId: `wave-${w.wave}` }))}
+          total={summary.nodes}
+          selected={activeWave}
+          onSelect={(wave) => onFilter({ wave: wave === activeWave ? '' : wave })}
+        />
       )}
     </section>
   )
