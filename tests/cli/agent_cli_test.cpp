@@ -112,32 +112,34 @@ TEST(AgentCli, HealthCheck) {
             1);
 }
 
+// Runs one agent cycle of `spec` on profile p with a dir: sink and an NFD feature file, and
+// expects no planted identifier in the published files, the feature file or the logs.
+// Returns the published directory's document for `file` ("" when absent).
+std::string expect_agent_outputs_clean(const ztp::testing::HostProfile& p, const ProbeSpec& spec,
+                                       const std::string& file) {
+  TempTree out;
+  TempTree nfd;
+  auto args = p.args();
+  args.insert(args.end(), {"--node", "n1", "--log-level", "debug", "--publish", "dir:" + out.str(),
+                           "--nfd-features-dir", nfd.str()});
+  const auto r = run(args, {}, nullptr, spec);
+  EXPECT_EQ(r.code, 0) << p.name << ": " << r.err;
+  EXPECT_EQ(r.err.find(ztp::testing::k_planted_marker), std::string::npos) << p.name;
+  for (const auto* dir : {&out, &nfd}) {
+    for (const auto& e : std::filesystem::directory_iterator(dir->root())) {
+      EXPECT_EQ(read_file(e.path()).find(ztp::testing::k_planted_marker), std::string::npos)
+          << p.name << " leaks into " << e.path().filename();
+    }
+  }
+  return std::filesystem::exists(out.root() / file) ? read_file(out.root() / file) : "";
+}
+
 // Privacy: planted identifiers reach neither published files nor logs.
 TEST(AgentCli, NoPublishedFileOrLogCarriesPlantedIdentifiers) {
   const auto profiles = ztp::testing::host_profiles("cc-");
   ASSERT_FALSE(profiles.empty());
   for (const auto& p : profiles) {
-    TempTree out;
-    TempTree nfd;
-    const auto o = p.options();
-    std::vector<std::string> args{"--host-root",        o.root,   "--node",    "n1",
-                                  "--log-level",        "debug",  "--publish", "dir:" + out.str(),
-                                  "--nfd-features-dir", nfd.str()};
-    if (o.cpuid_file) {
-      args.insert(args.end(), {"--cpuid-file", *o.cpuid_file});
-    }
-    if (o.msr_file) {
-      args.insert(args.end(), {"--msr-file", *o.msr_file});
-    }
-    const auto r = run(args);
-    ASSERT_EQ(r.code, 0) << p.name << ": " << r.err;
-    EXPECT_EQ(r.err.find(ztp::testing::k_planted_marker), std::string::npos) << p.name;
-    for (const auto* dir : {&out, &nfd}) {
-      for (const auto& e : std::filesystem::directory_iterator(dir->root())) {
-        EXPECT_EQ(read_file(e.path()).find(ztp::testing::k_planted_marker), std::string::npos)
-            << p.name << " leaks into " << e.path().filename();
-      }
-    }
+    EXPECT_NE(expect_agent_outputs_clean(p, cc_probe(), "n1.cc.json"), "") << p.name;
   }
 }
 
@@ -147,22 +149,10 @@ TEST(AgentCli, TpmProbePublishesTheSameWayWithoutPlantedIdentifiers) {
   const auto profiles = ztp::testing::host_profiles("tpm-");
   ASSERT_FALSE(profiles.empty());
   for (const auto& p : profiles) {
-    TempTree out;
-    TempTree nfd;
-    const auto r = run({"--host-root", p.options().root, "--node", "n1", "--log-level", "debug",
-                        "--publish", "dir:" + out.str(), "--nfd-features-dir", nfd.str()},
-                       {}, nullptr, tpm_probe());
-    ASSERT_EQ(r.code, 0) << p.name << ": " << r.err;
+    const auto published = expect_agent_outputs_clean(p, tpm_probe(), "n1.tpm.json");
     const auto printed =
         run({"--host-root", p.options().root, "--node", "n1"}, {}, nullptr, tpm_probe());
-    EXPECT_EQ(read_file(out.root() / "n1.tpm.json"), printed.out) << p.name;
-    EXPECT_EQ(r.err.find(ztp::testing::k_planted_marker), std::string::npos) << p.name;
-    for (const auto* dir : {&out, &nfd}) {
-      for (const auto& e : std::filesystem::directory_iterator(dir->root())) {
-        EXPECT_EQ(read_file(e.path()).find(ztp::testing::k_planted_marker), std::string::npos)
-            << p.name << " leaks into " << e.path().filename();
-      }
-    }
+    EXPECT_EQ(published, printed.out) << p.name;
   }
 }
 
