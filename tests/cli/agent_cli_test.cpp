@@ -6,7 +6,7 @@
 
 #include "cli/probe_cli.h"
 #include "k8s/fake_apiserver.h"
-#include "testlib/fixed_clock.h"
+#include "probe_run.h"
 #include "testlib/fixtures.h"
 #include "testlib/temp_tree.h"
 
@@ -17,20 +17,9 @@ using namespace std::chrono_literals;
 using ztp::testing::read_file;
 using ztp::testing::TempTree;
 
-struct AgentRun {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-AgentRun run(std::vector<std::string> args, const AgentRuntime& runtime = {},
-             const Clock* clock = nullptr, const ProbeSpec& spec = cc_probe()) {
-  std::ostringstream out;
-  std::ostringstream err;
-  const ztp::testing::FixedClock fixed;
-  const Environment env{std::nullopt, std::nullopt, "host-a"};
-  const int code = run_probe(args, spec, env, clock != nullptr ? *clock : fixed, out, err, runtime);
-  return {code, out.str(), err.str()};
+testing::ProbeRun run(const std::vector<std::string>& args, const AgentRuntime& runtime = {},
+                      const Clock* clock = nullptr, const ProbeSpec& spec = cc_probe()) {
+  return testing::run_captured(spec, args, {std::nullopt, std::nullopt, "host-a"}, runtime, clock);
 }
 
 std::vector<nlohmann::json> json_lines(const std::string& s) {
@@ -177,7 +166,7 @@ TEST(AgentCli, WatchPublishesToTheClusterAndADirectoryAndStops) {
   runtime.service_account_dir = sa.str();
   runtime.seed = 1;
   const SystemClock clock;
-  AgentRun result{};
+  testing::ProbeRun result{};
   std::thread agent([&] {
     result = run({"--host-root", host.str(), "--node", "worker-9", "--watch", "--interval", "1",
                   "--publish", "k8s", "--publish", "dir:" + out.str()},

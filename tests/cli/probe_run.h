@@ -21,12 +21,15 @@ struct ProbeRun {
   std::string err;
 };
 
+// Agent-mode tests pass their runtime (stop signal, transports) and, for real waits, a clock;
+// everyone else gets the fixed clock and no agent context.
 inline ProbeRun run_captured(const ProbeSpec& spec, const std::vector<std::string>& args,
-                             const Environment& env = {std::nullopt, std::nullopt, "host-a"}) {
+                             const Environment& env = {std::nullopt, std::nullopt, "host-a"},
+                             const AgentRuntime& runtime = {}, const Clock* clock = nullptr) {
   std::ostringstream out;
   std::ostringstream err;
-  const ztp::testing::FixedClock clock;
-  const int code = run_probe(args, spec, env, clock, out, err);
+  const ztp::testing::FixedClock fixed;
+  const int code = run_probe(args, spec, env, clock != nullptr ? *clock : fixed, out, err, runtime);
   return {code, out.str(), err.str()};
 }
 
