@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
+#include "common/k8s_names.h"
 #include "report/document.h"
 
 namespace ztp::audit {
@@ -24,19 +25,6 @@ bool is_token(std::string_view s, std::size_t max) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '.' || c == '_';
     if (!ok) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Kubernetes node names are DNS subdomains: lower case, digits, '-' and '.', <= 253 (RFC 1123).
-bool is_node_name(std::string_view s) {
-  if (s.empty() || s.size() > 253) {
-    return false;
-  }
-  for (const char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
       return false;
     }
   }

@@ -66,7 +66,7 @@ void emit_signals(const CcObservations& o, Findings& out) {
   out.signal("kvmAmdSevSnp", yes(f.kvm_amd_sev_snp));
   out.signal("kvmIntelLoaded", f.kvm_intel_loaded);
   out.signal("kvmIntelTdx", yes(f.kvm_intel_tdx));
-  out.signal("sevFirmwareDevice", f.sev_firmware_device);
+  out.signal("sevFirmwareDevice", yes(f.sev_firmware_device));
   out.signal("miscCgroupSev", f.misc_sev.value_or(0) > 0);
   out.signal("miscCgroupSevEs", f.misc_sev_es.value_or(0) > 0);
   out.signal("miscCgroupTdx", f.misc_tdx.value_or(0) > 0);

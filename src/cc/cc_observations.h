@@ -73,7 +73,7 @@ struct FileFacts {
   Tri kvm_amd_sev_snp = Tri::absent;
   bool kvm_intel_loaded = false;
   Tri kvm_intel_tdx = Tri::absent;
-  bool sev_firmware_device = false;
+  Tri sev_firmware_device = Tri::absent;  // yes, absent, or unreadable (never "no")
   std::optional<std::uint64_t> misc_sev;
   std::optional<std::uint64_t> misc_sev_es;
   std::optional<std::uint64_t> misc_tdx;

@@ -1,5 +1,6 @@
 // Gathers CC observations through the host view. Every constant names its source.
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -98,6 +99,22 @@ class Reader {
       return std::nullopt;
     }
     return std::move(*text);
+  }
+
+  // yes when any path exists; unreadable when none exists but one could not be examined
+  // (EACCES on /dev): an object we could not look for is not reported absent.
+  Tri presence(std::initializer_list<std::string_view> paths) {
+    Tri out = Tri::absent;
+    for (const auto path : paths) {
+      auto present = m_files.exists(path);
+      if (!present) {
+        m_facts.unreadable.push_back(present.error().message);
+        out = Tri::unreadable;
+      } else if (*present) {
+        return Tri::yes;
+      }
+    }
+    return out;
   }
 
   Tri tri(std::string_view path) {
@@ -236,7 +253,7 @@ void read_x86_host_objects(Reader& r, FileFacts& f) {
   }
   // drivers/crypto/ccp/sev-dev.c registers misc "sev" only when the PSP reports SEV
   // firmware (psp-dev.c); sysfs shows it even where /dev is not mounted.
-  f.sev_firmware_device = r.exists("/sys/devices/virtual/misc/sev") || r.exists("/dev/sev");
+  f.sev_firmware_device = r.presence({"/sys/devices/virtual/misc/sev", "/dev/sev"});
   if (!f.kvm_amd_loaded && !f.kvm_intel_loaded) {
     return;  // misc capacities for sev/sev_es/tdx are set by KVM itself
   }

@@ -182,7 +182,15 @@ GuestVerdict classify_x86(const CcObservations& obs) {
   } else if (any_snp_kernel_object(f) || any_tdx_kernel_object(f)) {
     result = verdict(GuestMode::unknown, {"CC guest objects on a CPU vendor we do not model"});
   } else {
-    result = verdict(GuestMode::none, {"guest on a CPU vendor without a modelled CC technology"});
+    // A guest on a vendor the rules do not model (Hygon, whose CSV reuses the SEV
+    // interfaces; Zhaoxin; a hypervisor's own vendor string) may be a CC guest by means
+    // we cannot read: "none" would be a guess.
+    result = verdict(GuestMode::unknown,
+                     {std::string("guest on a CPU vendor the rules do not model") +
+                      (c.amd_sev || c.amd_sme ? " that offers SEV-like memory encryption in "
+                                                "CPUID 0x8000001F"
+                                              : "") +
+                      ": cannot decide"});
   }
   result.reasons.insert(result.reasons.begin(), notes.begin(), notes.end());
   return result;
@@ -286,7 +294,13 @@ HostVerdict classify_host(const CcObservations& obs) {
     if (!kvm_says) {
       return;
     }
-    if (!f.sev_firmware_device) {
+    if (f.sev_firmware_device == Tri::unreadable) {
+      out.reasons.push_back(std::string("kvm_amd reports ") + name +
+                            " but the PSP's SEV firmware device cannot be checked (unreadable): "
+                            "not counted as capable");
+      return;
+    }
+    if (f.sev_firmware_device != Tri::yes) {
       out.reasons.push_back(std::string("kvm_amd reports ") + name +
                             " but the PSP's SEV firmware device is absent: not capable");
       return;
@@ -309,7 +323,16 @@ HostVerdict classify_host(const CcObservations& obs) {
   // The traps: silicon that advertises a technology KVM did not enable.
   const bool amd_cpu_claims = obs.cpuid.amd_sev;
   const bool amd_enabled = enabled(f.kvm_amd_sev) || enabled(f.kvm_amd_sev_es);
-  if (amd_cpu_claims && !obs.cpuid.hypervisor && !amd_enabled && out.reasons.empty()) {
+  const bool amd_params_unreadable = f.kvm_amd_sev == Tri::unreadable ||
+                                     f.kvm_amd_sev_es == Tri::unreadable ||
+                                     f.kvm_amd_sev_snp == Tri::unreadable;
+  if (amd_cpu_claims && !obs.cpuid.hypervisor && !amd_enabled && out.reasons.empty() &&
+      amd_params_unreadable) {
+    // A parameter we could not read is not "disabled" (never a negative fact).
+    out.reasons.emplace_back(
+        "CPU advertises SEV but kvm_amd's SEV parameters cannot be read: whether KVM enabled "
+        "it is unknown; not counted as capable");
+  } else if (amd_cpu_claims && !obs.cpuid.hypervisor && !amd_enabled && out.reasons.empty()) {
     out.reasons.emplace_back(
         f.kvm_amd_loaded ? "CPU advertises SEV but kvm_amd has it disabled (firmware, BIOS or "
                            "PSP not ready): not capable"

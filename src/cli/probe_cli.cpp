@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "common/command_line.h"
+#include "common/k8s_names.h"
+#include "common/text.h"
 
 namespace ztp::cli {
 namespace {
@@ -20,33 +22,19 @@ std::optional<std::string> env_value(const char* name) {
   return std::string(v);
 }
 
-// Kubernetes node names are DNS subdomains (RFC 1123, at most 253 characters).
-bool valid_node_name(const std::string& name) {
-  if (name.empty() || name.size() > 253) {
-    return false;
+// Why a node name cannot be used, before any work: the API server would refuse it, or a
+// name derived from it (ConfigMap, dir: file) would be too long to publish.
+std::optional<std::string> node_name_problem(const std::string& name) {
+  if (!is_node_name(name)) {
+    return "is not a valid Kubernetes node name (RFC 1123 subdomain: at most 253 characters, "
+           "dot-separated labels of [a-z0-9-] starting and ending with a letter or digit)";
   }
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-    if (!ok) {
-      return false;
-    }
+  if (name.size() > k_max_publishable_node_chars) {
+    return "is longer than " + std::to_string(k_max_publishable_node_chars) +
+           " characters: its ConfigMap name '" + std::string(k_node_configmap_prefix) +
+           "<node>' would exceed 253";
   }
-  return true;
-}
-
-// Wave anchors become label values downstream: at most 63 of [A-Za-z0-9._-].
-bool valid_wave(const std::string& wave) {
-  if (wave.empty() || wave.size() > 63) {
-    return false;
-  }
-  for (const char c : wave) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '_';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -105,13 +93,13 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
 
   report::Envelope envelope;
   envelope.node = node.value_or(env.node_name.value_or(env.hostname));
-  if (!valid_node_name(envelope.node)) {
-    err << spec.name << ": node name '" << envelope.node
-        << "' is not a valid Kubernetes node name (use --node or NODE_NAME)\n";
+  if (const auto refused = node_name_problem(envelope.node)) {
+    err << spec.name << ": node name '" << text::printable(envelope.node, 80) << "' " << *refused
+        << " (use --node or NODE_NAME)\n";
     return k_exit_usage;
   }
   envelope.wave = wave.value_or(env.wave.value_or(ZTP_VERSION));
-  if (!valid_wave(envelope.wave)) {
+  if (!is_wave(envelope.wave)) {
     err << spec.name << ": wave '" << envelope.wave
         << "' must be 1-63 characters of [A-Za-z0-9._-]\n";
     return k_exit_usage;

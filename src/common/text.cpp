@@ -111,4 +111,24 @@ std::optional<std::string_view> find_colon_field(std::string_view text, std::str
   return std::nullopt;
 }
 
+std::string printable(std::string_view s, std::size_t max_chars) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  const std::string_view head = s.substr(0, max_chars);
+  std::string out;
+  out.reserve(head.size() + 3);
+  for (const char c : head) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f && c != '\\') {
+      out.push_back(c);
+    } else {
+      out.append("\\x").push_back(k_hex[byte >> 4]);
+      out.push_back(k_hex[byte & 0xf]);
+    }
+  }
+  if (s.size() > max_chars) {
+    out.append("...");
+  }
+  return out;
+}
+
 }  // namespace ztp::text

@@ -2,8 +2,10 @@
 // Small parsers for values the kernel prints. Pure functions on string_view:
 // they never touch the host, so they are unit-tested and fuzzed on plain strings.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace ztp::text {
@@ -28,5 +30,10 @@ bool has_word(std::string_view words, std::string_view word);
 
 // The value of the first "key<spaces/tabs>: value" line of a cpuinfo-style block.
 std::optional<std::string_view> find_colon_field(std::string_view text, std::string_view key);
+
+// Outside bytes made safe for one line of a terminal or a log: printable ASCII kept,
+// every other byte (control characters, escape sequences, NUL, non-ASCII) as \xNN,
+// cut after max_chars input bytes with "..." appended.
+std::string printable(std::string_view s, std::size_t max_chars);
 
 }  // namespace ztp::text

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/k8s_names.h"
 #include "fleet/vocabulary.h"
 
 namespace ztp::fleet {
@@ -19,10 +20,6 @@ using json = nlohmann::ordered_json;
 constexpr std::string_view k_api_version = "ztp-prem.tlsstress.art/v1";
 // envelope.v1 "evidence" items: 1..512 characters.
 constexpr std::size_t k_max_evidence_chars = 512;
-// envelope.v1 "wave" pattern ^[A-Za-z0-9._-]{1,63}$.
-constexpr std::size_t k_max_wave_chars = 63;
-// RFC 1123 subdomain (Kubernetes object names): at most 253 characters.
-constexpr std::size_t k_max_node_chars = 253;
 
 // ccstatus.v1 "signals.required".
 constexpr std::array<std::string_view, 10> k_cc_required_signals = {
@@ -99,19 +96,6 @@ bool is_signal_name(std::string_view name) {
   }
   for (const char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool is_wave(std::string_view wave) {
-  if (wave.empty() || wave.size() > k_max_wave_chars) {
-    return false;
-  }
-  for (const char c : wave) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' || c == '_' ||
-          c == '-')) {
       return false;
     }
   }
@@ -435,24 +419,7 @@ std::string format_rfc3339_utc(TimePoint t) {
   return std::string(buf.data(), n);
 }
 
-bool is_valid_node_name(std::string_view name) {
-  // RFC 1123 subdomain: dot-separated labels of [a-z0-9-], each starting and ending alnum.
-  if (name.empty() || name.size() > k_max_node_chars) {
-    return false;
-  }
-  std::size_t label_start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || name[i] == '.') {
-      if (i == label_start || !is_lower_alnum(name[label_start]) || !is_lower_alnum(name[i - 1])) {
-        return false;
-      }
-      label_start = i + 1;
-    } else if (!is_lower_alnum(name[i]) && name[i] != '-') {
-      return false;
-    }
-  }
-  return true;
-}
+bool is_valid_node_name(std::string_view name) { return is_node_name(name); }
 
 std::optional<DocumentFileName> parse_document_file_name(std::string_view file_name) {
   constexpr std::string_view k_cc_suffix = ".cc.json";

@@ -138,7 +138,7 @@ Result<ReplayCpuid> ReplayCpuid::parse(std::string_view text) {
     }
     const auto entry = parse_leaf_line(line);
     if (!entry) {
-      std::string shown(line.substr(0, 80));
+      const std::string shown = text::printable(line, 80);
       return fail(ErrorKind::bad_input, "cpuid replay line " + std::to_string(line_no) +
                                             ": expected \"0xLEAF 0xSUB: "
                                             "eax=0x... ebx=0x... ecx=0x... edx=0x...\", got \"" +

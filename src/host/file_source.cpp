@@ -37,6 +37,42 @@ std::string relative(std::string_view path) {
   return path.empty() ? std::string(".") : std::string(path);
 }
 
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) {
+    return "a directory";
+  }
+  if (S_ISFIFO(mode)) {
+    return "a FIFO";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  if (S_ISCHR(mode)) {
+    return "a character device";
+  }
+  if (S_ISBLK(mode)) {
+    return "a block device";
+  }
+  return "not a regular file";
+}
+
+// Host files are opened O_NONBLOCK and checked before any read: a FIFO or socket
+// planted where a sysfs attribute belongs must make the signal unreadable, never block
+// the probe (a FIFO's read(2) without writer would wait forever).
+Result<void> expect_type(int fd, std::string_view path, bool allow_char_device) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return tl::unexpected(errno_error(errno, path));
+  }
+  if (S_ISREG(st.st_mode) || (allow_char_device && S_ISCHR(st.st_mode))) {
+    return {};
+  }
+  return fail(ErrorKind::io_error,
+              quoted(path, std::string("is ") + file_type_name(st.st_mode) +
+                               (allow_char_device ? ", not a regular file or character device"
+                                                  : ", not a regular file")));
+}
+
 }  // namespace
 
 Result<RootFileSource> RootFileSource::open(const std::string& root) {
@@ -91,6 +127,9 @@ Result<std::string> RootFileSource::read(std::string_view path, std::size_t max_
     return tl::unexpected(fd.error());
   }
   UniqueFd guard(*fd);
+  if (auto type = expect_type(guard.get(), path, false); !type) {
+    return tl::unexpected(type.error());
+  }
   std::string out;
   out.resize(max_bytes);
   std::size_t got = 0;
@@ -113,11 +152,15 @@ Result<std::string> RootFileSource::read(std::string_view path, std::size_t max_
 
 Result<std::string> RootFileSource::read_at(std::string_view path, std::uint64_t offset,
                                             std::size_t length) const {
-  auto fd = open_below_root(path, O_RDONLY | O_NOCTTY);
+  auto fd = open_below_root(path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
   if (!fd) {
     return tl::unexpected(fd.error());
   }
   UniqueFd guard(*fd);
+  // Device registers (/dev/cpu/0/msr) are character devices; fixtures use regular files.
+  if (auto type = expect_type(guard.get(), path, true); !type) {
+    return tl::unexpected(type.error());
+  }
   std::string out(length, '\0');
   const ssize_t n = ::pread(guard.get(), out.data(), length, static_cast<off_t>(offset));
   if (n < 0) {

@@ -1,31 +1,26 @@
 #include "host/host_view.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
+#include "common/local_file.h"
 
 namespace ztp::host {
 
-Result<std::string> read_local_file(const std::string& path, std::size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorKind::bad_input, "cannot read '" + path + "': " + std::strerror(errno));
-  }
-  std::string text;
-  text.resize(max_bytes + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max_bytes) {
-    return fail(ErrorKind::bad_input,
-                "'" + path + "' is larger than " + std::to_string(max_bytes) + " bytes");
+namespace {
+
+// A replay file that cannot be used is bad input (exit 2), whatever the reason: a
+// directory, a FIFO or an EIO never becomes an empty replay ("this host has no CPUID").
+Result<std::string> read_replay_file(const std::string& path) {
+  // Replay files are small text; 1 MiB is far above any real `cpuid -r -1` dump.
+  constexpr std::size_t k_replay_limit = 1 << 20;
+  auto text = read_local_file(path, k_replay_limit);
+  if (!text) {
+    return fail(ErrorKind::bad_input, text.error().message);
   }
   return text;
 }
 
+}  // namespace
+
 Result<Host> Host::open(const HostOptions& options) {
-  // Replay files are small text; 1 MiB is far above any real `cpuid -r -1` dump.
-  constexpr std::size_t k_replay_limit = 1 << 20;
   Host host;
   auto files = RootFileSource::open(options.root);
   if (!files) {
@@ -34,7 +29,7 @@ Result<Host> Host::open(const HostOptions& options) {
   host.m_files = std::make_unique<RootFileSource>(std::move(*files));
 
   if (options.cpuid_file) {
-    auto text = read_local_file(*options.cpuid_file, k_replay_limit);
+    auto text = read_replay_file(*options.cpuid_file);
     if (!text) {
       return tl::unexpected(text.error());
     }
@@ -48,7 +43,7 @@ Result<Host> Host::open(const HostOptions& options) {
   }
 
   if (options.msr_file) {
-    auto text = read_local_file(*options.msr_file, k_replay_limit);
+    auto text = read_replay_file(*options.msr_file);
     if (!text) {
       return tl::unexpected(text.error());
     }

@@ -39,7 +39,4 @@ class Host {
   std::unique_ptr<MsrSource> m_msr;
 };
 
-// Reads a whole local file named on the command line (replay files), capped at max_bytes.
-Result<std::string> read_local_file(const std::string& path, std::size_t max_bytes);
-
 }  // namespace ztp::host

@@ -46,7 +46,7 @@ Result<ReplayMsr> ReplayMsr::parse(std::string_view text) {
     if (!index || !value || *index > 0xffffffffULL) {
       return fail(ErrorKind::bad_input, "msr replay line " + std::to_string(line_no) +
                                             ": expected \"0xREGISTER 0xVALUE\", got \"" +
-                                            std::string(line.substr(0, 80)) + "\"");
+                                            text::printable(line, 80) + "\"");
     }
     values.emplace_back(static_cast<std::uint32_t>(*index), *value);
   }

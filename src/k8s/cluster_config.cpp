@@ -3,9 +3,7 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "common/local_file.h"
 #include "common/text.h"
 
 namespace ztp::k8s {
@@ -15,23 +13,7 @@ namespace {
 constexpr std::size_t k_max_config_file = 4 * 1024 * 1024;
 
 Result<std::string> read_small_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    return fail(
-        ec == std::errc::permission_denied ? ErrorKind::permission_denied : ErrorKind::not_found,
-        "cannot read '" + path.string() + "': " + ec.message());
-  }
-  if (size > k_max_config_file) {
-    return fail(ErrorKind::bad_input, "'" + path.string() + "' is too large");
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream data;
-  data << in.rdbuf();
-  if (!in) {
-    return fail(ErrorKind::io_error, "cannot read '" + path.string() + "'");
-  }
-  return data.str();
+  return read_local_file(path.string(), k_max_config_file);
 }
 
 bool is_ip_v6_literal(std::string_view host) { return host.find(':') != std::string_view::npos; }

@@ -158,13 +158,24 @@ void decide_family_from_chips(const TpmObservations& obs, TpmVerdict& out) {
                           ": virtual chip (no parent device, as vtpm_proxy chips): not a "
                           "firmware-backed TPM");
   }
+  // The other chips, the first few by name and the rest as a count: a host with a
+  // thousand vTPMs must not push the measured-boot reasons out of the bounded evidence.
+  constexpr std::size_t k_named_other_chips = 4;
+  std::size_t others = 0;
   for (std::size_t i = 0; i < obs.chips.size(); ++i) {
     if (i == p) {
+      continue;
+    }
+    if (++others > k_named_other_chips) {
       continue;
     }
     const ChipFacts& other = obs.chips[i];
     out.reasons.push_back(other.name + ": " + (other.hardware() ? "hardware" : "virtual") +
                           " chip ignored for the family: " + chip.name + " decides");
+  }
+  if (others > k_named_other_chips) {
+    out.reasons.push_back("and " + std::to_string(others - k_named_other_chips) +
+                          " more chips ignored for the family: " + chip.name + " decides");
   }
 
   const bool tpm2 = out.family == Family::tpm2_rm || out.family == Family::tpm2_raw;
@@ -261,7 +272,12 @@ void decide_measured_boot(const TpmObservations& obs, TpmVerdict& out) {
     out.reasons.push_back(chip.name + ": no pcr-<alg> directories (they need Linux 5.12)");
   }
   if (!chip.event_log) {
-    if (obs.securityfs != DirState::populated) {
+    if (obs.securityfs == DirState::unreadable || chip.securityfs_dir == DirState::unreadable) {
+      // EACCES is not "not mounted": say what we could not see, not that it is missing.
+      out.reasons.push_back(
+          "event log cannot be checked: securityfs is present but cannot "
+          "be listed by this probe");
+    } else if (obs.securityfs != DirState::populated) {
       out.reasons.push_back("event log not visible: securityfs is not mounted in this view");
     } else {
       out.reasons.push_back("no binary_bios_measurements for " + chip.name +

@@ -227,7 +227,7 @@ std::vector<HostCapability> caps(const CcObservations& o) { return classify_host
 TEST(ClassifyHost, KvmAmdParametersDecideWhenSevFirmwareIsPresent) {
   CcObservations o;
   o.files.kvm_amd_loaded = true;
-  o.files.sev_firmware_device = true;
+  o.files.sev_firmware_device = Tri::yes;
   o.files.kvm_amd_sev = Tri::yes;
   o.files.kvm_amd_sev_es = Tri::yes;
   o.files.kvm_amd_sev_snp = Tri::yes;
@@ -272,7 +272,7 @@ TEST(ClassifyHost, KvmAmdSevWithoutPspFirmwareIsNotCapable) {
 TEST(ClassifyHost, MiscCapacityStandsInForAnUnreadableParameter) {
   CcObservations o;
   o.files.kvm_amd_loaded = true;
-  o.files.sev_firmware_device = true;
+  o.files.sev_firmware_device = Tri::yes;
   o.files.kvm_amd_sev = Tri::unreadable;
   o.files.misc_sev = 509;
   EXPECT_EQ(caps(o), (std::vector{HostCapability::sev}));
@@ -286,6 +286,55 @@ TEST(ClassifyHost, TdxAndProtvirt) {
   o.files.kvm_intel_tdx = Tri::yes;
   o.files.s390_prot_virt_host = Tri::yes;
   EXPECT_EQ(caps(o), (std::vector{HostCapability::tdx, HostCapability::protvirt}));
+}
+
+// redteam.md BUG-12: an unreadable /dev or sysfs device was reported "absent".
+TEST(ClassifyHost, UnreadableSevFirmwareDeviceIsNotCalledAbsent) {
+  CcObservations o;
+  o.files.kvm_amd_loaded = true;
+  o.files.kvm_amd_sev_snp = Tri::yes;
+  o.files.sev_firmware_device = Tri::unreadable;
+  const auto v = classify_host(o);
+  EXPECT_TRUE(v.capabilities.empty());
+  ASSERT_FALSE(v.reasons.empty());
+  EXPECT_NE(v.reasons.front().find("cannot be checked (unreadable)"), std::string::npos);
+  EXPECT_EQ(v.reasons.front().find("absent"), std::string::npos);
+}
+
+// BUG-12: directories planted at kvm_amd's parameters read as "kvm_amd has it disabled".
+TEST(ClassifyHost, UnreadableKvmAmdParametersAreNotCalledDisabled) {
+  CcObservations o;
+  o.cpuid.available = true;
+  o.cpuid.amd_sev = true;
+  o.files.kvm_amd_loaded = true;
+  o.files.kvm_amd_sev = Tri::unreadable;
+  o.files.kvm_amd_sev_es = Tri::unreadable;
+  o.files.kvm_amd_sev_snp = Tri::unreadable;
+  const auto v = classify_host(o);
+  EXPECT_TRUE(v.capabilities.empty());
+  ASSERT_FALSE(v.reasons.empty());
+  EXPECT_NE(v.reasons.front().find("cannot be read"), std::string::npos);
+  EXPECT_EQ(v.reasons.front().find("disabled"), std::string::npos);
+}
+
+// A guest on a CPU vendor the rules do not model (a Hygon CSV guest reads
+// "HygonGenuine" and offers the SEV bits) is unknown, never a confident none.
+TEST(ClassifyGuest, UnmodelledVendorGuestIsUnknown) {
+  CcObservations o;
+  o.cpuid.available = true;
+  o.cpuid.vendor = CpuVendor::other;
+  o.cpuid.hypervisor = true;
+  o.cpuid.amd_sev = true;
+  const auto v = classify_guest(o);
+  EXPECT_EQ(v.mode, GuestMode::unknown);
+  EXPECT_NE(v.reasons.front().find("do not model"), std::string::npos);
+  EXPECT_NE(v.reasons.front().find("SEV-like"), std::string::npos);
+
+  o.cpuid.amd_sev = false;
+  EXPECT_EQ(classify_guest(o).mode, GuestMode::unknown);
+
+  o.cpuid.hypervisor = false;  // bare metal of any vendor is not a guest
+  EXPECT_EQ(classify_guest(o).mode, GuestMode::none);
 }
 
 }  // namespace

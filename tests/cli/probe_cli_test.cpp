@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -59,6 +62,15 @@ TEST(ProbeCli, BadUsageExitsTwoWithOneLine) {
       {"--host-root", tree.str(), "--msr-file", tree.str() + "/absent"},
       {"--host-root", tree.str(), "--node", "Not_A_Node"},
       {"--host-root", tree.str(), "--wave", "has space"},
+      // redteam.md BUG-8: a directory was an empty replay ("no CPUID"), exit 0.
+      {"--host-root", tree.str(), "--cpuid-file", tree.str()},
+      {"--host-root", tree.str(), "--msr-file", tree.str()},
+      {"--host-root", tree.str(), "--cpuid-file", "/proc/self/mem"},
+      // BUG-11: names the API server refuses.
+      {"--host-root", tree.str(), "--node", ".a"},
+      {"--host-root", tree.str(), "--node", "a."},
+      {"--host-root", tree.str(), "--node", "-a"},
+      {"--host-root", tree.str(), "--node", "a", "--node", "b"},  // BUG-20: was exit 1
   };
   for (const auto& args : cases) {
     const auto r = run(args);
@@ -68,6 +80,28 @@ TEST(ProbeCli, BadUsageExitsTwoWithOneLine) {
   }
   const auto r = run({"--host-root", tree.str(), "--cpuid-file", tree.str() + "/bad-cpuid.txt"});
   EXPECT_NE(r.err.find("line 2"), std::string::npos) << r.err;
+}
+
+// redteam.md BUG-6: a FIFO at <root>/dev/cpu/0/msr hung the probe forever on an AMD guest
+// (and the agent never published). Now the register is unreadable, with the reason, at once.
+TEST(ProbeCli, FifoAtTheMsrDeviceIsUnreadableNotAHang) {
+  const auto profiles = ztp::testing::host_profiles("cc-gcp-n2d-sev");
+  const auto sev_it = std::find_if(profiles.begin(), profiles.end(),
+                                   [](const auto& p) { return p.name == "cc-gcp-n2d-sev"; });
+  ASSERT_NE(sev_it, profiles.end());
+  const auto& sev = *sev_it;
+  ztp::testing::TempTree tree;
+  tree.mkdir("dev/cpu/0");
+  const auto msr = tree.root() / "dev/cpu/0/msr";
+  ASSERT_EQ(::mkfifo(msr.c_str(), 0600), 0);
+  const auto cpuid = sev.options().cpuid_file;
+  ASSERT_TRUE(cpuid);
+  const auto r = run({"--host-root", tree.str(), "--cpuid-file", *cpuid, "--node", "a"});
+  ASSERT_EQ(r.code, k_exit_ok) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["mode"], "unknown");
+  EXPECT_FALSE(j["signals"]["msrSevStatusReadable"].get<bool>());
+  EXPECT_NE(j["evidence"].dump().find("is a FIFO"), std::string::npos) << r.out;
 }
 
 TEST(ProbeCli, HelpAndVersionExitZero) {

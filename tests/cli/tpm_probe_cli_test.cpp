@@ -74,6 +74,49 @@ TEST(TpmProbeCli, BadUsageExitsTwo) {
   EXPECT_EQ(run({"--version"}).code, k_exit_ok);
 }
 
+// redteam.md BUG-7: a host with 1,000 virtual chips beside its hardware one gave a 66.5 KB
+// document the fleet refuses (64 KiB cap). Evidence is bounded; the verdict stays honest.
+TEST(TpmProbeCli, ThousandChipsStillFitTheFleetCap) {
+  ztp::testing::TempTree tree;
+  const std::string hw = "sys/devices/platform/MSFT0101:00";
+  tree.write(hw + "/tpm/tpm0/tpm_version_major", "2\n");
+  tree.symlink("../../../MSFT0101:00", hw + "/tpm/tpm0/device");
+  tree.write(hw + "/uevent", "DRIVER=tpm_crb\n");
+  tree.symlink("../../devices/platform/MSFT0101:00/tpm/tpm0", "sys/class/tpm/tpm0");
+  tree.write("dev/tpm0", "");
+  for (int i = 1; i <= 1000; ++i) {
+    const std::string name = "tpm" + std::to_string(i);
+    tree.write("sys/devices/virtual/tpm/" + name + "/tpm_version_major", "2\n");
+    tree.symlink("../../devices/virtual/tpm/" + name, "sys/class/tpm/" + name);
+  }
+  const auto r = run({"--host-root", tree.str(), "--node", "many-chips"});
+  ASSERT_EQ(r.code, k_exit_ok) << r.err;
+  EXPECT_LT(r.out.size(), 64u * 1024u);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["family"], "tpm2-raw");
+  EXPECT_LE(j["evidence"].size(), k_max_evidence_lines);
+  const std::string evidence = j["evidence"].dump();
+  EXPECT_NE(evidence.find("tpm1: virtual chip ignored"), std::string::npos);
+  EXPECT_NE(evidence.find("and 996 more chips ignored for the family"), std::string::npos);
+  EXPECT_EQ(evidence.find("tpm999"), std::string::npos);
+}
+
+// BUG-11: names the API server refuses, and a valid 253-character name whose ConfigMap name
+// "ztp-prem-<node>" would be too long, are refused before any work.
+TEST(TpmProbeCli, NodeNamesKubernetesRefusesExitTwo) {
+  ztp::testing::TempTree tree;
+  for (const std::string& name :
+       {std::string(".a"), std::string(".."), std::string("-a"), std::string("a."),
+        std::string("a..b"), std::string("a\x1b[2J"), std::string(250, 'a')}) {
+    const auto r = run({"--host-root", tree.str(), "--node", name});
+    EXPECT_EQ(r.code, k_exit_usage) << name;
+    EXPECT_TRUE(r.out.empty()) << name;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << "raw escape byte echoed";
+  }
+  EXPECT_EQ(run({"--host-root", tree.str(), "--node", std::string(244, 'a')}).code, k_exit_ok);
+}
+
 // No output format carries a planted PCR value, EK, event log byte, table byte or id.
 TEST(TpmProbeCli, NoOutputCarriesPlantedValues) {
   ASSERT_GE(ztp::testing::host_profiles("tpm-").size(), 12U);

@@ -74,3 +74,19 @@ TEST(FindColonField, ReadsCpuinfoStyleFields) {
 
 }  // namespace
 }  // namespace ztp::text
+
+namespace ztp::text {
+namespace {
+
+// redteam.md BUG-18: replay lines with escape sequences were echoed raw to the terminal.
+TEST(Printable, EscapesEverythingATerminalWouldInterpret) {
+  EXPECT_EQ(printable("0x1 0x0: eax=0x1", 80), "0x1 0x0: eax=0x1");
+  EXPECT_EQ(printable("a\x1b]0;pwned\x07z", 80), "a\\x1b]0;pwned\\x07z");
+  EXPECT_EQ(printable(std::string_view("a\0b", 3), 80), "a\\x00b");
+  EXPECT_EQ(printable("\xc3\xa9", 80), "\\xc3\\xa9");
+  EXPECT_EQ(printable("back\\slash", 80), "back\\x5cslash");
+  EXPECT_EQ(printable("abcdef", 3), "abc...");
+}
+
+}  // namespace
+}  // namespace ztp::text

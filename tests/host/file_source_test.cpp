@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +125,50 @@ TEST(RootFileSource, ReadsThroughDotDotLinksWhileRenamesRace) {
   ::kill(renamer, SIGKILL);
   ::waitpid(renamer, nullptr, 0);
   EXPECT_EQ(failures, 0) << first_error;
+}
+
+// redteam.md BUG-6: a FIFO at <root>/dev/cpu/0/msr hung the probe forever in open(2).
+// Host files are opened without blocking and must be regular files (or, for device
+// registers, character devices): anything else is unreadable, at once.
+TEST(RootFileSource, FifosSocketsAndDirectoriesAreUnreadableNotHangs) {
+  TempTree tree;
+  tree.mkdir("dev/cpu/0");
+  tree.mkdir("sys/module/kvm_amd/parameters/sev");
+  const auto msr = tree.root() / "dev/cpu/0/msr";
+  ASSERT_EQ(::mkfifo(msr.c_str(), 0600), 0);
+  const auto param = tree.root() / "sys/module/kvm_amd/parameters/sev_es";
+  ASSERT_EQ(::mkfifo(param.c_str(), 0600), 0);
+  const auto files = open_root(tree);
+
+  const auto reg = files.read_at("/dev/cpu/0/msr", 0xc0010131, 8);
+  ASSERT_FALSE(reg);
+  EXPECT_EQ(reg.error().kind, ErrorKind::io_error);
+  EXPECT_NE(reg.error().message.find("is a FIFO"), std::string::npos);
+
+  const auto fifo = files.read("/sys/module/kvm_amd/parameters/sev_es");
+  ASSERT_FALSE(fifo);
+  EXPECT_NE(fifo.error().message.find("is a FIFO, not a regular file"), std::string::npos);
+
+  const auto dir = files.read("/sys/module/kvm_amd/parameters/sev");
+  ASSERT_FALSE(dir);
+  EXPECT_EQ(dir.error().kind, ErrorKind::io_error);
+  EXPECT_NE(dir.error().message.find("is a directory"), std::string::npos);
+
+  EXPECT_EQ(files.exists("/dev/cpu/0/msr").value(), true);  // existence is still existence
+}
+
+TEST(RootFileSource, ReadAtAcceptsACharacterDevice) {
+  TempTree tree;
+  tree.mkdir("dev");
+  tree.symlink("/dev/zero", "dev/zero");  // resolves inside the root: absent
+  const auto files = open_root(tree);
+  EXPECT_FALSE(files.read_at("/dev/zero", 0, 8));
+  // The real /dev/zero through a root of "/": a character device reads.
+  const auto host = RootFileSource::open("/");
+  ASSERT_TRUE(host);
+  const auto zeros = host->read_at("/dev/zero", 0, 8);
+  ASSERT_TRUE(zeros) << zeros.error().message;
+  EXPECT_EQ(*zeros, std::string(8, '\0'));
 }
 
 TEST(RootFileSource, RejectsARootThatIsNotADirectory) {

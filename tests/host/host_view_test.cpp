@@ -1,5 +1,7 @@
 #include "host/host_view.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "testlib/temp_tree.h"
@@ -51,6 +53,38 @@ TEST(Host, MissingReplayFileOrRootIsBadInput) {
             ErrorKind::bad_input);
   EXPECT_EQ(Host::open({tree.str() + "/nope", std::nullopt, std::nullopt}).error().kind,
             ErrorKind::bad_input);
+}
+
+// redteam.md BUG-8 / BUG-19: a replay path that is a directory or a FIFO was read as an
+// empty replay ("no CPUID", exit 0), or blocked in open(2) forever.
+TEST(Host, ReplayThatIsNotARegularFileIsBadInput) {
+  TempTree tree;
+  tree.mkdir("replays");
+  const std::string fifo = tree.str() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const auto& path : {tree.str() + "/replays", fifo}) {
+    const auto cpuid = Host::open({tree.str(), path, std::nullopt});
+    ASSERT_FALSE(cpuid) << path;
+    EXPECT_EQ(cpuid.error().kind, ErrorKind::bad_input);
+    EXPECT_NE(cpuid.error().message.find("not a regular file"), std::string::npos);
+    const auto msr = Host::open({tree.str(), std::nullopt, path});
+    ASSERT_FALSE(msr) << path;
+    EXPECT_EQ(msr.error().kind, ErrorKind::bad_input);
+  }
+}
+
+// BUG-18: the bad line is shown, but never raw terminal control bytes.
+TEST(Host, MalformedReplayLineIsShownEscaped) {
+  TempTree tree;
+  tree.write("cpuid.txt", "0x00000000 0x00: eax=0x1\x1b]0;pwned\x07\n");
+  tree.write("msr.txt", "0xc0010131 \x1b[2J\n");
+  const auto cpuid = Host::open({tree.str(), tree.str() + "/cpuid.txt", std::nullopt});
+  ASSERT_FALSE(cpuid);
+  EXPECT_EQ(cpuid.error().message.find('\x1b'), std::string::npos);
+  EXPECT_NE(cpuid.error().message.find("\\x1b]0;pwned\\x07"), std::string::npos);
+  const auto msr = Host::open({tree.str(), std::nullopt, tree.str() + "/msr.txt"});
+  ASSERT_FALSE(msr);
+  EXPECT_EQ(msr.error().message.find('\x1b'), std::string::npos);
 }
 
 }  // namespace
