@@ -346,4 +346,77 @@ CcObservations observe(const host::HostView& host) {
   return obs;
 }
 
+namespace {
+
+// /proc/cpuinfo keeps only the fields read above, as the parser returned them (an s390
+// "processor N: ... identification = ..." line is a machine serial, never kept).
+std::string kept_cpuinfo(std::string_view cpuinfo) {
+  std::string out;
+  for (const std::string_view key : {"vendor_id", "CPU implementer", "flags"}) {
+    if (const auto value = text::find_colon_field(cpuinfo, key)) {
+      out.append(key).append("\t: ").append(*value).append("\n");
+    }
+  }
+  return out;
+}
+
+// A kernel boolean keeps its short spelling ("Y", "0", "-1"); a long integer becomes Y/N
+// and anything unparsable "?", which parses as unusable again.
+std::string kept_kernel_bool(std::string_view value) {
+  const auto parsed = text::parse_kernel_bool(value);
+  if (!parsed) {
+    return "?\n";
+  }
+  const std::string_view shown = text::trim(value);
+  if (shown.size() <= 2) {
+    return std::string(shown) + "\n";
+  }
+  return *parsed ? "Y\n" : "N\n";
+}
+
+std::string kept_misc_capacity(std::string_view misc) {
+  std::string out;
+  for (const std::string_view key : {"sev", "sev_es", "tdx"}) {
+    if (const auto count = text::find_keyed_count(misc, key)) {
+      out.append(key).append(" ").append(std::to_string(*count)).append("\n");
+    }
+  }
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+host::CaptureRules capture_rules() {
+  host::CaptureRules rules;
+  rules.contents = [](std::string_view path,
+                      std::string_view contents) -> std::optional<host::KeptContents> {
+    if (path == "/proc/cpuinfo") {
+      return host::KeptContents{kept_cpuinfo(contents),
+                                "architecture and TDX flags: vendor_id, CPU implementer and "
+                                "flags fields only"};
+    }
+    if (path.size() > 14 && path.substr(path.size() - 14) == "/misc.capacity") {
+      return host::KeptContents{kept_misc_capacity(contents),
+                                "KVM's misc cgroup capacities: sev, sev_es, tdx counts only"};
+    }
+    // Every other file this probe reads is a kernel boolean (Reader::tri above).
+    if ((starts_with(path, "/sys/module/") && path.find("/parameters/") != std::string::npos) ||
+        starts_with(path, "/sys/firmware/uv/")) {
+      return host::KeptContents{kept_kernel_bool(contents),
+                                "kernel boolean: its short spelling, or ? when unparsable"};
+    }
+    return std::nullopt;
+  };
+  // This probe lists no directory.
+  rules.msr_mask = [](std::uint32_t index) -> std::uint64_t {
+    return index == k_msr_sev_status ? k_sev_status_sev | k_sev_status_sev_es | k_sev_status_sev_snp
+                                     : 0;
+  };
+  return rules;
+}
+
 }  // namespace ztp::cc

@@ -232,4 +232,44 @@ TpmObservations observe(const host::HostView& host) {
   return obs;
 }
 
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool is_tpm_node(std::string_view name) {
+  return sysfs::parse_indexed_name(name, "tpm") || sysfs::parse_indexed_name(name, "tpmrm");
+}
+
+}  // namespace
+
+host::CaptureRules capture_rules() {
+  host::CaptureRules rules;
+  rules.contents = [](std::string_view path,
+                      std::string_view contents) -> std::optional<host::KeptContents> {
+    if (ends_with(path, std::string("/") + std::string(k_version_file))) {
+      const auto major = sysfs::parse_version_major(contents);
+      return host::KeptContents{major ? std::to_string(*major) + "\n" : std::string("?\n"),
+                                "TPM major version: 1 or 2, or ? when unusable"};
+    }
+    if (ends_with(path, "/device/uevent")) {
+      const auto driver = sysfs::uevent_driver(contents);
+      return host::KeptContents{driver ? "DRIVER=" + std::string(*driver) + "\n" : std::string(),
+                                "the parent device's driver: a valid DRIVER= line only"};
+    }
+    return std::nullopt;
+  };
+  rules.names = [](std::string_view dir, std::vector<std::string> names) {
+    if (dir == k_dev) {
+      // /dev also names disks and volume groups, which often carry the host name.
+      names.erase(std::remove_if(names.begin(), names.end(),
+                                 [](const std::string& n) { return !is_tpm_node(n); }),
+                  names.end());
+    }
+    return names;
+  };
+  return rules;
+}
+
 }  // namespace ztp::tpm
