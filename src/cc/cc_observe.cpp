@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cc/cc_observations.h"
 #include "common/text.h"
@@ -388,6 +389,46 @@ bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+// Why each object above is looked at, for a capture's manifest (sources: the comments at
+// each lookup). capture_test checks that every path a profile makes this probe read has one.
+std::string purpose(std::string_view path) {
+  static constexpr std::pair<std::string_view, std::string_view> k_purposes[] = {
+      {"/proc/cpuinfo", "architecture without CPUID; TDX flags on Intel"},
+      {"/sys/devices/platform/sev-guest", "SNP guest: platform device"},
+      {"/dev/sev-guest", "SNP guest: sev-guest driver node"},
+      {"/sys/module/sev_guest", "SNP guest: sev-guest driver present"},
+      {"/sys/module/sev_guest/initstate", "SNP guest: sev-guest loadable (vs built in)"},
+      {"/sys/devices/system/cpu/sev/vmpl", "SNP guest: VMPL in sysfs (6.11+)"},
+      {"/sys/devices/virtual/misc/tdx_guest", "TDX guest: driver's misc device"},
+      {"/dev/tdx_guest", "TDX guest: driver node"},
+      {"/dev/tdx-guest", "TDX guest: driver node (early name)"},
+      {"/sys/firmware/acpi/tables/CCEL", "CC guest evidence: CC event log table exists"},
+      {"/sys/kernel/config/tsm/report", "CC guest evidence: configfs-tsm loaded"},
+      {"/sys/devices/platform/arm-cca-dev", "Arm CCA realm: RSI platform device (6.14)"},
+      {"/sys/bus/auxiliary/devices/arm_cca_guest.arm-rsi-dev.0", "Arm CCA realm: RSI device"},
+      {"/sys/module/arm_cca_guest/initstate", "Arm CCA realm: guest module loaded"},
+      {"/sys/firmware/uv", "s390: Ultravisor facility"},
+      {"/sys/firmware/uv/prot_virt_guest", "s390: Secure Execution guest"},
+      {"/sys/firmware/uv/prot_virt_host", "s390: Secure Execution host"},
+      {"/sys/module/kvm_amd", "AMD host: KVM loaded"},
+      {"/sys/module/kvm_amd/parameters/sev", "AMD host: KVM enabled SEV"},
+      {"/sys/module/kvm_amd/parameters/sev_es", "AMD host: KVM enabled SEV-ES"},
+      {"/sys/module/kvm_amd/parameters/sev_snp", "AMD host: KVM enabled SEV-SNP"},
+      {"/sys/module/kvm_intel", "Intel host: KVM loaded"},
+      {"/sys/module/kvm_intel/parameters/tdx", "Intel host: KVM enabled TDX"},
+      {"/sys/devices/virtual/misc/sev", "AMD host: PSP SEV firmware device"},
+      {"/dev/sev", "AMD host: PSP SEV firmware node"},
+      {"/sys/fs/cgroup/misc.capacity", "host: KVM's SEV/TDX guest capacity"},
+      {"/sys/fs/cgroup/misc/misc.capacity", "host: KVM's SEV/TDX guest capacity (cgroup v1)"},
+  };
+  for (const auto& [p, why] : k_purposes) {
+    if (p == path) {
+      return std::string(why);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 host::CaptureRules capture_rules() {
@@ -412,6 +453,7 @@ host::CaptureRules capture_rules() {
     return std::nullopt;
   };
   // This probe lists no directory.
+  rules.purpose = purpose;
   rules.msr_mask = [](std::uint32_t index) -> std::uint64_t {
     return index == k_msr_sev_status ? k_sev_status_sev | k_sev_status_sev_es | k_sev_status_sev_snp
                                      : 0;

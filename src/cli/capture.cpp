@@ -44,22 +44,21 @@ std::string seen(const host::PathRecord& r) {
   return "present";
 }
 
-std::string why(const host::PathRecord& r) {
+std::string kept(const host::PathRecord& r) {
   switch (r.access) {
     case host::Access::exists:
-      return "presence tested";
+      return "presence only";
     case host::Access::list:
-      return "entry names judged (names only, never contents)";
+      return "entry names only";
     case host::Access::read_at:
-      return "device register read: only that it answered is captured";
+      return "presence only (a device register)";
     case host::Access::read:
       break;
   }
-  return r.kept ? "contents parsed: " + r.kept->why
-                : "contents withheld: no capture rule covers this file";
+  return r.kept ? r.kept->why : "nothing: no capture rule covers this file";
 }
 
-ordered_json path_list(const host::Recording& rec) {
+ordered_json path_list(const host::Recording& rec, const host::CaptureRules& rules) {
   ordered_json paths = ordered_json::array();
   for (const auto& r : rec.paths) {
     ordered_json p;
@@ -69,7 +68,9 @@ ordered_json path_list(const host::Recording& rec) {
     }
     p["access"] = std::string(host::to_string(r.access));
     p["seen"] = seen(r);
-    p["why"] = why(r);
+    const std::string purpose = rules.purpose ? rules.purpose(r.path) : std::string();
+    p["why"] = purpose.empty() ? "(no purpose declared)" : purpose;
+    p["kept"] = kept(r);
     paths.push_back(std::move(p));
   }
   return paths;
@@ -120,13 +121,14 @@ ordered_json kernel_part() {
   return k;
 }
 
-std::string manifest(const ProbeSpec& spec, const host::Recording& rec, bool msr_file) {
+std::string manifest(const ProbeSpec& spec, const host::Recording& rec,
+                     const host::CaptureRules& rules, bool msr_file) {
   ordered_json m;
   m["captureFormat"] = k_capture_format;
   m["probe"] = {{"name", spec.name}, {"version", ZTP_VERSION}};
   m["kernel"] = kernel_part();
   m["replay"] = replay_command(spec, msr_file);
-  m["paths"] = path_list(rec);
+  m["paths"] = path_list(rec, rules);
   ordered_json links = ordered_json::array();
   for (const auto& l : rec.links) {
     links.push_back({{"path", l.path}, {"target", l.target}});
@@ -187,11 +189,12 @@ std::ostream& capture_output_stream(const std::string& target, std::ostream& out
   return target == "-" ? err : out;
 }
 
-std::vector<TreeEntry> capture_entries(const ProbeSpec& spec, const host::Recording& recording,
+std::vector<TreeEntry> capture_entries(const ProbeSpec& spec, const host::CaptureRules& rules,
+                                       const host::Recording& recording,
                                        const report::Document& doc) {
   const std::string msr = msr_replay_text(recording);
   std::vector<TreeEntry> entries;
-  entries.push_back(file("capture.json", manifest(spec, recording, !msr.empty())));
+  entries.push_back(file("capture.json", manifest(spec, recording, rules, !msr.empty())));
   entries.push_back(file("README.md", readme(spec, doc)));
   entries.push_back(file("expected.json", expected(doc).dump(2) + "\n"));
   if (spec.reads_cpu) {
@@ -209,14 +212,14 @@ std::vector<TreeEntry> capture_entries(const ProbeSpec& spec, const host::Record
 int run_capture(const std::string& target, const ProbeSpec& spec, const host::HostView& live,
                 report::Envelope envelope, const std::string& format, std::ostream& out,
                 std::ostream& err) {
-  const host::RecordingHost recorder(
-      live, spec.capture_rules ? spec.capture_rules() : host::CaptureRules{});
+  const host::CaptureRules rules = spec.capture_rules ? spec.capture_rules() : host::CaptureRules{};
+  const host::RecordingHost recorder(live, rules);
   const report::Document doc = spec.detect(recorder.view(), std::move(envelope));
   if (const int printed = print_document(doc, format, capture_output_stream(target, out, err));
       printed != k_exit_ok) {
     return printed;
   }
-  const auto entries = capture_entries(spec, recorder.recording(), doc);
+  const auto entries = capture_entries(spec, rules, recorder.recording(), doc);
   const auto written =
       target == "-" ? write_capture_tar(out, entries) : write_capture_dir(target, entries);
   if (!written) {

@@ -34,7 +34,7 @@ int run_capture(const std::string& target, const ProbeSpec& spec, const host::Ho
                 std::ostream& err);
 
 // The capture's files, in writing order (exposed for tests).
-std::vector<host::TreeEntry> capture_entries(const ProbeSpec& spec,
+std::vector<host::TreeEntry> capture_entries(const ProbeSpec& spec, const host::CaptureRules& rules,
                                              const host::Recording& recording,
                                              const report::Document& doc);
 

@@ -31,6 +31,8 @@ struct CaptureRules {
   std::function<std::vector<std::string>(std::string_view dir, std::vector<std::string> names)>
       names;
   std::function<std::uint64_t(std::uint32_t msr)> msr_mask;
+  // Why the probe looks at a path, for the manifest; empty when the detector has no entry.
+  std::function<std::string(std::string_view path)> purpose;
 };
 
 enum class Access { exists, read, read_at, list };

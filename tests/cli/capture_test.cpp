@@ -100,6 +100,9 @@ TEST_P(CaptureProfile, HoldsNoPlantedValueAndReplaysAsLive) {
       EXPECT_EQ((what + data).find(k_node), std::string::npos) << what << " names the node";
     }
     expect_masked_msrs(dir);
+    for (const auto& p : json::parse(read_file(dir / "capture.json"))["paths"]) {
+      EXPECT_NE(p["why"], "(no purpose declared)") << p.dump();
+    }
 
     const json expected = json::parse(read_file(dir / "expected.json"));
     EXPECT_EQ(expected, classification(json::parse(live.out)));
@@ -146,6 +149,7 @@ TEST(Capture, KeepsTheLinksThePathsWentThrough) {
   EXPECT_FALSE(manifest["paths"].empty());
   for (const auto& p : manifest["paths"]) {
     EXPECT_FALSE(p["why"].get<std::string>().empty()) << p.dump();
+    EXPECT_FALSE(p["kept"].get<std::string>().empty()) << p.dump();
   }
 }
 
