@@ -70,6 +70,8 @@ with tempfile.TemporaryDirectory() as tmp:
     empty_dirs = [d for d, sub, files in os.walk(os.path.join(profile, "root"))
                   if not sub and not files]
     check(not empty_dirs, f"empty directories get .gitkeep ({empty_dirs})")
+    with open(os.path.join(profile, "root", "etc", "machine-id")) as f:
+        check("PLANTED" in f.read(), "the profile plants a machine id like every fixture")
     r = subprocess.run([os.path.join(bins, "ztp-prem-tpm"), "--host-root",
                         os.path.join(profile, "root"), "--node", "n1"],
                        capture_output=True, text=True)
