@@ -115,7 +115,8 @@ Result<void> add_to_archive(archive* a, const TreeEntry& e) {
       archive_entry_set_size(entry.get(), static_cast<la_int64_t>(e.data.size()));
       break;
   }
-  if (archive_write_header(a, entry.get()) != ARCHIVE_OK) {
+  // ARCHIVE_WARN: written, with a note (a name not in the locale's charset, say).
+  if (archive_write_header(a, entry.get()) < ARCHIVE_WARN) {
     return tl::unexpected(archive_error(a));
   }
   if (e.kind == TreeEntry::Kind::file && !e.data.empty() &&
