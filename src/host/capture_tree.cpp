@@ -32,8 +32,10 @@ class Tree {
   std::vector<TreeEntry> entries(const std::string& prefix) const {
     std::vector<TreeEntry> out;
     out.push_back({TreeEntry::Kind::directory, prefix, {}});
-    std::vector<std::string> links;             // nothing below a link is written
-    for (const auto& [path, node] : m_nodes) {  // sorted: parents first
+    std::vector<std::string> links;          // nothing below a link is written
+    for (const auto& item : m_nodes) {       // sorted: parents first
+      const std::string& path = item.first;  // not a structured binding: clang 14's lambdas
+      const Node& node = item.second;
       const bool below_link = std::any_of(links.begin(), links.end(), [&](const auto& l) {
         return path.size() > l.size() && path.compare(0, l.size(), l) == 0 && path[l.size()] == '/';
       });
