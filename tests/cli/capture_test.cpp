@@ -100,7 +100,8 @@ TEST_P(CaptureProfile, HoldsNoPlantedValueAndReplaysAsLive) {
       EXPECT_EQ((what + data).find(k_node), std::string::npos) << what << " names the node";
     }
     expect_masked_msrs(dir);
-    for (const auto& p : json::parse(read_file(dir / "capture.json"))["paths"]) {
+    const json manifest = json::parse(read_file(dir / "capture.json"));
+    for (const auto& p : manifest["paths"]) {
       EXPECT_NE(p["why"], "(no purpose declared)") << p.dump();
     }
 
