@@ -24,6 +24,21 @@ endif()
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr)  # libtss2-dev
 
+# libarchive-dev: the tar stream of `--capture -` (src/cli/capture_output.cpp), for pods whose
+# image has no tar. Debian builds libarchive.a with -ffunction-sections, so a static link with
+# --gc-sections keeps the pax writer only; without it, the format table would drag in every
+# writer and with them zlib, xz, bzip2, nettle, libxml2 and ICU (a 35 MB probe).
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+add_library(ztp_archive INTERFACE)
+if(ZTP_STATIC)
+  find_library(ZTP_LIBARCHIVE_ARCHIVE NAMES libarchive.a REQUIRED)
+  target_link_libraries(ztp_archive INTERFACE ${ZTP_LIBARCHIVE_ARCHIVE})
+  target_include_directories(ztp_archive SYSTEM INTERFACE ${LIBARCHIVE_INCLUDE_DIRS})
+  target_link_options(ztp_archive INTERFACE -Wl,--gc-sections)
+else()
+  target_link_libraries(ztp_archive INTERFACE PkgConfig::LIBARCHIVE)
+endif()
+
 # Fleet service (src/fleet).
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev
 find_package(prometheus-cpp CONFIG REQUIRED)                      # prometheus-cpp-dev

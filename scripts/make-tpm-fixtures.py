@@ -510,6 +510,7 @@ Kubernetes pod given /dev/tpmrm0 by a device plugin (no /dev/tpm0) and a hostPat
 if __name__ == "__main__":
     HOSTS.mkdir(parents=True, exist_ok=True)
     for old in HOSTS.glob("tpm-*"):
-        shutil.rmtree(old)
+        if not (old / "capture.json").exists():  # captured profiles are not ours to rewrite
+            shutil.rmtree(old)
     profiles()
     print("wrote", len(list(HOSTS.glob("tpm-*"))), "TPM profiles")

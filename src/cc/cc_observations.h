@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/host_view.h"
+#include "host/recording.h"
 
 namespace ztp::cc {
 
@@ -90,6 +91,10 @@ struct CcObservations {
 
 // Reads the host. Never fails: anything unreadable is recorded as such.
 CcObservations observe(const host::HostView& host);
+
+// What a capture (--capture) keeps of this probe's reads: the fields of /proc/cpuinfo, the
+// kernel booleans and misc.capacity counts the rules parse, the SEV_STATUS bits they test.
+host::CaptureRules capture_rules();
 
 // Pure helpers the collector uses; exposed for unit tests and fuzzing.
 CpuidFacts read_cpuid_facts(const host::CpuidSource& cpuid);

@@ -3,6 +3,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "cc/cc_observations.h"
 #include "common/text.h"
@@ -361,6 +362,120 @@ CcObservations observe(const host::HostView& host) {
     obs.msr = read_msr_facts(host.msr);
   }
   return obs;
+}
+
+namespace {
+
+// /proc/cpuinfo keeps only the fields read above, as the parser returned them (an s390
+// "processor N: ... identification = ..." line is a machine serial, never kept).
+std::string kept_cpuinfo(std::string_view cpuinfo) {
+  std::string out;
+  for (const std::string_view key : {"vendor_id", "CPU implementer", "flags"}) {
+    if (const auto value = text::find_colon_field(cpuinfo, key)) {
+      out.append(key).append("\t: ").append(*value).append("\n");
+    }
+  }
+  return out;
+}
+
+// A kernel boolean keeps its short spelling ("Y", "0", "-1"); a long integer becomes Y/N
+// and anything unparsable "?", which parses as unusable again.
+std::string kept_kernel_bool(std::string_view value) {
+  const auto parsed = text::parse_kernel_bool(value);
+  if (!parsed) {
+    return "?\n";
+  }
+  const std::string_view shown = text::trim(value);
+  if (shown.size() <= 2) {
+    return std::string(shown) + "\n";
+  }
+  return *parsed ? "Y\n" : "N\n";
+}
+
+std::string kept_misc_capacity(std::string_view misc) {
+  std::string out;
+  for (const std::string_view key : {"sev", "sev_es", "tdx"}) {
+    if (const auto count = text::find_keyed_count(misc, key)) {
+      out.append(key).append(" ").append(std::to_string(*count)).append("\n");
+    }
+  }
+  return out;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Why each object above is looked at, for a capture's manifest (sources: the comments at
+// each lookup). capture_test checks that every path a profile makes this probe read has one.
+std::string purpose(std::string_view path) {
+  static constexpr std::pair<std::string_view, std::string_view> k_purposes[] = {
+      {"/proc/cpuinfo", "architecture without CPUID; TDX flags on Intel"},
+      {"/sys/devices/platform/sev-guest", "SNP guest: platform device"},
+      {"/dev/sev-guest", "SNP guest: sev-guest driver node"},
+      {"/sys/module/sev_guest", "SNP guest: sev-guest driver present"},
+      {"/sys/module/sev_guest/initstate", "SNP guest: sev-guest loadable (vs built in)"},
+      {"/sys/devices/system/cpu/sev/vmpl", "SNP guest: VMPL in sysfs (6.11+)"},
+      {"/sys/devices/virtual/misc/tdx_guest", "TDX guest: driver's misc device"},
+      {"/dev/tdx_guest", "TDX guest: driver node"},
+      {"/dev/tdx-guest", "TDX guest: driver node (early name)"},
+      {"/sys/firmware/acpi/tables/CCEL", "CC guest evidence: CC event log table exists"},
+      {"/sys/kernel/config/tsm/report", "CC guest evidence: configfs-tsm loaded"},
+      {"/sys/devices/platform/arm-cca-dev", "Arm CCA realm: RSI platform device (6.14)"},
+      {"/sys/bus/auxiliary/devices/arm_cca_guest.arm-rsi-dev.0", "Arm CCA realm: RSI device"},
+      {"/sys/module/arm_cca_guest/initstate", "Arm CCA realm: guest module loaded"},
+      {"/sys/firmware/uv", "s390: Ultravisor facility"},
+      {"/sys/firmware/uv/prot_virt_guest", "s390: Secure Execution guest"},
+      {"/sys/firmware/uv/prot_virt_host", "s390: Secure Execution host"},
+      {"/sys/module/kvm_amd", "AMD host: KVM loaded"},
+      {"/sys/module/kvm_amd/parameters/sev", "AMD host: KVM enabled SEV"},
+      {"/sys/module/kvm_amd/parameters/sev_es", "AMD host: KVM enabled SEV-ES"},
+      {"/sys/module/kvm_amd/parameters/sev_snp", "AMD host: KVM enabled SEV-SNP"},
+      {"/sys/module/kvm_intel", "Intel host: KVM loaded"},
+      {"/sys/module/kvm_intel/parameters/tdx", "Intel host: KVM enabled TDX"},
+      {"/sys/devices/virtual/misc/sev", "AMD host: PSP SEV firmware device"},
+      {"/dev/sev", "AMD host: PSP SEV firmware node"},
+      {"/sys/fs/cgroup/misc.capacity", "host: KVM's SEV/TDX guest capacity"},
+      {"/sys/fs/cgroup/misc/misc.capacity", "host: KVM's SEV/TDX guest capacity (cgroup v1)"},
+  };
+  for (const auto& [p, why] : k_purposes) {
+    if (p == path) {
+      return std::string(why);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+host::CaptureRules capture_rules() {
+  host::CaptureRules rules;
+  rules.contents = [](std::string_view path,
+                      std::string_view contents) -> std::optional<host::KeptContents> {
+    if (path == "/proc/cpuinfo") {
+      return host::KeptContents{kept_cpuinfo(contents),
+                                "architecture and TDX flags: vendor_id, CPU implementer and "
+                                "flags fields only"};
+    }
+    if (path.size() > 14 && path.substr(path.size() - 14) == "/misc.capacity") {
+      return host::KeptContents{kept_misc_capacity(contents),
+                                "KVM's misc cgroup capacities: sev, sev_es, tdx counts only"};
+    }
+    // Every other file this probe reads is a kernel boolean (Reader::tri above).
+    if ((starts_with(path, "/sys/module/") && path.find("/parameters/") != std::string::npos) ||
+        starts_with(path, "/sys/firmware/uv/")) {
+      return host::KeptContents{kept_kernel_bool(contents),
+                                "kernel boolean: its short spelling, or ? when unparsable"};
+    }
+    return std::nullopt;
+  };
+  // This probe lists no directory.
+  rules.purpose = purpose;
+  rules.msr_mask = [](std::uint32_t index) -> std::uint64_t {
+    return index == k_msr_sev_status ? k_sev_status_sev | k_sev_status_sev_es | k_sev_status_sev_snp
+                                     : 0;
+  };
+  return rules;
 }
 
 }  // namespace ztp::cc

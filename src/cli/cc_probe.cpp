@@ -14,6 +14,7 @@ ProbeSpec cc_probe() {
   spec.detect = [](const host::HostView& host, report::Envelope envelope) {
     return report::make_cc_status(std::move(envelope), cc::detect(host));
   };
+  spec.capture_rules = cc::capture_rules;
   return spec;
 }
 

@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 
+#include "cli/capture.h"
 #include "common/command_line.h"
 #include "common/k8s_names.h"
 #include "common/text.h"
@@ -86,6 +87,8 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
   app.set_version_flag("--version", std::string(ZTP_VERSION));
   AgentFlags agent_flags;
   add_agent_flags(app, agent_flags);
+  std::optional<std::string> capture;
+  add_capture_flag(app, capture);
 
   if (const auto done = parse_command_line(app, args, spec.name, out, err)) {
     return *done;
@@ -111,6 +114,10 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
     err << spec.name << ": " << host.error().message << "\n";
     return k_exit_usage;
   }
+  if (capture && agent_flags.active()) {
+    err << spec.name << ": --capture records one detection; it does not combine with agent mode\n";
+    return k_exit_usage;
+  }
   if (agent_flags.active()) {
     if (format != "json") {
       err << spec.name << ": --format text is for people; agent mode publishes JSON\n";
@@ -124,7 +131,13 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
     return run_agent(agent_flags, spec.name, produce, runtime, clock, out, err);
   }
   envelope.generated_at = clock.wall_now();
-  const report::Document doc = spec.detect(host->view(), std::move(envelope));
+  if (capture) {
+    return run_capture(*capture, spec, host->view(), std::move(envelope), format, out, err);
+  }
+  return print_document(spec.detect(host->view(), std::move(envelope)), format, out);
+}
+
+int print_document(const report::Document& doc, const std::string& format, std::ostream& out) {
   out << (format == "text" ? report::render_text(doc) : report::render_json(doc));
   out.flush();
   return out ? k_exit_ok : k_exit_internal;

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/exit_codes.h"
 #include "host/host_view.h"
+#include "host/recording.h"
 #include "report/document.h"
 
 namespace ztp::cli {
@@ -22,6 +23,8 @@ struct ProbeSpec {
   bool reads_cpu = false;   // offers --cpuid-file and --msr-file
   // Detects on the host and wraps the result in the envelope.
   std::function<report::Document(const host::HostView&, report::Envelope)> detect;
+  // What --capture keeps of the detector's reads (cli/capture.h).
+  std::function<host::CaptureRules()> capture_rules;
 };
 
 // The process environment the probe consults, gathered by main (tests pass their own).
@@ -38,6 +41,9 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
 int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
               const Clock& clock, std::ostream& out, std::ostream& err,
               const AgentRuntime& runtime);
+
+// Prints doc as --format says ("json" | "text"); k_exit_internal when the stream fails.
+int print_document(const report::Document& doc, const std::string& format, std::ostream& out);
 
 // main() for a probe binary: real environment, clock, streams and signals; never throws.
 int probe_main(int argc, char** argv, const ProbeSpec& spec);

@@ -14,6 +14,7 @@ ProbeSpec tpm_probe() {
   spec.detect = [](const host::HostView& host, report::Envelope envelope) {
     return report::make_tpm_status(std::move(envelope), tpm::detect(host));
   };
+  spec.capture_rules = tpm::capture_rules;
   return spec;
 }
 

@@ -75,6 +75,10 @@ Result<void> expect_type(int fd, std::string_view path, bool allow_char_device) 
 
 }  // namespace
 
+Result<std::optional<std::string>> FileSource::read_link(std::string_view) const {
+  return std::nullopt;
+}
+
 Result<RootFileSource> RootFileSource::open(const std::string& root) {
   const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
@@ -231,6 +235,36 @@ Result<std::vector<std::string>> RootFileSource::list(std::string_view dir) cons
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+Result<std::optional<std::string>> RootFileSource::read_link(std::string_view path) const {
+  const auto slash = path.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") {
+    return std::nullopt;  // the root itself, or a path that names no entry
+  }
+  // The parent resolves confined (openat2); readlinkat(2) then looks at the last
+  // component without following it.
+  auto parent = open_below_root(slash == std::string_view::npos ? "/" : path.substr(0, slash),
+                                O_PATH | O_DIRECTORY);
+  if (!parent) {
+    if (parent.error().kind == ErrorKind::not_found) {
+      return std::nullopt;
+    }
+    return tl::unexpected(parent.error());
+  }
+  UniqueFd guard(*parent);
+  std::array<char, 4096> target{};  // PATH_MAX
+  const std::string entry(name);
+  const ssize_t n = ::readlinkat(guard.get(), entry.c_str(), target.data(), target.size());
+  if (n < 0) {
+    const int err = errno;
+    if (err == EINVAL || error_kind_of_errno(err) == ErrorKind::not_found) {
+      return std::nullopt;  // EINVAL: not a symlink
+    }
+    return tl::unexpected(errno_error(err, path));
+  }
+  return std::string(target.data(), static_cast<std::size_t>(n));
 }
 
 }  // namespace ztp::host

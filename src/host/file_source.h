@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,11 @@ class FileSource {
 
   // Entry names of a directory, sorted, without "." and "..".
   virtual Result<std::vector<std::string>> list(std::string_view dir) const = 0;
+
+  // The target of path when its last component is a symbolic link; nullopt when it is
+  // not one or is absent. Only a capture asks (host/recording.h), to keep the links it
+  // went through; sources without links (fixture wrappers) keep this default.
+  virtual Result<std::optional<std::string>> read_link(std::string_view path) const;
 };
 
 // A FileSource below a root directory: "/" on the node, "/host" in the DaemonSet,
@@ -50,6 +56,7 @@ class RootFileSource final : public FileSource {
                               std::size_t length) const override;
   Result<bool> exists(std::string_view path) const override;
   Result<std::vector<std::string>> list(std::string_view dir) const override;
+  Result<std::optional<std::string>> read_link(std::string_view path) const override;
 
  private:
   explicit RootFileSource(int root_fd) : m_root_fd(root_fd) {}

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "host/host_view.h"
+#include "host/recording.h"
 
 namespace ztp::tpm {
 
@@ -67,5 +68,9 @@ struct TpmObservations {
 
 // Reads the host. Never fails: anything unreadable is recorded as such.
 TpmObservations observe(const host::HostView& host);
+
+// What a capture (--capture) keeps of these reads: the major version and the DRIVER= line
+// as the parsers accept them, /dev's TPM node names; other listed names are kernel names.
+host::CaptureRules capture_rules();
 
 }  // namespace ztp::tpm

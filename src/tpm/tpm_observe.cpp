@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "tpm/tpm_observations.h"
 #include "tpm/tpm_sysfs.h"
@@ -230,6 +231,89 @@ TpmObservations observe(const host::HostView& host) {
   obs.acpi_tpm2 = contains(names, k_acpi_tpm2);
   obs.acpi_tcpa = contains(names, k_acpi_tcpa);
   return obs;
+}
+
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool is_tpm_node(std::string_view name) {
+  return sysfs::parse_indexed_name(name, "tpm") || sysfs::parse_indexed_name(name, "tpmrm");
+}
+
+// Why each path above is looked at, for a capture's manifest. capture_test checks that
+// every path a profile makes this probe touch has one.
+std::string purpose(std::string_view path) {
+  static const std::pair<std::string_view, std::string_view> k_fixed[] = {
+      {k_class_tpm, "TPM chips"},
+      {k_class_tpmrm, "TPM 2.0 resource managers (4.12+)"},
+      {k_sys_class, "sysfs visible at all"},
+      {k_dev, "TPM device node names"},
+      {k_securityfs, "securityfs mounted"},
+      {k_ima_dirs[0], "IMA measurement list exists (names only)"},
+      {k_ima_dirs[1], "IMA measurement list exists (names only)"},
+      {k_acpi_tables, "TPM2/TCPA firmware table exists (names only)"},
+  };
+  for (const auto& [p, why] : k_fixed) {
+    if (p == path) {
+      return std::string(why);
+    }
+  }
+  const auto name = path.substr(path.rfind('/') + 1);
+  if (path.substr(0, k_class_tpm.size() + 1) == std::string(k_class_tpm) + "/") {
+    if (path.find('/', k_class_tpm.size() + 1) == std::string_view::npos) {
+      return "chip attributes: version, caps, device link, PCR bank names";
+    }
+    if (name == k_version_file) {
+      return "TPM major version";
+    }
+    if (ends_with(path, "/device/uevent")) {
+      return "the chip's driver (evidence)";
+    }
+    if (ends_with(path, "/device/caps")) {
+      return "TPM 1.x attribute in the pre-4.8 layout";
+    }
+  }
+  if (path.substr(0, k_virtual_tpm.size() + 1) == std::string(k_virtual_tpm) + "/") {
+    return "virtual (parentless) chip, as vtpm_proxy makes";
+  }
+  if (path.substr(0, k_securityfs.size() + 1) == std::string(k_securityfs) + "/") {
+    return "the chip's firmware event log exists (names only)";
+  }
+  return {};
+}
+
+}  // namespace
+
+host::CaptureRules capture_rules() {
+  host::CaptureRules rules;
+  rules.contents = [](std::string_view path,
+                      std::string_view contents) -> std::optional<host::KeptContents> {
+    if (ends_with(path, std::string("/") + std::string(k_version_file))) {
+      const auto major = sysfs::parse_version_major(contents);
+      return host::KeptContents{major ? std::to_string(*major) + "\n" : std::string("?\n"),
+                                "TPM major version: 1 or 2, or ? when unusable"};
+    }
+    if (ends_with(path, "/device/uevent")) {
+      const auto driver = sysfs::uevent_driver(contents);
+      return host::KeptContents{driver ? "DRIVER=" + std::string(*driver) + "\n" : std::string(),
+                                "the parent device's driver: a valid DRIVER= line only"};
+    }
+    return std::nullopt;
+  };
+  rules.purpose = purpose;
+  rules.names = [](std::string_view dir, std::vector<std::string> names) {
+    if (dir == k_dev) {
+      // /dev also names disks and volume groups, which often carry the host name.
+      names.erase(std::remove_if(names.begin(), names.end(),
+                                 [](const std::string& n) { return !is_tpm_node(n); }),
+                  names.end());
+    }
+    return names;
+  };
+  return rules;
 }
 
 }  // namespace ztp::tpm
