@@ -98,6 +98,9 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
   app.set_version_flag("--version", std::string(ZTP_VERSION));
   AgentFlags agent_flags;
   add_agent_flags(app, agent_flags);
+  if (spec.make_quoter) {
+    add_quote_flags(app, agent_flags);
+  }
 
   if (const auto done = parse_command_line(app, args, spec.name, out, err)) {
     return *done;
@@ -133,7 +136,7 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
       e.generated_at = clock.wall_now();
       return spec.detect(host->view(), std::move(e));
     };
-    return run_agent(agent_flags, spec.name, produce, runtime, clock, out, err);
+    return run_agent(agent_flags, spec.name, produce, runtime, clock, out, err, spec.make_quoter);
   }
   envelope.generated_at = clock.wall_now();
   const report::Document doc = spec.detect(host->view(), std::move(envelope));

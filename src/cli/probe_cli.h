@@ -22,6 +22,8 @@ struct ProbeSpec {
   bool reads_cpu = false;   // offers --cpuid-file and --msr-file
   // Detects on the host and wraps the result in the envelope.
   std::function<report::Document(const host::HostView&, report::Envelope)> detect;
+  // The TPM probe's audit quoter (--quote-pcrs, --tcti); empty for the CC probe.
+  QuoterFactory make_quoter;
 };
 
 // The process environment the probe consults, gathered by main (tests pass their own).
