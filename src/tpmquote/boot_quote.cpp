@@ -15,7 +15,8 @@ std::string_view view(const audit::Bytes32& b) {
 
 }  // namespace
 
-Result<void> check_boot_quote(const AkPublic& ak, const PcrSelection& expected,
+Result<void> check_boot_quote(const AkPublic& ak, const SignatureVerifier& verifier,
+                              const std::string& expected_text, const std::string& expected_sel,
                               const audit::Record& record) {
   if (!record.boot) {
     return bad("the record carries no quote");
@@ -25,23 +26,19 @@ Result<void> check_boot_quote(const AkPublic& ak, const PcrSelection& expected,
     return bad("quoted by another AK (" + audit::to_hex(b.ak_name) + ", expected " +
                audit::to_hex(ak.name) + ")");
   }
-  if (b.pcrs != to_text(expected)) {
-    return bad("the record names PCR selection '" + b.pcrs + "', configured is '" +
-               to_text(expected) + "'");
+  if (b.pcrs != expected_text) {
+    return bad("the record names PCR selection '" + b.pcrs + "', configured is '" + expected_text +
+               "'");
   }
-  if (auto ok = verify_quote_signature(ak, b.attest, b.signature); !ok) {
+  if (auto ok = verifier.verify(b.attest, b.signature); !ok) {
     return ok;
   }
   auto body = parse_quote_attest(b.attest);
   if (!body) {
     return tl::unexpected(body.error());
   }
-  auto want = marshal_selection(expected);
-  if (!want) {
-    return tl::unexpected(want.error());
-  }
-  if (body->signed_selection != *want) {
-    return bad("the signed PCR selection is not exactly " + to_text(expected) +
+  if (body->signed_selection != expected_sel) {
+    return bad("the signed PCR selection is not exactly " + expected_text +
                " (repeated, reordered or other banks): its digest is not over those PCRs");
   }
   if (body->extra_data != view(record.prev)) {
@@ -55,12 +52,32 @@ Result<void> check_boot_quote(const AkPublic& ak, const PcrSelection& expected,
   return {};
 }
 
-Result<audit::QuoteCheck> boot_quote_check(AkPublic ak, const PcrSelection& expected) {
-  if (auto want = marshal_selection(expected); !want) {
+Result<void> check_boot_quote(const AkPublic& ak, const PcrSelection& expected,
+                              const audit::Record& record) {
+  auto verifier = SignatureVerifier::create(ak);
+  if (!verifier) {
+    return tl::unexpected(verifier.error());
+  }
+  auto want = marshal_selection(expected);
+  if (!want) {
     return tl::unexpected(want.error());
   }
-  return audit::QuoteCheck([ak = std::move(ak), expected](const audit::Record& record) {
-    return check_boot_quote(ak, expected, record);
+  return check_boot_quote(ak, *verifier, to_text(expected), *want, record);
+}
+
+Result<audit::QuoteCheck> boot_quote_check(AkPublic ak, const PcrSelection& expected) {
+  auto want = marshal_selection(expected);
+  if (!want) {
+    return tl::unexpected(want.error());
+  }
+  auto verifier = SignatureVerifier::create(ak);
+  if (!verifier) {
+    return tl::unexpected(verifier.error());
+  }
+  return audit::QuoteCheck([ak = std::move(ak), verifier = std::move(*verifier),
+                            text = to_text(expected),
+                            sel = std::move(*want)](const audit::Record& record) {
+    return check_boot_quote(ak, verifier, text, sel, record);
   });
 }
 

@@ -19,6 +19,9 @@ namespace ztp::tpmquote {
 
 Result<void> check_boot_quote(const AkPublic& ak, const PcrSelection& expected,
                               const audit::Record& record);
+Result<void> check_boot_quote(const AkPublic& ak, const SignatureVerifier& verifier,
+                              const std::string& expected_text, const std::string& expected_sel,
+                              const audit::Record& record);
 
 // The same as an audit::QuoteCheck for verify_log (copies ak and expected).
 Result<audit::QuoteCheck> boot_quote_check(AkPublic ak, const PcrSelection& expected);

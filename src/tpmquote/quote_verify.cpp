@@ -229,8 +229,22 @@ Result<QuoteBody> parse_quote_attest(std::string_view attest) {
   return body;
 }
 
-Result<void> verify_quote_signature(const AkPublic& ak, std::string_view attest,
-                                    std::string_view signature) {
+Result<SignatureVerifier> SignatureVerifier::create(const AkPublic& ak) {
+  auto pub = unmarshal_public(ak.public_area);
+  if (!pub) {
+    return tl::unexpected(pub.error());
+  }
+  auto key = ec_public_key(*pub);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  SignatureVerifier v;
+  v.m_key = std::shared_ptr<void>(key->release(),
+                                  [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); });
+  return v;
+}
+
+Result<void> SignatureVerifier::verify(std::string_view attest, std::string_view signature) const {
   TPMT_SIGNATURE sig{};
   std::size_t offset = 0;
   if (Tss2_MU_TPMT_SIGNATURE_Unmarshal(bytes(signature), signature.size(), &offset, &sig) !=
@@ -241,20 +255,13 @@ Result<void> verify_quote_signature(const AkPublic& ak, std::string_view attest,
   if (sig.sigAlg != TPM2_ALG_ECDSA || sig.signature.ecdsa.hash != TPM2_ALG_SHA256) {
     return bad("signature is not ECDSA with SHA-256");
   }
-  auto pub = unmarshal_public(ak.public_area);
-  if (!pub) {
-    return tl::unexpected(pub.error());
-  }
-  auto key = ec_public_key(*pub);
-  if (!key) {
-    return tl::unexpected(key.error());
-  }
   auto der = ecdsa_der(sig);
   if (!der) {
     return tl::unexpected(der.error());
   }
   Owned<EVP_MD_CTX> md(EVP_MD_CTX_new());
-  if (!md || EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, key->get()) != 1) {
+  if (!md || EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr,
+                                  static_cast<EVP_PKEY*>(m_key.get())) != 1) {
     return fail(ErrorKind::io_error, "OpenSSL: cannot start ECDSA verification");
   }
   if (EVP_DigestVerify(md.get(), bytes(*der), der->size(), bytes(attest), attest.size()) != 1) {
@@ -262,6 +269,15 @@ Result<void> verify_quote_signature(const AkPublic& ak, std::string_view attest,
     return bad("the signature does not verify with this AK");
   }
   return {};
+}
+
+Result<void> verify_quote_signature(const AkPublic& ak, std::string_view attest,
+                                    std::string_view signature) {
+  auto verifier = SignatureVerifier::create(ak);
+  if (!verifier) {
+    return tl::unexpected(verifier.error());
+  }
+  return verifier->verify(attest, signature);
 }
 
 }  // namespace ztp::tpmquote

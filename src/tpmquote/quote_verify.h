@@ -9,6 +9,7 @@
 // never PCR values (R4).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,5 +49,16 @@ Result<QuoteBody> parse_quote_attest(std::string_view attest);
 // ECDSA-SHA256 TPMT_SIGNATURE (marshalled) over attest by ak.
 Result<void> verify_quote_signature(const AkPublic& ak, std::string_view attest,
                                     std::string_view signature);
+
+// The same with the AK's OpenSSL key built once (verify checks thousands of records with
+// one AK; building the key is most of the cost of one check).
+class SignatureVerifier {
+ public:
+  static Result<SignatureVerifier> create(const AkPublic& ak);
+  Result<void> verify(std::string_view attest, std::string_view signature) const;
+
+ private:
+  std::shared_ptr<void> m_key;  // EVP_PKEY
+};
 
 }  // namespace ztp::tpmquote
