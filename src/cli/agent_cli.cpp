@@ -223,6 +223,9 @@ int run_agent(const AgentFlags& flags, const std::string& probe_name,
       logger.warn("audit.recovered", {{"message", std::string(line)}});
     };
     if (flags.quote_pcrs) {
+      if (!make_quoter) {
+        return usage(err, probe_name, "--quote-pcrs: this probe does not quote");
+      }
       auto quoter = make_quoter(flags.tcti, *flags.quote_pcrs);
       if (!quoter) {
         return usage(err, probe_name, "--quote-pcrs: " + quoter.error().message);
