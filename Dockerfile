@@ -1,9 +1,12 @@
 # ztp-prem images, one Dockerfile (see docs/deploy.md):
 #   agents (the default, last stage):  docker build -t ztp-prem:0.1.0 .
 #   fleet service and dashboard:        docker build --target fleet -t ztp-prem-fleet:0.1.0 .
-# The agent image holds no shell, no libc, no CA bundle: the agents use the service
-# account's ca.crt, numeric user 65532 and UTC timestamps. BuildKit builds only the
-# stages the chosen target needs, so the agents' build never waits for npm.
+# The agent image holds no shell and no CA bundle: the agents use the service account's
+# ca.crt, numeric user 65532 and UTC timestamps. ztp-prem-detect is static; ztp-prem-tpm
+# links tpm2-tss (shared only in Debian), so the image also carries exactly the shared
+# libraries deploy/ztp-prem-tpm.libs lists (checked against `ldd` at build time).
+# BuildKit builds only the stages the chosen target needs, so the agents' build never
+# waits for npm.
 
 FROM debian:12 AS build
 WORKDIR /src
@@ -15,10 +18,15 @@ RUN cmake --preset release -DZTP_BENCH=OFF \
  && if cmake --build --preset release --target help | grep -q 'ztp-prem-tpm'; then \
       cmake --build --preset release --target ztp-prem-tpm; fi \
  && mkdir /out \
- && for b in build/release/bin/ztp-prem-*; do \
-      strip -o "/out/$(basename "$b")" "$b"; \
-      python3 tests/deploy/check_static.py /out "$(basename "$b")"; \
-    done
+ && strip -o /out/ztp-prem-detect build/release/bin/ztp-prem-detect \
+ && python3 tests/deploy/check_static.py /out ztp-prem-detect \
+ && if [ -f build/release/bin/ztp-prem-tpm ]; then \
+      strip -o /out/ztp-prem-tpm build/release/bin/ztp-prem-tpm \
+      && python3 tests/deploy/check_needed.py /out/ztp-prem-tpm deploy/ztp-prem-tpm.libs \
+      && for lib in $(ldd /out/ztp-prem-tpm | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do \
+           cp --parents -L "$lib" /out/; \
+         done; \
+    fi
 
 # The fleet service links Debian's shared libraries (cmd/CMakeLists.txt), so it is built
 # apart from the static probes and runs on debian:12-slim, not scratch.

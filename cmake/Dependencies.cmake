@@ -20,9 +20,13 @@ find_package(GTest REQUIRED)                # libgtest-dev, libgmock-dev
 if(ZTP_BENCH)
   find_package(benchmark REQUIRED)          # libbenchmark-dev
 endif()
-# tpm2-tss ESAPI for src/esapi (tests and later quote work; never the probe binaries).
+# tpm2-tss (libtss2-dev) for src/esapi (ESAPI and the two TCTIs linked directly, no
+# tctildr) and src/tpmquote (MU only). Debian ships no static tss2 archives: only the
+# dynamic binaries link these (ztp-prem-tpm, ztp-prem-audit; never ztp-prem-detect).
 find_package(PkgConfig REQUIRED)
-pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-tctildr)  # libtss2-dev
+pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-mu tss2-tcti-device
+                  tss2-tcti-swtpm)
+pkg_check_modules(TSS2_MU REQUIRED IMPORTED_TARGET tss2-mu)
 
 # libarchive-dev: the tar stream of `--capture -` (src/cli/capture_output.cpp), for pods whose
 # image has no tar. Debian builds libarchive.a with -ffunction-sections, so a static link with

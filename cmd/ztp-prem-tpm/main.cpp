@@ -1,4 +1,4 @@
-// ztp-prem-tpm: prints this node's TPMStatus document.
-#include "cli/probe_cli.h"
+// ztp-prem-tpm: prints this node's TPMStatus document; `ztp-prem-tpm ak` exports the AK.
+#include "cli/tpm_main.h"
 
-int main(int argc, char** argv) { return ztp::cli::probe_main(argc, argv, ztp::cli::tpm_probe()); }
+int main(int argc, char** argv) { return ztp::cli::tpm_main(argc, argv); }

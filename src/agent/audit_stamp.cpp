@@ -25,11 +25,16 @@ std::optional<std::string> readiness_of(const report::Document& doc) {
 }
 
 AuditStamp::AuditStamp(audit::AuditLog log, const Clock& clock, std::chrono::seconds heartbeat,
-                       log::Logger& logger)
-    : m_log(std::move(log)), m_clock(clock), m_heartbeat(heartbeat), m_logger(logger) {}
+                       log::Logger& logger, bool boot_state)
+    : m_log(std::move(log)),
+      m_clock(clock),
+      m_heartbeat(heartbeat),
+      m_logger(logger),
+      m_boot_state(boot_state) {}
 
 void AuditStamp::stamp(report::Document& doc) {
   doc.envelope.audit_head.reset();  // never part of the digest, never stale
+  doc.envelope.boot_state.reset();
   const auto digest = report::content_digest(doc);
   const auto now = m_clock.monotonic_now();
   if (digest) {
@@ -66,6 +71,10 @@ void AuditStamp::stamp(report::Document& doc) {
     m_was_stalled = head.stalled;
   }
   doc.envelope.audit_head = audit::envelope_head(head);
+  if (m_boot_state) {
+    const audit::BootState& boot = m_log.boot_state();
+    doc.envelope.boot_state = report::BootStateRef{boot.quoted, boot.changed_at, boot.since};
+  }
 }
 
 }  // namespace ztp::agent

@@ -19,8 +19,10 @@ namespace ztp::agent {
 
 class AuditStamp {
  public:
+  // boot_state: also cite the log's boot state (bootState) in each document: the TPM
+  // agent does, with or without --quote-pcrs ("quoted": false says records are not quoted).
   AuditStamp(audit::AuditLog log, const Clock& clock, std::chrono::seconds heartbeat,
-             log::Logger& logger);
+             log::Logger& logger, bool boot_state = false);
 
   void stamp(report::Document& doc);
 
@@ -31,6 +33,7 @@ class AuditStamp {
   const Clock& m_clock;
   std::chrono::seconds m_heartbeat;
   log::Logger& m_logger;
+  bool m_boot_state;
   std::optional<std::string> m_last_digest;
   std::chrono::steady_clock::time_point m_last_append{};
   bool m_was_stalled = false;

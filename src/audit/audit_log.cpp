@@ -8,6 +8,7 @@
 #include <iostream>
 #include <system_error>
 
+#include "audit/log_reader.h"
 #include "audit/segments.h"
 
 namespace ztp::audit {
@@ -252,6 +253,11 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySourc
   if (auto ok = log.recover_on_open(); !ok) {
     return tl::unexpected(ok.error());
   }
+  if (log.m_options.quote) {
+    if (auto ok = log.read_boot_history(); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
   return log;
 }
 
@@ -362,6 +368,24 @@ Result<void> AuditLog::recover_on_open() {
       broken("is not sealed with this node's key");
       return {};
     }
+  }
+  return {};
+}
+
+Result<void> AuditLog::read_boot_history() {
+  auto segments = list_segments(m_dir);
+  if (!segments) {
+    return tl::unexpected(segments.error());
+  }
+  auto read = for_each_line(LogSource::from_segments(*segments),
+                            [this](const LinePos&, std::string_view line) {
+                              if (auto record = parse_record(line)) {
+                                (void)m_boot.observe(*record);
+                              }
+                              return true;
+                            });
+  if (!read) {
+    return tl::unexpected(read.error());
   }
   return {};
 }
@@ -510,7 +534,20 @@ Result<AuditHead> AuditLog::append(const AuditEntry& entry) {
     record.entry = entry;
     record.entry.generated_at = to_seconds(entry.generated_at);
     record.missed = m_missed;
+    if (m_options.quote) {
+      // qualifyingData = the previous record's hash: the quote is bound to this place in
+      // the chain and cannot be made before that record existed.
+      auto quoted = m_options.quote(record.prev);
+      if (quoted) {
+        record.boot = std::move(*quoted);
+      } else {
+        say("audit: TPM quote failed, entry appended unquoted: " + quoted.error().message);
+      }
+    }
     done = write_record(record);
+    if (done) {
+      (void)m_boot.observe(record);
+    }
   }
   if (!done) {
     ++m_missed;

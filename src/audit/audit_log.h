@@ -51,6 +51,7 @@
 #include <string>
 #include <string_view>
 
+#include "audit/boot_state.h"
 #include "audit/crypto.h"
 #include "audit/key_state.h"
 #include "audit/posix_file.h"
@@ -93,6 +94,10 @@ struct AuditOptions {
   std::uint64_t max_segment_bytes = 16ull << 20;  // rotate beyond this size
   // One line per event worth a log line (torn tail cut, stalled, resumed); default stderr.
   std::function<void(std::string_view)> log;
+  // With quoting on: called for every entry with the previous record's hash; the entry
+  // carries the quote (record.h BootQuote). A failed quote is logged and the entry is
+  // appended without one (bootState then says quoted: false): auditing never stops.
+  BootQuoter quote;
 };
 
 // The verification key as printed by setup: "ztp-audit-v1:<64 hex digits>".
@@ -119,6 +124,9 @@ class AuditLog {
   Result<AuditHead> roll_epoch();
 
   AuditHead head() const { return m_head; }
+  // Whether the last entry is quoted and where the quoted digest last changed (the whole
+  // log is read once at open() when quoting is on).
+  const BootState& boot_state() const { return m_boot.state(); }
   std::uint64_t epoch() const { return m_key ? m_key->epoch() : 0; }
   const std::filesystem::path& dir() const { return m_dir; }
 
@@ -129,6 +137,7 @@ class AuditLog {
  private:
   AuditLog() = default;
   Result<void> recover_on_open();
+  Result<void> read_boot_history();
   Result<void> roll_to(std::chrono::system_clock::time_point now);
   Result<void> write_record(Record& record);
   Result<void> rotate();
@@ -150,6 +159,7 @@ class AuditLog {
   std::optional<std::uint64_t> m_pending_epoch;  // closed, key not yet evolved
   std::uint64_t m_missed = 0;
   AuditHead m_head;
+  BootTracker m_boot;
 };
 
 }  // namespace ztp::audit

@@ -6,6 +6,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace ztp::audit {
@@ -140,38 +141,101 @@ bool equal(const Bytes32& a, const Bytes32& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string to_hex(const Bytes32& bytes) {
-  static constexpr char k_digits[] = "0123456789abcdef";
+namespace {
+
+constexpr char k_hex_digits[] = "0123456789abcdef";
+
+int nibble(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  return -1;
+}
+
+// Decodes exactly out_size bytes of lower-case hex into out; false when malformed.
+bool decode_hex(std::string_view hex, unsigned char* out, std::size_t out_size) {
+  if (hex.size() != out_size * 2) {
+    return false;
+  }
+  for (std::size_t i = 0; i < out_size; ++i) {
+    const int hi = nibble(hex[2 * i]);
+    const int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return false;
+    }
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string to_hex(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (const unsigned char b : bytes) {
-    out += k_digits[b >> 4];
-    out += k_digits[b & 0x0f];
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += k_hex_digits[b >> 4];
+    out += k_hex_digits[b & 0x0f];
   }
   return out;
 }
 
+std::string to_hex(const Bytes32& bytes) {
+  return to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
 std::optional<Bytes32> from_hex(std::string_view hex) {
   Bytes32 out{};
-  if (hex.size() != out.size() * 2) {
+  if (!decode_hex(hex, out.data(), out.size())) {
     return std::nullopt;
   }
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    return -1;
-  };
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return std::nullopt;
-    }
-    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  return out;
+}
+
+std::optional<std::string> bytes_from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) {
+    return std::nullopt;
+  }
+  std::string out(hex.size() / 2, '\0');
+  if (!decode_hex(hex, reinterpret_cast<unsigned char*>(out.data()), out.size())) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string to_base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return out;
+}
+
+std::optional<std::string> from_base64(std::string_view text) {
+  // EVP_DecodeBlock skips surrounding whitespace and returns padding as zero bytes; the
+  // round trip below rejects both, so only the canonical encoding passes.
+  if (text.size() % 4 != 0 || text.size() > (1u << 20)) {
+    return std::nullopt;
+  }
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()),
+                                static_cast<int>(text.size()));
+  if (n < 0) {
+    return std::nullopt;
+  }
+  std::size_t pad = 0;
+  for (std::size_t i = text.size(); i > 0 && text[i - 1] == '=' && pad < 2; --i) {
+    ++pad;
+  }
+  out.resize(static_cast<std::size_t>(n) - std::min<std::size_t>(pad, static_cast<std::size_t>(n)));
+  if (to_base64(out) != text) {
+    return std::nullopt;
   }
   return out;
 }

@@ -48,6 +48,13 @@ void wipe(Bytes32& key);
 bool equal(const Bytes32& a, const Bytes32& b);
 
 std::string to_hex(const Bytes32& bytes);
+std::string to_hex(std::string_view bytes);
+// Lower-case hex of any length (even), else nullopt.
+std::optional<std::string> bytes_from_hex(std::string_view hex);
+// RFC 4648 base64 with padding (OpenSSL EVP_EncodeBlock); the decoder accepts only the
+// canonical encoding (what the encoder would write), so a record has one form.
+std::string to_base64(std::string_view bytes);
+std::optional<std::string> from_base64(std::string_view text);
 // Exactly 64 lower-case hex digits, else nullopt.
 std::optional<Bytes32> from_hex(std::string_view hex);
 

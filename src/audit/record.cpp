@@ -14,6 +14,9 @@ using nlohmann::json;
 
 // Longest legal line: a node name of 253 characters plus fixed fields stays far below.
 constexpr std::size_t k_max_line = 4096;
+// A quote's TPMS_ATTEST is about 145 bytes and an ECDSA P-256 signature 72 (research note
+// attest.md section 5.1); base64 of either stays far below this.
+constexpr std::size_t k_max_quote_text = 1024;
 constexpr std::string_view k_hash_prefix = "sha256:";
 constexpr std::string_view k_seal_prefix = "hmac-sha256:";
 
@@ -78,6 +81,13 @@ json body_json(const Record& r) {
       if (r.missed > 0) {
         j["missed"] = r.missed;
       }
+      if (r.boot) {
+        j["boot"] = {{"pcrs", r.boot->pcrs},
+                     {"pcrDigest", hash_text(r.boot->pcr_digest)},
+                     {"attest", to_base64(r.boot->attest)},
+                     {"signature", to_base64(r.boot->signature)},
+                     {"akName", to_hex(r.boot->ak_name)}};
+      }
       break;
     case RecordType::close:
       j["next"] = r.next_epoch;
@@ -128,6 +138,41 @@ bool only_keys(const json& j, std::initializer_list<std::string_view> allowed) {
     }
   }
   return true;
+}
+
+// The boot member of an entry: five strings of fixed shape (see BootQuote).
+Result<BootQuote> parse_boot(const json& j) {
+  if (!j.is_object() || !only_keys(j, {"pcrs", "pcrDigest", "attest", "signature", "akName"}) ||
+      j.size() != 5) {
+    return bad("entry record: boot must hold exactly pcrs, pcrDigest, attest, signature, akName");
+  }
+  const auto pcrs = str(j, "pcrs");
+  const auto digest = str(j, "pcrDigest");
+  const auto attest = str(j, "attest");
+  const auto signature = str(j, "signature");
+  const auto name = str(j, "akName");
+  if (!pcrs || !digest || !attest || !signature || !name) {
+    return bad("entry record: every boot member must be a string");
+  }
+  BootQuote b;
+  const bool pcrs_ok =
+      !pcrs->empty() && pcrs->size() <= 128 &&
+      pcrs->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789:,+-") == std::string_view::npos;
+  const auto d = parse_hash_text(*digest);
+  const auto a = attest->size() <= k_max_quote_text ? from_base64(*attest) : std::nullopt;
+  const auto sig = signature->size() <= k_max_quote_text ? from_base64(*signature) : std::nullopt;
+  const auto n = name->size() == 68 ? bytes_from_hex(*name) : std::nullopt;
+  if (!pcrs_ok || !d || !a || !sig || !n || a->empty() || sig->empty()) {
+    return bad(
+        "entry record: boot needs pcrs (a selection), pcrDigest (sha256:<hex>), attest and "
+        "signature (base64), akName (68 hex digits)");
+  }
+  b.pcrs = std::string(*pcrs);
+  b.pcr_digest = *d;
+  b.attest = std::move(*a);
+  b.signature = std::move(*sig);
+  b.ak_name = std::move(*n);
+  return b;
 }
 
 }  // namespace
@@ -327,7 +372,7 @@ Result<Record> parse_record(std::string_view line) {
     r.type = RecordType::entry;
     if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "probe",
                        "node", "wave", "generatedAt", "digest", "classification", "readiness",
-                       "reason", "missed"})) {
+                       "reason", "missed", "boot"})) {
       return bad("entry record: unknown member");
     }
     const auto probe = str(j, "probe");
@@ -364,6 +409,13 @@ Result<Record> parse_record(std::string_view line) {
         return bad("entry record: missed must be a positive integer when present");
       }
       r.missed = *missed;
+    }
+    if (const auto boot = j.find("boot"); boot != j.end()) {
+      auto parsed = parse_boot(*boot);
+      if (!parsed) {
+        return tl::unexpected(parsed.error());
+      }
+      r.boot = std::move(*parsed);
     }
     if (auto ok = check_entry(r.entry); !ok) {
       return tl::unexpected(ok.error());

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,22 @@ struct AuditEntry {
 // Validates field formats (names, digest form, lengths); bad_input names the field.
 Result<void> check_entry(const AuditEntry& entry);
 
+// A TPM2_Quote bound to the chain (issue 13): made when the record was appended, by the
+// node's attestation key, over the PCR selection `pcrs`, with qualifyingData = the
+// previous record's hash. attest and signature are the TPMS_ATTEST and TPMT_SIGNATURE
+// bytes as the TPM returned them; pcrDigest is the quote's own digest over the selected
+// PCRs. No PCR value is ever stored. Checked off the node by `ztp-prem-audit verify --ak`.
+struct BootQuote {
+  std::string pcrs;  // canonical selection text, e.g. "sha256:0-7"
+  Bytes32 pcr_digest{};
+  std::string attest;     // raw bytes
+  std::string signature;  // raw bytes
+  std::string ak_name;    // raw bytes: nameAlg || H(public area)
+};
+
+// Makes the quote for a record whose previous record has hash prev.
+using BootQuoter = std::function<Result<BootQuote>(const Bytes32& prev)>;
+
 struct Record {
   int version = k_format_version;
   RecordType type = RecordType::entry;
@@ -59,7 +76,8 @@ struct Record {
   std::uint64_t epoch_seconds = 0;
   // entry
   AuditEntry entry;
-  std::uint64_t missed = 0;  // entries that could not be appended since the previous one
+  std::uint64_t missed = 0;       // entries that could not be appended since the previous one
+  std::optional<BootQuote> boot;  // with quoting on (--quote-pcrs), when the quote succeeded
   // close
   std::uint64_t next_epoch = 0;
   // computed

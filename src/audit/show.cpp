@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "audit/boot_state.h"
 #include "audit/log_reader.h"
 #include "audit/segments.h"
 #include "report/document.h"
@@ -25,6 +26,9 @@ std::string render_record_text(const Record& r) {
       if (r.missed > 0) {
         out += " missed=" + std::to_string(r.missed);
       }
+      if (r.boot) {
+        out += " quoted(" + r.boot->pcrs + ")";  // never the digest (boot_state.h)
+      }
       break;
     case RecordType::close:
       out += "  next epoch " + std::to_string(r.next_epoch);
@@ -44,6 +48,7 @@ Result<ShowStats> show_log(const std::filesystem::path& dir, ShowFormat format, 
   }
   const LogSource source = LogSource::from_segments(*segments);
   ShowStats stats;
+  BootTracker boot;
   auto read = for_each_line(source, [&](const LinePos& pos, std::string_view line) {
     auto record = parse_record(line);
     if (!record) {
@@ -59,6 +64,12 @@ Result<ShowStats> show_log(const std::filesystem::path& dir, ShowFormat format, 
       out << line << "\n";  // already canonical JSON
     } else {
       out << render_record_text(*record) << "\n";
+    }
+    if (boot.observe(*record)) {
+      ++stats.boot_changes;
+      if (format == ShowFormat::text) {
+        out << "boot state changed at seq " << record->seq << "\n";
+      }
     }
     return true;
   });

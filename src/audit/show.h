@@ -19,6 +19,7 @@ std::string render_record_text(const Record& record);
 struct ShowStats {
   std::uint64_t records = 0;
   std::uint64_t unreadable = 0;
+  std::uint64_t boot_changes = 0;  // text form marks each: "boot state changed at seq N"
 };
 Result<ShowStats> show_log(const std::filesystem::path& dir, ShowFormat format, std::ostream& out);
 

@@ -23,8 +23,8 @@ struct Seen {
 class Verifier {
  public:
   Verifier(const LogSource& source, const Bytes32& k0, const std::optional<Witness>& witness,
-           std::chrono::system_clock::time_point now)
-      : m_source(source), m_k0(k0), m_witness(witness), m_now(now) {}
+           std::chrono::system_clock::time_point now, const QuoteCheck& quote_check)
+      : m_source(source), m_k0(k0), m_witness(witness), m_now(now), m_quote_check(quote_check) {}
 
   Result<VerifyReport> run() {
     m_report.segments = m_source.names.size();
@@ -187,10 +187,30 @@ class Verifier {
                      std::to_string(time_epoch) + ") is sealed with the key of epoch " +
                      std::to_string(r.epoch) + ", which had ended by then");
     }
-    if (!witness_ok(pos, r)) {
+    if (!witness_ok(pos, r) || !quote_ok(pos, r)) {
       return false;
     }
     accept(pos, r);
+    return true;
+  }
+
+  // Runs last: the record is genuine and in place, so r.prev is the previous record's hash.
+  bool quote_ok(const LinePos& pos, const Record& r) {
+    if (r.type != RecordType::entry) {
+      return true;
+    }
+    if (!r.boot) {
+      ++m_report.unquoted;
+    } else if (m_quote_check) {
+      auto checked = m_quote_check(r);
+      if (!checked) {
+        return bad(pos, r.seq, Damage::bad_quote, checked.error().message);
+      }
+      ++m_report.quoted;
+    }
+    if (m_boot.observe(r)) {
+      m_report.boot_changes.push_back(r.seq);
+    }
     return true;
   }
 
@@ -306,6 +326,8 @@ class Verifier {
   Bytes32 m_k0;
   std::optional<Witness> m_witness;
   std::chrono::system_clock::time_point m_now;
+  const QuoteCheck& m_quote_check;
+  BootTracker m_boot;
   VerifyReport m_report;
   std::optional<LogParams> m_params;
   std::uint64_t m_max_epoch = 0;
@@ -342,6 +364,8 @@ std::string_view to_string(Damage d) {
       return "tail truncated";
     case Damage::old_epoch_key:
       return "old epoch key";
+    case Damage::bad_quote:
+      return "bad quote";
   }
   return "modified";
 }
@@ -373,13 +397,15 @@ std::optional<Witness> parse_witness(std::string_view text) {
 
 Result<VerifyReport> verify_source(const LogSource& source, const Bytes32& k0,
                                    const std::optional<Witness>& witness,
-                                   std::chrono::system_clock::time_point now) {
-  Verifier verifier(source, k0, witness, now);
+                                   std::chrono::system_clock::time_point now,
+                                   const QuoteCheck& quote_check) {
+  Verifier verifier(source, k0, witness, now, quote_check);
   return verifier.run();
 }
 
 Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32& k0,
-                                const std::optional<Witness>& witness, const Clock& clock) {
+                                const std::optional<Witness>& witness, const Clock& clock,
+                                const QuoteCheck& quote_check) {
   auto segments = list_segments(dir);
   if (!segments) {
     return tl::unexpected(segments.error());
@@ -388,7 +414,8 @@ Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32&
     return fail(ErrorKind::not_found,
                 "no audit log segments (audit-*.jsonl) in '" + dir.string() + "'");
   }
-  return verify_source(LogSource::from_segments(*segments), k0, witness, clock.wall_now());
+  return verify_source(LogSource::from_segments(*segments), k0, witness, clock.wall_now(),
+                       quote_check);
 }
 
 }  // namespace ztp::audit

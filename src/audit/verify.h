@@ -7,10 +7,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "audit/boot_state.h"
 #include "audit/crypto.h"
 #include "audit/log_reader.h"
 #include "audit/record.h"
@@ -29,6 +32,7 @@ enum class Damage {
   spliced,         // records of another log
   tail_truncated,  // the log ends before the witness head
   old_epoch_key,   // sealed with a key of an epoch that had already ended
+  bad_quote,       // the record's TPM quote does not check (verify --ak)
 };
 std::string_view to_string(Damage d);
 
@@ -38,6 +42,10 @@ struct Witness {
 };
 // "SEQ:sha256:<64 hex>" or "SEQ:<64 hex>".
 std::optional<Witness> parse_witness(std::string_view text);
+
+// Checks one entry's quote (record.boot, bound to record.prev); bad_input says what is
+// wrong. Supplied by the caller (src/tpmquote), so this library needs no TPM code.
+using QuoteCheck = std::function<Result<void>(const Record& record)>;
 
 struct BadRecord {
   Damage damage = Damage::modified;
@@ -53,16 +61,22 @@ struct VerifyReport {
   std::optional<std::uint64_t> head_seq;  // last good record
   Bytes32 head_hash{};
   std::uint64_t head_epoch = 0;
-  std::uint64_t torn_tail_bytes = 0;  // ignored partial last line (node has not restarted)
+  std::uint64_t torn_tail_bytes = 0;        // ignored partial last line (node has not restarted)
+  std::uint64_t quoted = 0;                 // entries whose quote checked (with a QuoteCheck)
+  std::uint64_t unquoted = 0;               // entries without a quote
+  std::vector<std::uint64_t> boot_changes;  // seqs where the quoted digest changed
   std::optional<BadRecord> bad;
   bool clean() const { return !bad; }
 };
 
 // now bounds how far in the future an epoch may lie (a sealed clock, plus a day's slack).
+// With quote_check, every quoted entry is checked after its chain and seal checks.
 Result<VerifyReport> verify_source(const LogSource& source, const Bytes32& k0,
                                    const std::optional<Witness>& witness,
-                                   std::chrono::system_clock::time_point now);
+                                   std::chrono::system_clock::time_point now,
+                                   const QuoteCheck& quote_check = {});
 Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32& k0,
-                                const std::optional<Witness>& witness, const Clock& clock);
+                                const std::optional<Witness>& witness, const Clock& clock,
+                                const QuoteCheck& quote_check = {});
 
 }  // namespace ztp::audit

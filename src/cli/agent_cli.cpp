@@ -142,9 +142,23 @@ void add_agent_flags(CLI::App& app, AgentFlags& f) {
       ->capture_default_str();
 }
 
+void add_quote_flags(CLI::App& app, AgentFlags& f) {
+  app.add_option("--quote-pcrs", f.quote_pcrs,
+                 "With --audit-dir: bind every audit record to a TPM quote over these PCRs "
+                 "(e.g. sha256:0-7; off by default; docs/audit.md)");
+  app.add_option("--tcti", f.tcti,
+                 "With --quote-pcrs: the TPM, device:/dev/tpmrmN or swtpm:host=H,port=N (never "
+                 "probed)")
+      ->capture_default_str();
+}
+
 int run_agent(const AgentFlags& flags, const std::string& probe_name,
               const std::function<report::Document()>& produce, const AgentRuntime& runtime,
-              const Clock& clock, std::ostream& out, std::ostream& err) {
+              const Clock& clock, std::ostream& out, std::ostream& err,
+              const QuoterFactory& make_quoter) {
+  if (flags.quote_pcrs && !flags.audit_dir) {
+    return usage(err, probe_name, "--quote-pcrs needs --audit-dir (quotes go into the audit log)");
+  }
   if (flags.check_health) {
     return check_health(*flags.check_health, flags.health_max_age_s, clock, err);
   }
@@ -208,12 +222,23 @@ int run_agent(const AgentFlags& flags, const std::string& probe_name,
     options.log = [&logger](std::string_view line) {
       logger.warn("audit.recovered", {{"message", std::string(line)}});
     };
+    if (flags.quote_pcrs) {
+      if (!make_quoter) {
+        return usage(err, probe_name, "--quote-pcrs: this probe does not quote");
+      }
+      auto quoter = make_quoter(flags.tcti, *flags.quote_pcrs);
+      if (!quoter) {
+        return usage(err, probe_name, "--quote-pcrs: " + quoter.error().message);
+      }
+      options.quote = std::move(*quoter);
+    }
     auto log = audit::AuditLog::open(*flags.audit_dir, key, clock, options);
     if (!log) {
       return usage(err, probe_name, "--audit-dir: " + log.error().message);
     }
     // The audit heartbeat follows the publishing heartbeat: one record per rewrite.
-    audit_stamp.emplace(std::move(*log), clock, schedule.heartbeat, logger);
+    audit_stamp.emplace(std::move(*log), clock, schedule.heartbeat, logger,
+                        static_cast<bool>(make_quoter));
   }
 
   auto producer = [&produce, &first, &audit_stamp]() {

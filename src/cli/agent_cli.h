@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "agent/stop_signal.h"
+#include "audit/record.h"
 #include "common/clock.h"
 #include "report/document.h"
 
@@ -45,6 +46,9 @@ struct AgentFlags {
   std::string log_level = "info";
   std::optional<std::string> audit_dir;        // sealed audit log (ztp-prem-audit setup)
   std::optional<std::string> audit_seed_file;  // create the log from this key (a Secret)
+  // TPM agent only (ProbeSpec::make_quoter): quote every audit entry over this selection.
+  std::optional<std::string> quote_pcrs;
+  std::string tcti = "device:/dev/tpmrm0";
 
   bool active() const {
     return watch || !publish.empty() || nfd_dir.has_value() || check_health.has_value() ||
@@ -54,9 +58,19 @@ struct AgentFlags {
 
 void add_agent_flags(CLI::App& app, AgentFlags& flags);
 
-// Runs agent mode; produce() returns a fresh document each call.
+// Builds the audit quoter from --tcti and --quote-pcrs (cmd/ztp-prem-tpm supplies the
+// TPM one; the static ztp-prem-detect has none and offers neither flag).
+using QuoterFactory =
+    std::function<Result<audit::BootQuoter>(std::string_view tcti, std::string_view pcrs)>;
+
+// The TPM agent's extra flags: --quote-pcrs and --tcti.
+void add_quote_flags(CLI::App& app, AgentFlags& flags);
+
+// Runs agent mode; produce() returns a fresh document each call. With make_quoter, the
+// audit log is the TPM agent's: documents carry bootState, and --quote-pcrs quotes.
 int run_agent(const AgentFlags& flags, const std::string& probe_name,
               const std::function<report::Document()>& produce, const AgentRuntime& runtime,
-              const Clock& clock, std::ostream& out, std::ostream& err);
+              const Clock& clock, std::ostream& out, std::ostream& err,
+              const QuoterFactory& make_quoter = {});
 
 }  // namespace ztp::cli

@@ -11,6 +11,7 @@
 #include "audit/verify.h"
 #include "cli/probe_cli.h"
 #include "common/command_line.h"
+#include "tpmquote/boot_quote.h"
 
 namespace ztp::cli {
 namespace {
@@ -68,9 +69,31 @@ int run_setup(const std::string& dir, const std::string& epoch_text, const Clock
   return k_exit_ok;
 }
 
+// --ak FILE [--quote-pcrs SEL]: every quoted entry is checked with that AK and selection.
+Result<audit::QuoteCheck> quote_check_from(const std::string& ak_file, const std::string& pcrs) {
+  auto text = audit::read_path(ak_file);
+  if (!text) {
+    return tl::unexpected(text.error());
+  }
+  auto ak = tpmquote::parse_ak_file(*text);
+  if (!ak) {
+    return fail(ErrorKind::bad_input, "--ak '" + ak_file + "': " + ak.error().message);
+  }
+  auto selection = tpmquote::parse_pcr_selection(pcrs);
+  if (!selection) {
+    return tl::unexpected(selection.error());
+  }
+  return tpmquote::boot_quote_check(std::move(*ak), *selection);
+}
+
+struct QuoteOptions {
+  std::string ak_file;
+  std::string pcrs;
+};
+
 int run_verify(const std::string& dir, const std::string& key_text, const std::string& key_file,
-               const std::string& head, const Clock& clock, std::istream& in, std::ostream& out,
-               std::ostream& err) {
+               const std::string& head, const QuoteOptions& quotes, const Clock& clock,
+               std::istream& in, std::ostream& out, std::ostream& err) {
   std::string text = key_text;
   if (!key_file.empty()) {
     auto content = audit::read_path(key_file);
@@ -92,7 +115,15 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
       return usage(err, "--head '" + head + "' must be SEQ:sha256:<64 hex digits>");
     }
   }
-  auto report = audit::verify_log(dir, *key, witness, clock);
+  audit::QuoteCheck check;
+  if (!quotes.ak_file.empty()) {
+    auto made = quote_check_from(quotes.ak_file, quotes.pcrs);
+    if (!made) {
+      return usage(err, made.error().message);
+    }
+    check = std::move(*made);
+  }
+  auto report = audit::verify_log(dir, *key, witness, clock, check);
   if (!report) {
     return usage(err, report.error().message);
   }
@@ -105,6 +136,14 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
                                                        audit::hash_text(report->head_hash)
                                                  : std::string("none");
   if (report->clean()) {
+    if (check) {
+      out << "quotes: " << report->quoted << " entries quoted and checked with the AK, "
+          << report->unquoted << " not quoted";
+      for (const auto seq : report->boot_changes) {
+        out << "; boot state changed at seq " << seq;
+      }
+      out << "\n";
+    }
     out << "clean: " << report->records << " records in " << report->segments
         << " segment(s); head " << head_text << " (epoch " << report->head_epoch << ")"
         << (witness ? "; matches the witness"
@@ -154,6 +193,14 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
   auto* key_file_opt = verify->add_option("--key-file", key_file, "File holding the key");
   key_opt->excludes(key_file_opt);
   verify->add_option("--head", head, "Witness head SEQ:HASH (auditHead of a published document)");
+  QuoteOptions quotes;
+  quotes.pcrs = std::string(tpmquote::k_default_selection);
+  verify->add_option("--ak", quotes.ak_file,
+                     "Check every record's TPM quote with this AK file (ztp-prem-tpm ak --out)");
+  verify
+      ->add_option("--quote-pcrs", quotes.pcrs,
+                   "With --ak: the PCR selection the node was configured to quote")
+      ->capture_default_str();
 
   std::string format = "text";
   auto* show = app.add_subcommand("show", "Print a log's records (does not verify)");
@@ -183,7 +230,7 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
     if (key_text.empty() && key_file.empty()) {
       return usage(err, "verify needs --key or --key-file");
     }
-    return run_verify(dir, key_text, key_file, head, clock, in, out, err);
+    return run_verify(dir, key_text, key_file, head, quotes, clock, in, out, err);
   }
   auto stats = audit::show_log(
       dir, format == "jsonl" ? audit::ShowFormat::jsonl : audit::ShowFormat::text, out);

@@ -89,6 +89,9 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
   add_agent_flags(app, agent_flags);
   std::optional<std::string> capture;
   add_capture_flag(app, capture);
+  if (spec.make_quoter) {
+    add_quote_flags(app, agent_flags);
+  }
 
   if (const auto done = parse_command_line(app, args, spec.name, out, err)) {
     return *done;
@@ -128,7 +131,7 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
       e.generated_at = clock.wall_now();
       return spec.detect(host->view(), std::move(e));
     };
-    return run_agent(agent_flags, spec.name, produce, runtime, clock, out, err);
+    return run_agent(agent_flags, spec.name, produce, runtime, clock, out, err, spec.make_quoter);
   }
   envelope.generated_at = clock.wall_now();
   if (capture) {

@@ -25,6 +25,8 @@ struct ProbeSpec {
   std::function<report::Document(const host::HostView&, report::Envelope)> detect;
   // What --capture keeps of the detector's reads (cli/capture.h).
   std::function<host::CaptureRules()> capture_rules;
+  // The TPM probe's audit quoter (--quote-pcrs, --tcti); empty for the CC probe.
+  QuoterFactory make_quoter;
 };
 
 // The process environment the probe consults, gathered by main (tests pass their own).

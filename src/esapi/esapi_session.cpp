@@ -1,10 +1,12 @@
 #include "esapi/esapi_session.h"
 
 #include <tss2/tss2_esys.h>
-#include <tss2/tss2_tctildr.h>
+#include <tss2/tss2_tcti_device.h>
+#include <tss2/tss2_tcti_swtpm.h>
 
 #include <bitset>
 #include <cstdio>
+#include <cstdlib>
 
 namespace ztp::esapi {
 namespace {
@@ -31,10 +33,43 @@ struct Session::Handles {
       Esys_Finalize(&esys);
     }
     if (tcti != nullptr) {
-      Tss2_TctiLdr_Finalize(&tcti);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // tss2_tcti.h's C macro
+      Tss2_Tcti_Finalize(tcti);
+#pragma GCC diagnostic pop
+      std::free(tcti);
     }
   }
 };
+
+namespace {
+
+// The two TCTIs linked in directly instead of through tctildr, which would dlopen them
+// (and probe defaults): `ldd ztp-prem-tpm` then names every library the binary loads.
+using TctiInit = TSS2_RC (*)(TSS2_TCTI_CONTEXT*, size_t*, const char*);
+
+Result<TSS2_TCTI_CONTEXT*> init_tcti(const std::string& config) {
+  const bool swtpm = starts_with(config, "swtpm:");
+  const TctiInit init = swtpm ? Tss2_Tcti_Swtpm_Init : Tss2_Tcti_Device_Init;
+  const std::string conf = config.substr(config.find(':') + 1);
+  size_t size = 0;
+  TSS2_RC rc = init(nullptr, &size, conf.c_str());
+  if (rc != TSS2_RC_SUCCESS) {
+    return fail(ErrorKind::io_error, rc_text("TCTI size query (" + config + ")", rc));
+  }
+  auto* ctx = static_cast<TSS2_TCTI_CONTEXT*>(std::calloc(1, size));
+  if (ctx == nullptr) {
+    return fail(ErrorKind::io_error, "out of memory for the TCTI context");
+  }
+  rc = init(ctx, &size, conf.c_str());
+  if (rc != TSS2_RC_SUCCESS) {
+    std::free(ctx);
+    return fail(ErrorKind::io_error, rc_text("TCTI initialisation (" + config + ")", rc));
+  }
+  return ctx;
+}
+
+}  // namespace
 
 Result<std::string> validate_tcti_config(std::string_view config) {
   // tpm2-tss tcti-swtpm: "host=...,port=..."; tcti-device: a device path.
@@ -97,11 +132,12 @@ Result<Session> Session::open(std::string_view tcti_config) {
     return tl::unexpected(config.error());
   }
   auto handles = std::make_unique<Handles>();
-  TSS2_RC rc = Tss2_TctiLdr_Initialize(config->c_str(), &handles->tcti);
-  if (rc != TSS2_RC_SUCCESS) {
-    return fail(ErrorKind::io_error, rc_text("Tss2_TctiLdr_Initialize(" + *config + ")", rc));
+  auto tcti = init_tcti(*config);
+  if (!tcti) {
+    return tl::unexpected(tcti.error());
   }
-  rc = Esys_Initialize(&handles->esys, handles->tcti, nullptr);
+  handles->tcti = *tcti;
+  const TSS2_RC rc = Esys_Initialize(&handles->esys, handles->tcti, nullptr);
   if (rc != TSS2_RC_SUCCESS) {
     return fail(ErrorKind::io_error, rc_text("Esys_Initialize", rc));
   }
@@ -115,6 +151,8 @@ Result<bool> Session::startup_clear() {
   }
   return fail(ErrorKind::io_error, rc_text("Esys_Startup", rc));
 }
+
+ESYS_CONTEXT* Session::context() const { return m_handles->esys; }
 
 Result<std::string> Session::family_indicator() {
   TPMI_YES_NO more = TPM2_NO;

@@ -1,7 +1,7 @@
 #pragma once
-// A TPM 2.0 reached through tpm2-tss ESAPI, for the test environment now and for
-// the PCR-digest and quote work later. Deliberately NOT linked into ztp-prem-tpm:
-// the probe only looks at sysfs names and never opens a TPM (issue 3).
+// A TPM 2.0 reached through tpm2-tss ESAPI: the swtpm tests, and the attestation key
+// and quotes of the sealed audit log (attestation.h). The probe's detection never opens
+// a TPM (issue 3); only the agent's --quote-pcrs does, and only the TCTI it is given.
 //
 // The TCTI is always named explicitly ("swtpm:host=127.0.0.1,port=N" or
 // "device:/dev/tpmrm0"). An empty or default configuration is refused: tctildr would
@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "common/result.h"
+
+struct ESYS_CONTEXT;  // tss2_esys.h; kept out of this header
 
 namespace ztp::esapi {
 
@@ -52,6 +54,9 @@ class Session {
   Result<std::string> family_indicator();
   // TPM2_GetCapability(TPM2_CAP_PCRS): every bank with its allocation.
   Result<std::vector<PcrBank>> pcr_banks();
+
+  // For the other ESAPI calls of this component (attestation.cpp).
+  ESYS_CONTEXT* context() const;
 
  private:
   struct Handles;

@@ -62,6 +62,7 @@ FleetCounts count(const std::vector<Row>& rows, std::size_t invalid_documents) {
       ++c.readiness[static_cast<std::size_t>(row.readiness)];
     }
     c.tpm_missing += row.missing_tpm ? 1U : 0U;
+    c.boot_state_changed += row.boot_changed_at ? 1U : 0U;
     if (!row.wave.empty()) {
       ++c.waves[row.wave];
     }
@@ -230,6 +231,7 @@ void FleetState::publish_locked(std::chrono::system_clock::time_point now) {
       row.family = static_cast<std::int8_t>(tpm->family);
       row.readiness = static_cast<std::int8_t>(tpm->readiness);
       row.missing_parts = tpm->missing_parts;
+      row.boot_changed_at = tpm->boot_changed_at;
       if (row.wave.empty()) {
         row.wave = tpm->wave;
       }

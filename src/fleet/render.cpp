@@ -67,6 +67,8 @@ ordered_json row_json(const Row& row) {
   j["family"] = word_or_null(k_families, row.family);
   j["readiness"] = word_or_null(k_readiness, row.readiness);
   j["missingParts"] = word_list(k_missing_parts, row.missing_parts);
+  j["bootStateChangedAt"] =
+      row.boot_changed_at ? ordered_json(*row.boot_changed_at) : ordered_json(nullptr);
   j["wave"] = row.wave.empty() ? ordered_json(nullptr) : ordered_json(row.wave);
   j["state"] = to_string(row.state);
   j["stale"] = row.stale;
@@ -101,6 +103,7 @@ ordered_json fleet_json(const FleetCounts& counts, std::uint64_t revision, TimeP
   tpm["readiness"] = counts_by_word(k_readiness, counts.readiness);
   tpm["missingParts"] = counts_by_word(k_missing_parts, counts.missing_parts);
   tpm["missing"] = counts.tpm_missing;
+  tpm["bootStateChanged"] = counts.boot_state_changed;
   j["tpm"] = std::move(tpm);
   auto waves = ordered_json::array();
   for (const auto& [wave, nodes] : counts.waves) {

@@ -26,6 +26,9 @@ struct Row {
   std::int8_t family = -1;     // index into k_families; -1 = no valid TPM document
   std::int8_t readiness = -1;  // index into k_readiness
   std::uint8_t missing_parts = 0;
+  // The TPM document's bootState.changedAt: the audit seq where the node's quoted boot
+  // digest last changed (none: never changed, not quoted, or no bootState).
+  std::optional<std::uint64_t> boot_changed_at;
   std::string wave;  // empty = no valid document
   RowState state = RowState::ok;
   bool stale = false;
@@ -51,6 +54,8 @@ struct FleetCounts {
   // like families and readiness).
   std::array<std::size_t, k_missing_parts.size()> missing_parts{};
   std::size_t tpm_missing = 0;
+  // Nodes whose valid TPM document says the quoted boot state changed (bootState.changedAt).
+  std::size_t boot_state_changed = 0;
   std::map<std::string, std::size_t, std::less<>> waves;
 };
 

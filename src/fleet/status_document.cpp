@@ -231,10 +231,63 @@ constexpr std::array<std::string_view, 9> k_envelope_keys = {
 constexpr std::array<std::string_view, 2> k_cc_keys = {"mode", "hostCapabilities"};
 constexpr std::array<std::string_view, 3> k_tpm_keys = {"family", "measuredBoot", "readiness"};
 
+// Optional envelope.v1 properties the agents add when they keep an audit log.
+constexpr std::array<std::string_view, 2> k_optional_envelope_keys = {"auditHead", "bootState"};
+
+bool is_hash_text(const json& v) {
+  if (!v.is_string()) {
+    return false;
+  }
+  const std::string& s = v.get_ref<const std::string&>();
+  return s.size() == 71 && s.rfind("sha256:", 0) == 0 &&
+         std::all_of(s.begin() + 7, s.end(),
+                     [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); });
+}
+
+// envelope.v1 auditHead {seq, hash, state} and bootState {quoted, changedAt?, since?}.
+Result<void> check_audit_fields(const json& doc, StatusDocument& out) {
+  if (const auto head = doc.find("auditHead"); head != doc.end()) {
+    if (!head->is_object() || head->size() != 3 || !head->contains("seq") ||
+        !(*head)["seq"].is_number_unsigned() || !head->contains("hash") ||
+        !is_hash_text((*head)["hash"]) || !head->contains("state") ||
+        ((*head)["state"] != "ok" && (*head)["state"] != "stalled")) {
+      return invalid("auditHead: not {seq, hash: sha256:<hex>, state: ok|stalled}");
+    }
+  }
+  const auto boot = doc.find("bootState");
+  if (boot == doc.end()) {
+    return {};
+  }
+  const auto quoted = boot->is_object() ? boot->find("quoted") : boot->end();
+  if (!boot->is_object() || quoted == boot->end() || !quoted->is_boolean()) {
+    return invalid("bootState: not {quoted: boolean, changedAt?, since?}");
+  }
+  std::size_t members = 1;
+  out.has_boot_state = true;
+  out.boot_quoted = quoted->get<bool>();
+  if (const auto changed = boot->find("changedAt"); changed != boot->end()) {
+    if (!changed->is_number_unsigned()) {
+      return invalid("bootState.changedAt: not a non-negative integer");
+    }
+    out.boot_changed_at = changed->get<std::uint64_t>();
+    ++members;
+  }
+  if (const auto since = boot->find("since"); since != boot->end()) {
+    if (!since->is_string() || !parse_rfc3339_utc(since->get_ref<const std::string&>())) {
+      return invalid("bootState.since: not RFC 3339 UTC");
+    }
+    ++members;
+  }
+  if (boot->size() != members) {
+    return invalid("bootState: unknown member (never a digest)");
+  }
+  return {};
+}
+
 Result<void> check_no_unknown_keys(const json& doc, Probe probe) {
   for (const auto& [key, value] : doc.items()) {
     (void)value;
-    const bool known = index_of(k_envelope_keys, key) ||
+    const bool known = index_of(k_envelope_keys, key) || index_of(k_optional_envelope_keys, key) ||
                        (probe == Probe::cc ? index_of(k_cc_keys, key).has_value()
                                            : index_of(k_tpm_keys, key).has_value());
     if (!known) {
@@ -372,6 +425,9 @@ Result<StatusDocument> parse_status_document(std::string_view bytes, Probe expec
     return tl::unexpected(ok.error());
   }
   if (auto ok = check_no_unknown_keys(doc, expected); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = check_audit_fields(doc, out); !ok) {
     return tl::unexpected(ok.error());
   }
   auto body = expected == Probe::cc ? check_cc(doc, out) : check_tpm(doc, out);

@@ -34,7 +34,12 @@ struct StatusDocument {
   int family = -1;                 // TPM: index into k_families
   int readiness = -1;              // TPM: index into k_readiness
   std::uint8_t missing_parts = 0;  // TPM: bit i set = k_missing_parts[i] listed
-  std::string compact;             // the document, re-serialised compactly, for the detail view
+  // TPM: bootState (envelope.v1) when the agent audits: whether its records are quoted
+  // and the audit seq where the quoted boot digest last changed. Never a digest.
+  bool has_boot_state = false;
+  bool boot_quoted = false;
+  std::optional<std::uint64_t> boot_changed_at;
+  std::string compact;  // the document, re-serialised compactly, for the detail view
 };
 
 // Validates bytes as a document of `expected` written for `expected_node`. The error

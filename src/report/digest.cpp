@@ -11,6 +11,7 @@ std::string canonical_content(const Document& doc) {
   nlohmann::json j(to_json(doc));
   j.erase("generatedAt");
   j.erase("auditHead");
+  j.erase("bootState");  // derived from the audit log after the digest, like auditHead
   return j.dump();
 }
 

@@ -41,6 +41,15 @@ nlohmann::ordered_json to_json(const Document& doc) {
                       {"hash", e.audit_head->hash},
                       {"state", e.audit_head->stalled ? "stalled" : "ok"}};
   }
+  if (e.boot_state) {
+    auto& b = j["bootState"] = {{"quoted", e.boot_state->quoted}};
+    if (e.boot_state->changed_at) {
+      b["changedAt"] = *e.boot_state->changed_at;
+    }
+    if (e.boot_state->since) {
+      b["since"] = format_rfc3339(*e.boot_state->since);
+    }
+  }
   return j;
 }
 
@@ -116,6 +125,16 @@ std::string render_text(const Document& doc) {
     add_line(out, "auditHead",
              std::to_string(e.audit_head->seq) + " " + e.audit_head->hash +
                  (e.audit_head->stalled ? " (stalled)" : ""));
+  }
+  if (e.boot_state) {
+    std::string text = e.boot_state->quoted ? "quoted" : "not quoted";
+    if (e.boot_state->changed_at) {
+      text += ", changed at seq " + std::to_string(*e.boot_state->changed_at);
+    }
+    if (e.boot_state->since) {
+      text += ", since " + format_rfc3339(*e.boot_state->since);
+    }
+    add_line(out, "bootState", text);
   }
   return out.str();
 }

@@ -33,6 +33,15 @@ struct AuditHeadRef {
   bool stalled = false;  // appending to the log currently fails; seq/hash is the last durable
 };
 
+// Boot state from the TPM agent's quoted audit log (src/audit/boot_state.h): whether the
+// last record is quoted and where the quoted PCR digest last changed. Never the digest
+// itself (PCR1 holds SMBIOS data: a digest over PCR0..7 can identify one machine).
+struct BootStateRef {
+  bool quoted = false;
+  std::optional<std::uint64_t> changed_at;  // audit seq of the last change; none: never changed
+  std::optional<std::chrono::system_clock::time_point> since;  // the current digest's first record
+};
+
 // Who and when: everything in a document that is not a finding.
 struct Envelope {
   std::string kind;  // "CCStatus", "TPMStatus"
@@ -42,6 +51,7 @@ struct Envelope {
   ProbeIdentity probe;
   Enforcement enforcement = Enforcement::advisory;
   std::optional<AuditHeadRef> audit_head;  // absent when the probe runs without an audit log
+  std::optional<BootStateRef> boot_state;  // TPM agent with an audit log only
 };
 
 struct Document {

@@ -37,10 +37,10 @@ struct AuditWorld {
 
   AuditWorld() { key = audit::AuditLog::setup(dir, seconds(900), clock).value(); }
 
-  AuditStamp stamp(seconds heartbeat) {
+  AuditStamp stamp(seconds heartbeat, bool boot_state = false) {
     auto log = audit::AuditLog::open(dir, audit::KeySource::state_file(), clock);
     EXPECT_TRUE(log) << log.error().message;
-    return AuditStamp(std::move(*log), clock, heartbeat, logger);
+    return AuditStamp(std::move(*log), clock, heartbeat, logger, boot_state);
   }
 
   audit::VerifyReport verify(const report::AuditHeadRef& head) {
@@ -49,6 +49,25 @@ struct AuditWorld {
     return audit::verify_log(dir, k0, witness, clock).value();
   }
 };
+
+TEST(AuditStamp, TheTpmAgentCitesItsBootStateOutsideTheDigest) {
+  AuditWorld w;
+  report::Document d = document("none");
+  {
+    AuditStamp plain = w.stamp(seconds(600));
+    plain.stamp(d);
+  }
+  EXPECT_FALSE(d.envelope.boot_state.has_value());  // the CC agent: no bootState
+  const auto digest = report::content_digest(d).value();
+
+  AuditStamp tpm = w.stamp(seconds(600), true);
+  tpm.stamp(d);
+  ASSERT_TRUE(d.envelope.boot_state.has_value());
+  EXPECT_FALSE(d.envelope.boot_state->quoted);  // no --quote-pcrs: records are not quoted
+  EXPECT_FALSE(d.envelope.boot_state->changed_at.has_value());
+  EXPECT_EQ(report::content_digest(d).value(), digest);
+  EXPECT_EQ(report::to_json(d)["bootState"], nlohmann::ordered_json({{"quoted", false}}));
+}
 
 TEST(AuditStamp, AppendsOnStartChangeAndHeartbeatOnly) {
   AuditWorld w;

@@ -151,5 +151,62 @@ TEST(Record, Rfc3339ParserIsStrict) {
   EXPECT_FALSE(parse_rfc3339("1969-12-31T23:59:59Z"));
 }
 
+Record quoted_record() {
+  Record r = sample_record();
+  BootQuote b;
+  b.pcrs = "sha256:0-7";
+  b.pcr_digest = sha256("pcr values").value();
+  b.attest = std::string(
+                 "\xff"
+                 "TCG\x80\x18",
+                 6) +
+             std::string(100, '\x01');
+  b.signature = std::string("\x00\x18\x00\x0b", 4) + std::string(68, '\x02');
+  b.ak_name = std::string("\x00\x0b", 2) + std::string(32, '\x03');
+  r.boot = b;
+  r.hash = compute_hash(r).value();
+  return r;
+}
+
+TEST(Record, QuotedEntryRoundTripsAndIsHashed) {
+  const Record r = quoted_record();
+  const std::string line = to_line(r);
+  EXPECT_NE(line.find("\"boot\":{\"akName\":\"000b"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"pcrs\":\"sha256:0-7\""), std::string::npos) << line;
+  const auto parsed = parse_record(line);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_TRUE(parsed->boot.has_value());
+  EXPECT_EQ(parsed->boot->attest, r.boot->attest);
+  EXPECT_EQ(parsed->boot->signature, r.boot->signature);
+  EXPECT_EQ(parsed->boot->ak_name, r.boot->ak_name);
+  EXPECT_EQ(compute_hash_of_line(line, *parsed).value(), r.hash);
+  // The quote is part of the hashed body.
+  Record other = r;
+  other.boot->attest[10] ^= 0x01;
+  EXPECT_NE(compute_hash(other).value(), r.hash);
+}
+
+TEST(Record, RejectsMalformedBootMembers) {
+  const std::string line = to_line(quoted_record());
+  const auto at = line.find("\"attest\":\"") + 10;
+  for (const auto& [what, damaged] : std::vector<std::pair<std::string, std::string>>{
+           {"unknown member", std::string(line).insert(line.find("\"akName\""), "\"a\":\"x\",")},
+           {"not base64", std::string(line).replace(at, 1, "*")},
+           {"pcr values", std::string(line).replace(line.find("\"pcrs\":\"") + 8, 10, "0x00AB")},
+           {"short name", std::string(line).replace(line.find("\"akName\":\"") + 10, 4, "")}}) {
+    EXPECT_FALSE(parse_record(damaged)) << what << ": " << damaged;
+  }
+}
+
+TEST(Crypto, Base64IsRfc4648AndStrict) {
+  EXPECT_EQ(to_base64("foobar"), "Zm9vYmFy");  // RFC 4648 section 10
+  EXPECT_EQ(to_base64("fo"), "Zm8=");
+  EXPECT_EQ(from_base64("Zm8=").value(), "fo");
+  EXPECT_EQ(from_base64("Zm9vYg==").value(), "foob");
+  for (const char* bad : {"Zm8", "Zm9=", " Zm8=", "Zm8=\n", "Z===", "****"}) {
+    EXPECT_FALSE(from_base64(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace ztp::audit

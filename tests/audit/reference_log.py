@@ -3,6 +3,7 @@
 hashlib/hmac/json): the logs it writes must verify with ztp-prem-audit, and the same logs
 damaged must not. Proves the documented format is complete enough to re-implement.
 Usage: reference_log.py BIN_DIR"""
+import base64
 import datetime
 import functools
 import hashlib
@@ -56,9 +57,17 @@ def write_log(directory):
         if epoch_of(t) > current:
             emit({"type": "close", "time": ts(t), "next": epoch_of(t)}, current)
             current = epoch_of(t)
-        emit({"type": "entry", "time": ts(t), "probe": "ztp-prem-tpm", "node": "worker-2", "wave": "w1",
-              "generatedAt": ts(t), "digest": "sha256:" + hashlib.sha256(bytes([i])).hexdigest(),
-              "classification": "tpm2", "reason": "start" if i == 0 else "heartbeat"}, current)
+        entry = {"type": "entry", "time": ts(t), "probe": "ztp-prem-tpm", "node": "worker-2", "wave": "w1",
+                 "generatedAt": ts(t), "digest": "sha256:" + hashlib.sha256(bytes([i])).hexdigest(),
+                 "classification": "tpm2", "reason": "start" if i == 0 else "heartbeat"}
+        if i % 2 == 1:
+            # A quoted entry's boot member (docs/audit.md "Quotes"): its form only; the quote
+            # bytes themselves are checked by verify --ak, which needs a TPM's AK.
+            entry["boot"] = {"pcrs": "sha256:0-7", "pcrDigest": "sha256:" + hashlib.sha256(b"pcrs").hexdigest(),
+                             "attest": base64.b64encode(b"\xffTCG" + bytes([i]) * 60).decode(),
+                             "signature": base64.b64encode(b"\x00\x18\x00\x0b" + bytes(68)).decode(),
+                             "akName": "000b" + hashlib.sha256(b"ak").hexdigest()}
+        emit(entry, current)
     (directory / "audit-00000001.jsonl").write_text("\n".join(lines[:10]) + "\n")
     (directory / "audit-00000002.jsonl").write_text("\n".join(lines[10:]) + "\n")
     return f"{seq - 1}:sha256:{prev.hex()}", lines
@@ -81,6 +90,8 @@ with tempfile.TemporaryDirectory() as tmp:
     for name, damaged in (("changed classification", [l.replace('"tpm2"', '"none"', 1) if i == 3 else l
                                                        for i, l in enumerate(lines[10:])]),
                           ("dropped record", lines[10:13] + lines[14:]),
+                          ("changed pcrDigest", [l.replace('"pcrDigest":"sha256:b3', '"pcrDigest":"sha256:c3', 1)
+                                                 for l in lines[10:]]),
                           ("truncated tail", lines[10:-1])):
         second.write_text("\n".join(damaged) + "\n")
         result = verify(directory, head)

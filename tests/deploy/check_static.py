@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""The release probe binaries ship in a scratch image, so they must be static:
+"""The CC probe ships in a scratch image without libraries, so it must be static:
 no PT_INTERP (no dynamic loader) and no PT_DYNAMIC segment (ELF gABI, program
-header p_type 3 and 2). Usage: check_static.py BIN_DIR NAME..."""
+header p_type 3 and 2). ztp-prem-tpm links tpm2-tss, which Debian ships only as
+shared libraries: check_needed.py checks its library list instead.
+Usage: check_static.py BIN_DIR NAME..."""
 import os
 import struct
 import sys

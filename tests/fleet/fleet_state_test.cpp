@@ -98,6 +98,39 @@ std::string tpm_missing(const std::string& node, const std::string& at,
   return doc.dump();
 }
 
+// bootState (envelope.v1, TPM agent with a quoted audit log): nodes whose quoted boot
+// state changed are counted and marked; a bootState carrying anything else (a digest) is
+// refused, so a digest never reaches the model, the API or the dashboard.
+TEST_F(FleetStateTest, CountsNodesWhoseQuotedBootStateChanged) {
+  auto changed = tpm_doc("a", k_now);
+  changed["auditHead"] = {{"seq", 50}, {"hash", "sha256:" + std::string(64, 'c')}, {"state", "ok"}};
+  changed["bootState"] = {{"quoted", true}, {"changedAt", 41}, {"since", k_5_min_ago}};
+  auto same = tpm_doc("b", k_now);
+  same["bootState"] = {{"quoted", true}, {"since", k_hour_ago}};
+  auto leaky = tpm_doc("c", k_now);
+  leaky["bootState"] = {{"quoted", true}, {"pcrDigest", "sha256:" + std::string(64, 'd')}};
+  auto bad_head = tpm_doc("d", k_now);
+  bad_head["auditHead"] = {{"seq", 1}, {"hash", "PLANTED"}, {"state", "ok"}};
+  m_state.apply(batch({
+      update("a", Probe::tpm, changed.dump()),
+      update("b", Probe::tpm, same.dump()),
+      update("c", Probe::tpm, leaky.dump()),
+      update("d", Probe::tpm, bad_head.dump()),
+  }));
+  const auto snap = m_state.snapshot();
+  EXPECT_TRUE(snap->find("a")->invalid_reasons.empty());  // partial: no CC document
+  EXPECT_EQ(snap->find("a")->boot_changed_at, 41U);
+  EXPECT_EQ(snap->find("b")->boot_changed_at, std::nullopt);
+  EXPECT_EQ(snap->find("c")->state, RowState::invalid);
+  EXPECT_EQ(snap->find("d")->state, RowState::invalid);
+  EXPECT_EQ(snap->counts.boot_state_changed, 1U);
+  const auto fleet = nlohmann::json::parse(snap->fleet_json);
+  EXPECT_EQ(fleet["tpm"]["bootStateChanged"], 1);
+  EXPECT_EQ(row_json(*snap->find("a"))["bootStateChangedAt"], 41);
+  EXPECT_TRUE(row_json(*snap->find("b"))["bootStateChangedAt"].is_null());
+  EXPECT_EQ(snap->fleet_json.find("sha256:dddd"), std::string::npos);
+}
+
 TEST_F(FleetStateTest, CountsMissingPartsOverValidTpmDocumentsStaleIncluded) {
   auto broken = tpm_doc("d", k_now);
   broken["readiness"]["missing"] = {"firmware"};  // not a part: the document is invalid

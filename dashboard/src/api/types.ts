@@ -38,6 +38,9 @@ export interface FleetSummary {
     // Nodes whose valid TPM document lists each part as missing (every part, 0 when none).
     // Optional: a service older than this field leaves it out.
     missingParts?: Partial<Record<MissingPart, number>>
+    // Nodes whose TPM-quoted boot state changed (bootState.changedAt; docs/audit.md).
+    // Optional: a service older than this field leaves it out.
+    bootStateChanged?: number
   }
   waves: { wave: string; nodes: number }[]
 }
@@ -49,6 +52,9 @@ export interface NodeRow {
   family: TPMFamily | null
   readiness: Readiness | null
   missingParts: string[]
+  // The audit seq where the node's TPM-quoted boot digest last changed; null: never (or
+  // not quoted). Optional: a service older than this field leaves it out.
+  bootStateChangedAt?: number | null
   wave: string | null
   state: NodeState
   stale: boolean

@@ -102,6 +102,17 @@ describe('node table', () => {
     expect(bodyRows().find((r) => r.textContent?.includes(nodeName(7)))).toHaveTextContent('Partial: no TPM document')
   })
 
+  it('marks a node whose quoted boot state changed, with the audit seq', async () => {
+    installFakeEventSource()
+    const rows = makeRows(20).map((r, i) => (i === 2 ? { ...r, bootStateChangedAt: 41 } : { ...r, bootStateChangedAt: null }))
+    installFakeApi({ fleet: FLEET, rows, details: {} })
+    render(<App />)
+    await screen.findByText('20 nodes; 20 loaded')
+    const changed = bodyRows().find((r) => r.textContent?.includes(nodeName(2)))
+    expect(changed).toHaveTextContent('boot changed: at audit seq 41')
+    expect(bodyRows().filter((r) => r.textContent?.includes('boot changed'))).toHaveLength(1)
+  })
+
   it('says so when no node matches, and clears the filters', async () => {
     installFakeEventSource()
     window.history.replaceState(null, '', '/admin/ztp-prem/?q=nothing-like-this')

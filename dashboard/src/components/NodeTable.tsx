@@ -76,7 +76,17 @@ function columns(now: number) {
       header: 'TPM',
       cell: (c) => {
         const v = c.getValue()
-        return v ? <span title={label(FAMILY_LABEL, v)}>{v}</span> : <span className="none">—</span>
+        const changedAt = c.row.original.bootStateChangedAt
+        return (
+          <>
+            {v ? <span title={label(FAMILY_LABEL, v)}>{v}</span> : <span className="none">—</span>}
+            {changedAt != null ? (
+              <span className="badge boot-changed" title={`boot state changed at audit seq ${changedAt}`}>
+                boot changed<span className="visually-hidden">: at audit seq {changedAt}</span>
+              </span>
+            ) : null}
+          </>
+        )
       },
     }),
     column.accessor('readiness', {

@@ -14,6 +14,14 @@ describe('TPMReadinessCard', () => {
     expect(screen.getByTestId('tpm-missing')).toHaveTextContent('28')
   })
 
+  it('counts the nodes whose quoted boot state changed, when the service does', () => {
+    const { rerender } = render(<TPMReadinessCard summary={FLEET} loading={false} />)
+    expect(screen.queryByTestId('tpm-boot-changed')).toBeNull()
+    rerender(<TPMReadinessCard summary={{ ...FLEET, tpm: { ...FLEET.tpm, bootStateChanged: 7 } }} loading={false} />)
+    expect(screen.getByTestId('tpm-boot-changed')).toHaveTextContent('7')
+    expect(screen.getByText('Boot state changed')).toBeInTheDocument()
+  })
+
   it('lists the families', () => {
     render(<TPMReadinessCard summary={FLEET} loading={false} />)
     const table = screen.getByRole('table', { name: 'Nodes by TPM family' })

@@ -96,6 +96,14 @@ function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
           <dt>No TPM document</dt>
           <dd data-testid="tpm-missing">{count(summary.tpm.missing)}</dd>
         </div>
+        {summary.tpm.bootStateChanged !== undefined ? (
+          <div className="kpi">
+            <dt title="nodes whose TPM-quoted boot state (PCR digest) changed: a new kernel, firmware or boot configuration">
+              Boot state changed
+            </dt>
+            <dd data-testid="tpm-boot-changed">{count(summary.tpm.bootStateChanged)}</dd>
+          </div>
+        ) : null}
       </dl>
 
       <NodesChart

@@ -1,0 +1,17 @@
+#pragma once
+// ztp-prem-tpm's command line: the probe and agent (probe_cli.h), and `ak`, which exports
+// the attestation key's public area for the off-node verifier (docs/audit.md).
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace ztp::cli {
+
+// `ztp-prem-tpm ak --tcti SPEC --out FILE` (args without argv[0] and without "ak").
+int run_ak(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// main() for ztp-prem-tpm: "ak ..." or the probe; never throws.
+int tpm_main(int argc, char** argv);
+
+}  // namespace ztp::cli
