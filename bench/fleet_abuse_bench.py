@@ -64,7 +64,7 @@ print("| attack | build | RSS before -> peak -> after | /healthz p99 | unanswere
 print("|---|---|---|---|---|---|")
 for r in rows:
     notes = {k: v for k, v in r.items() if k in ("answer", "served", "refused", "ok", "busy",
-                                                 "dropped_by_server", "sent_mib")}
+                                                 "dropped_by_server", "sent_mib", "unanswered")}
     print(f"| {r['attack']} | {r['build']} | {r['rss_before_mib']:.0f} -> {r['rss_peak_mib']:.0f} "
           f"-> {r['rss_after_mib']:.0f} MiB | {r['healthz_p99_ms']:.0f} ms | "
           f"{r['healthz_failures']} of {r['healthz_samples']} | "

@@ -145,14 +145,18 @@ class WorkPool {
   }
   ~WorkPool() { stop(); }
 
-  // force: continuing work of an accepted request (the next chunk), never refused.
+  // force: continuing work of an accepted request (the next chunk): never refused, and
+  // not counted against the queue limit, which bounds requests, not their parts.
   bool submit(std::function<void()> task, bool force) {
     {
       const std::lock_guard lock(m_mutex);
-      if (m_stopping || (!force && m_queue.size() >= m_cap)) {
+      if (m_stopping || (!force && m_new_queued >= m_cap)) {
         return false;
       }
-      m_queue.push_back(std::move(task));
+      m_queue.emplace_back(std::move(task), !force);
+      if (!force) {
+        ++m_new_queued;
+      }
     }
     m_ready.notify_one();
     return true;
@@ -188,7 +192,10 @@ class WorkPool {
         if (m_stopping) {
           return;
         }
-        task = std::move(m_queue.front());
+        task = std::move(m_queue.front().first);
+        if (m_queue.front().second) {
+          --m_new_queued;
+        }
         m_queue.pop_front();
       }
       task();
@@ -197,9 +204,10 @@ class WorkPool {
 
   mutable std::mutex m_mutex;
   std::condition_variable m_ready;
-  std::deque<std::function<void()>> m_queue;
+  std::deque<std::pair<std::function<void()>, bool>> m_queue;  // task, is a new request
   std::vector<std::thread> m_threads;
   std::size_t m_cap = 0;
+  std::size_t m_new_queued = 0;
   bool m_stopping = false;
 };
 
@@ -408,7 +416,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       arm(m_server.config.limits.handshake_timeout);
       m_tls->async_handshake(ssl::stream_base::server,
                              [self = shared_from_this()](beast::error_code ec) {
-                               self->m_timer.cancel();
+                               self->disarm();
                                if (ec || self->m_timed_out) {
                                  self->close();
                                  return;
@@ -445,12 +453,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
   }
 
+  // One deadline per connection, re-set for each phase. The timer itself is re-armed only
+  // when the deadline moves earlier than its expiry or it fires early: a keep-alive request
+  // then costs no timer operation, instead of one per phase.
   void arm(std::chrono::milliseconds timeout) {
     m_timed_out = false;
-    m_timer.expires_after(timeout);
+    m_deadline = SteadyClock::now() + timeout;
+    if (!m_timer_waiting || m_timer.expiry() > m_deadline) {
+      start_timer();
+    }
+  }
+
+  void disarm() { m_deadline = SteadyClock::time_point::max(); }
+
+  void start_timer() {
+    m_timer.expires_at(m_deadline);  // a pending wait ends with operation_aborted
+    m_timer_waiting = true;
     m_timer.async_wait([weak = weak_from_this()](beast::error_code ec) {
       auto self = weak.lock();
       if (ec || !self) {
+        return;  // replaced by a newer wait, or cancelled by close()
+      }
+      self->m_timer_waiting = false;
+      if (self->m_deadline == SteadyClock::time_point::max() || self->m_phase == Phase::closed) {
+        return;  // disarmed: the next arm() starts a wait
+      }
+      if (SteadyClock::now() < self->m_deadline) {
+        self->start_timer();  // the deadline moved later since this wait began
         return;
       }
       self->m_timed_out = true;
@@ -496,7 +525,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void on_head(beast::error_code ec) {
-    m_timer.cancel();
+    disarm();
     if (m_phase == Phase::closed) {
       return;
     }
@@ -602,7 +631,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     with_stream([&](auto& stream) {
       bhttp::async_read(stream, m_buffer, *m_parser,
                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                          self->m_timer.cancel();
+                          self->disarm();
                           if (ec == bhttp::error::body_limit) {
                             self->fail_and_close(413, "request body too large");
                           } else if (ec || self->m_timed_out) {
@@ -755,7 +784,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void after_write(beast::error_code ec, bool close_now) {
-    m_timer.cancel();
+    disarm();
     m_serializer_plain.reset();
     m_out.reset();
     m_out_body.reset();
@@ -782,7 +811,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       bhttp::async_write_header(
           stream, *m_head_serializer,
           [self = shared_from_this(), next = std::move(next)](beast::error_code ec, std::size_t) {
-            self->m_timer.cancel();
+            self->disarm();
             if (ec || self->m_timed_out) {
               self->close();
               return;
@@ -800,7 +829,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     arm(m_server.config.limits.write_timeout);
     auto done = [self = shared_from_this(), data, next = std::move(next)](beast::error_code ec,
                                                                           std::size_t) {
-      self->m_timer.cancel();
+      self->disarm();
       if (ec || self->m_timed_out) {
         self->close();
         return;
@@ -980,6 +1009,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<ssl::context> m_tls_ctx;
   std::optional<ssl::stream<tcp::socket>> m_tls;
   net::steady_timer m_timer;
+  SteadyClock::time_point m_deadline = SteadyClock::time_point::max();
+  bool m_timer_waiting = false;
   std::string m_peer;
   beast::flat_buffer m_buffer;
   std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;

@@ -8,6 +8,7 @@ connection cap must not make the prober look like the attacker (in a cluster the
 is another address too)."""
 import pathlib
 import re
+import select
 import socket
 import subprocess
 import threading
@@ -243,21 +244,24 @@ def event_streams(port, clients, seconds, path="/api/v1/events", headers=None):
             socks.append(s)
         except OSError:
             refused += 1
-    time.sleep(0.5)
-    for s in socks:
-        try:
-            s.settimeout(2)
-            head = s.recv(32)
-            if b" 200 " in head:
-                served += 1
-            else:
-                refused += 1
-        except OSError:
-            refused += 1
+    # One deadline for all answers: a server that queues connections answers none of them.
+    pending = list(socks)
+    deadline = time.monotonic() + 3
+    while pending and time.monotonic() < deadline:
+        readable, _, _ = select.select(pending, [], [], max(0.0, deadline - time.monotonic()))
+        for s in readable:
+            try:
+                head = s.recv(32)
+            except OSError:
+                head = b""
+            served += 1 if b" 200 " in head else 0
+            refused += 0 if b" 200 " in head else 1
+            pending.remove(s)
+    unanswered = len(pending)
     time.sleep(seconds)
     for s in socks:
         s.close()
-    return {"clients": clients, "served": served, "refused": refused}
+    return {"clients": clients, "served": served, "refused": refused, "unanswered": unanswered}
 
 
 def heavy_queries(port, clients, seconds,
