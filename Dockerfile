@@ -49,7 +49,7 @@ FROM debian:12-slim AS fleet
 # (libstdc++6 is already in the slim image; listed so the set is complete).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcpp-httplib0.11 libssl3 libprometheus-cpp-core1.0 libbrotli1 zlib1g libstdc++6 \
+      libssl3 libprometheus-cpp-core1.0 libstdc++6 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 ztp-prem \

@@ -43,14 +43,12 @@ else()
   target_link_libraries(ztp_archive INTERFACE PkgConfig::LIBARCHIVE)
 endif()
 
-# Fleet service (src/fleet).
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev
+# Fleet service (src/fleet); its HTTP server is src/http on Boost.Beast/Asio.
 find_package(prometheus-cpp CONFIG REQUIRED)                      # prometheus-cpp-dev
 
-# OpenSSL 3 (libssl-dev): SHA-256/HMAC (digest, audit log), TLS (Kubernetes client, fleet).
+# OpenSSL 3 (libssl-dev): SHA-256/HMAC (digest, audit log), TLS (Kubernetes client, src/http).
 # Linked by name, not by path: a static probe binary (-static) then takes libssl.a and
-# libcrypto.a, while a dynamic binary takes the shared libraries, the same ones Debian's
-# shared libcpp-httplib uses, so no process ever holds two copies of OpenSSL.
+# libcrypto.a, while a dynamic binary takes the shared libraries.
 find_package(OpenSSL 3 REQUIRED)
 add_library(ztp_openssl INTERFACE)
 target_include_directories(ztp_openssl SYSTEM INTERFACE ${OPENSSL_INCLUDE_DIR})

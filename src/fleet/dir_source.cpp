@@ -25,6 +25,17 @@ namespace {
 // inotify(7): IN_CLOSE_WRITE, IN_MOVED_TO/FROM (rename), IN_CREATE, IN_DELETE.
 constexpr std::uint32_t k_watch_mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE |
                                        IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+// On the parent: the directory's name appearing or going (mkdir, rename, symlink swap).
+constexpr std::uint32_t k_parent_mask = IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE;
+
+std::filesystem::path normal_path(const std::filesystem::path& dir) {
+  std::error_code ec;
+  auto p = std::filesystem::absolute(dir, ec).lexically_normal();
+  if (p.filename().empty() && p.has_parent_path() && p != p.root_path()) {
+    p = p.parent_path();  // "dir:/tmp/x/" names /tmp/x
+  }
+  return p;
+}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -108,23 +119,83 @@ DirSource::~DirSource() {
 }
 
 Result<void> DirSource::start() {
-  m_dir_fd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (m_dir_fd < 0) {
-    return fail(ErrorKind::bad_input,
-                "cannot open source directory '" + m_dir.string() + "': " + errno_text(errno));
-  }
+  m_dir = normal_path(m_dir);
   m_inotify_fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   m_stop_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (m_inotify_fd < 0 || m_stop_fd < 0) {
     return fail(ErrorKind::io_error, "inotify/eventfd: " + errno_text(errno));
   }
-  // Watch before scanning: a write during the scan is then seen twice, never missed.
-  if (::inotify_add_watch(m_inotify_fd, m_dir.c_str(), k_watch_mask) < 0) {
-    return fail(ErrorKind::bad_input,
-                "cannot watch '" + m_dir.string() + "': " + errno_text(errno));
+  // Watch the parent before opening: a recreation right after start is not missed.
+  m_parent_wd = ::inotify_add_watch(m_inotify_fd, m_dir.parent_path().c_str(), k_parent_mask);
+  if (!attach()) {
+    return fail(ErrorKind::bad_input, m_problem.value_or("cannot open '" + m_dir.string() + "'"));
   }
   m_thread = std::thread([this] { run(); });
   return {};
+}
+
+std::optional<std::string> DirSource::problem() const {
+  const std::lock_guard lock(m_problem_mutex);
+  return m_problem;
+}
+
+bool DirSource::attach() {
+  const int fd = ::open(m_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    const std::lock_guard lock(m_problem_mutex);
+    m_problem = "cannot open source directory '" + m_dir.string() + "': " + errno_text(errno);
+    return false;
+  }
+  // Watch before scanning: a write during the scan is then seen twice, never missed.
+  const int wd = ::inotify_add_watch(m_inotify_fd, m_dir.c_str(), k_watch_mask);
+  struct stat st {};
+  if (wd < 0 || ::fstat(fd, &st) != 0) {
+    const std::lock_guard lock(m_problem_mutex);
+    m_problem = "cannot watch '" + m_dir.string() + "': " + errno_text(errno);
+    ::close(fd);
+    return false;
+  }
+  m_dir_fd = fd;
+  m_dir_wd = wd;
+  m_dir_dev = st.st_dev;
+  m_dir_ino = st.st_ino;
+  const std::lock_guard lock(m_problem_mutex);
+  m_problem.reset();
+  return true;
+}
+
+void DirSource::detach() {
+  if (m_dir_fd < 0) {
+    return;
+  }
+  ::inotify_rm_watch(m_inotify_fd, m_dir_wd);  // fails harmlessly when already gone
+  ::close(m_dir_fd);
+  m_dir_fd = -1;
+  m_dir_wd = -1;
+  std::fprintf(stderr,
+               "ztp-prem-fleet: source directory '%s' was moved or removed; serving the last "
+               "state, not ready until it is back\n",
+               m_dir.c_str());
+  const std::lock_guard lock(m_problem_mutex);
+  m_problem = "source directory '" + m_dir.string() + "' is missing (moved or deleted)";
+}
+
+// Follows whatever the path names now: gone -> detach; another directory -> re-attach
+// and rescan (documents of the new directory appear, the old ones go).
+bool DirSource::check_path() {
+  struct stat st {};
+  const bool present = ::stat(m_dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  const bool same = present && m_dir_fd >= 0 && st.st_dev == m_dir_dev && st.st_ino == m_dir_ino;
+  if (same || (!present && m_dir_fd < 0)) {
+    return false;
+  }
+  detach();
+  if (present && attach()) {
+    std::fprintf(stderr, "ztp-prem-fleet: source directory '%s' is back; rescanning\n",
+                 m_dir.c_str());
+    scan();
+  }
+  return true;
 }
 
 void DirSource::stop() {
@@ -136,6 +207,9 @@ void DirSource::stop() {
 }
 
 void DirSource::scan() {
+  if (m_dir_fd < 0) {
+    return;
+  }
   std::vector<DocumentFileName> files;
   std::error_code ec;
   for (std::filesystem::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -167,6 +241,9 @@ void DirSource::scan() {
 }
 
 void DirSource::process(const std::vector<std::string>& names) {
+  if (m_dir_fd < 0) {
+    return;
+  }
   std::vector<DocumentUpdate> updates;
   updates.reserve(names.size());
   for (const auto& name : names) {
@@ -183,6 +260,7 @@ void DirSource::run() {
   using Clock = std::chrono::steady_clock;
   std::set<std::string> dirty;
   bool rescan = false;
+  bool path_changed = false;
   Clock::time_point first_event{};
   Clock::time_point last_event{};
   Clock::time_point next_tick = Clock::now() + m_options.tick;
@@ -222,11 +300,15 @@ void DirSource::run() {
             rescan = true;  // events were dropped: only a full scan is correct
             continue;
           }
-          if ((event.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) != 0) {
-            std::fprintf(stderr,
-                         "ztp-prem-fleet: source directory '%s' was removed or moved; "
-                         "serving the last state\n",
-                         m_dir.c_str());
+          if (event.wd == m_parent_wd) {
+            path_changed = true;  // only the directory's own name matters; stat decides
+            continue;
+          }
+          if (event.wd != m_dir_wd) {
+            continue;  // queued for a directory this source has left
+          }
+          if ((event.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0) {
+            path_changed = true;
             continue;
           }
           if (event.len == 0) {
@@ -247,6 +329,13 @@ void DirSource::run() {
       }
     }
     const auto after = Clock::now();
+    if (path_changed || after >= next_tick) {
+      path_changed = false;
+      if (check_path()) {
+        dirty.clear();  // names of a directory we left, or covered by the rescan
+        rescan = false;
+      }
+    }
     if ((!dirty.empty() || rescan) &&
         (after >= last_event + m_options.quiet || after >= first_event + m_options.max_delay)) {
       if (rescan) {

@@ -1,11 +1,17 @@
 #pragma once
 // --source dir:PATH: the directory the agents write with --publish dir:PATH
 // (<node>.cc.json, <node>.tpm.json, replaced by atomic rename). An initial scan, then
-// inotify; bursts are coalesced into one batch (one revision).
+// inotify; bursts are coalesced into one batch (one revision). The directory itself may
+// be moved, deleted or recreated (a hostPath, a swapped symlink): its parent is watched
+// too, and the path re-checked every tick, so the source follows whatever the path names.
 
+#include <sys/types.h>
 #include <atomic>
 #include <chrono>
+
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -41,8 +47,13 @@ class DirSource {
   // Fails (bad_input) when the directory cannot be opened.
   Result<void> start();
   void stop();
+  // Set while the directory is missing (/readyz reports it); the last state is served.
+  std::optional<std::string> problem() const;
 
  private:
+  bool attach();
+  void detach();
+  bool check_path();  // true when the source left or changed directory
   void run();
   void scan();
   void process(const std::vector<std::string>& names);
@@ -51,6 +62,12 @@ class DirSource {
   FleetState& m_state;
   DirSourceOptions m_options;
   int m_dir_fd = -1;
+  int m_dir_wd = -1;     // inotify watch on the directory
+  int m_parent_wd = -1;  // ... and on its parent, for the directory's own name
+  dev_t m_dir_dev = 0;   // identity of the directory now open
+  ino_t m_dir_ino = 0;
+  mutable std::mutex m_problem_mutex;
+  std::optional<std::string> m_problem;
   int m_inotify_fd = -1;
   int m_stop_fd = -1;  // eventfd: stop() wakes the poll
   std::thread m_thread;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -31,6 +32,8 @@ constexpr const char* k_default_stale_after = "30m";
 constexpr std::string_view k_dir_prefix = "dir:";
 // The service account mount of a pod (k8s.io/docs/tasks/run-application/access-api-from-pod/).
 constexpr const char* k_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+// The longest --stale-after: a month of silence is already far past any heartbeat.
+constexpr std::chrono::seconds k_max_duration = std::chrono::hours(24 * 30);
 // Per request of the list (connect to last byte); a watch uses the idle timeout instead.
 constexpr std::chrono::seconds k_list_timeout{30};
 
@@ -89,6 +92,9 @@ class Source {
     return {};
   }
 
+  // Why the source cannot serve now (its directory is missing), for /readyz.
+  std::optional<std::string> problem() const { return m_dir ? m_dir->problem() : std::nullopt; }
+
   void stop() {
     if (m_dir) {
       m_dir->stop();
@@ -134,8 +140,24 @@ struct ServeFlags {
   std::optional<std::string> dashboard_dir;
   std::optional<std::string> kubeconfig;
   std::optional<std::string> namespace_name;
+  std::vector<std::string> allowed_hosts;
   std::size_t threads = ServerOptions{}.threads;
+  http::Limits limits;
 };
+
+// Each connection is a file descriptor: let the connection limit, not the soft
+// RLIMIT_NOFILE (often 1024), be what refuses clients.
+void raise_open_file_limit(std::size_t connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return;
+  }
+  const rlim_t wanted = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(connections) + 256);
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = wanted;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 int serve(const ServeFlags& flags, const std::string& executable, std::ostream& out,
           std::ostream& err) {
@@ -170,6 +192,11 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
   options.tls_cert_file = flags.tls_cert;
   options.tls_key_file = flags.tls_key;
   options.threads = flags.threads;
+  options.allowed_hosts = flags.allowed_hosts;
+  options.limits = flags.limits;
+  options.on_warning = [&err](std::string_view line) {
+    err << k_name << ": " << line << "\n" << std::flush;
+  };
   if (flags.token_file) {
     std::string problem;
     options.token = read_token_file(*flags.token_file, problem);
@@ -196,13 +223,15 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
 
   SystemClock clock;
   FleetState state(clock, *stale_after);
+  Source source;
+  options.source_problem = [&source] { return source.problem(); };
+  raise_open_file_limit(options.limits.max_connections);
   FleetServer server(state, std::move(*dashboard), options);
   const auto port = server.bind();
   if (!port) {
     err << k_name << ": " << port.error().message << "\n";
     return k_exit_usage;
   }
-  Source source;
   const auto started =
       from_k8s ? source.start_k8s(flags.kubeconfig, flags.namespace_name, state)
                : source.start_dir(std::filesystem::path(flags.source.substr(k_dir_prefix.size())),
@@ -239,7 +268,9 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   while (!text.empty()) {
     long long value = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || ptr == text.data() + text.size() || value < 0) {
+    // Bounded before any multiplication: no overflow, and nothing beyond k_max_duration.
+    if (ec != std::errc{} || ptr == text.data() + text.size() || value < 0 ||
+        value > k_max_duration.count()) {
       return std::nullopt;
     }
     text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
@@ -259,7 +290,7 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
         return std::nullopt;
     }
   }
-  if (total.count() == 0) {
+  if (total.count() == 0 || total > k_max_duration) {
     return std::nullopt;
   }
   return total;
@@ -311,9 +342,25 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
   app.add_option("--namespace", flags.namespace_name,
                  "For --source k8s: namespace of the ConfigMaps (default: the service "
                  "account's or the context's, else ztp-prem)");
-  app.add_option("--threads", flags.threads, "HTTP worker threads (one per open connection)")
+  app.add_option("--threads", flags.threads,
+                 "HTTP I/O threads (connections and event streams never hold one)")
       ->capture_default_str()
-      ->check(CLI::Range(4, 1024));
+      ->check(CLI::Range(1, 64));
+  app.add_option("--allowed-host", flags.allowed_hosts,
+                 "A Host name clients may use besides the --listen address, localhost, "
+                 "127.0.0.1 and [::1] (repeatable; e.g. the Service's DNS names). Others: 421");
+  app.add_option("--max-connections", flags.limits.max_connections,
+                 "Open connections at most; more are answered 503 and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{8}, std::size_t{100000}));
+  app.add_option("--max-connections-per-peer", flags.limits.max_connections_per_peer,
+                 "Open connections from one address at most")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{2}, std::size_t{100000}));
+  app.add_option("--max-streams", flags.limits.max_streams,
+                 "Open /api/v1/events streams at most; more are answered 503")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
   app.set_version_flag("--version", std::string(ZTP_VERSION));
 
   auto* simulate = app.add_subcommand("simulate", "Write a simulated fleet of status documents");

@@ -10,6 +10,10 @@ namespace ztp::fleet {
 
 namespace {
 
+// A document dated further ahead than this would never turn stale (a fast clock, or a
+// hostile node): it is invalid instead. Clocks of NTP-synced nodes differ by far less.
+constexpr std::chrono::minutes k_max_clock_skew{5};
+
 // Ascending order of rows by key; ties by name (rows[] is by name, so a stable sort keeps it).
 std::vector<std::uint32_t> order_by(const std::vector<Row>& rows, SortKey key) {
   std::vector<std::uint32_t> order(rows.size());
@@ -124,6 +128,9 @@ bool FleetState::apply_one(DocumentUpdate& update) {
   }
   Slot& slot = update.probe == Probe::cc ? it->second.cc : it->second.tpm;
   Slot next;
+  if (update.document && update.document->generated_at > m_clock.wall_now() + k_max_clock_skew) {
+    update.document = fail(ErrorKind::bad_input, "generatedAt: more than 5 minutes in the future");
+  }
   if (update.document) {
     next.compact = std::make_shared<const std::string>(std::move(update.document->compact));
     update.document->compact.clear();

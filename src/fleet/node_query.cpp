@@ -188,30 +188,55 @@ Result<NodeQuery> parse_node_query(const QueryParams& params) {
   return q;
 }
 
-nlohmann::ordered_json run_node_query(const Snapshot& snapshot, const NodeQuery& query) {
-  const auto& order = snapshot.order[static_cast<std::size_t>(query.sort)];
-  const std::size_t n = snapshot.rows.size();
-  auto items = nlohmann::ordered_json::array();
-  std::size_t total = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t pos = query.descending ? n - 1 - i : i;
-    const Row& row = snapshot.rows[order.empty() ? pos : order[pos]];
-    if (!matches(row, query)) {
+NodePageWriter::NodePageWriter(std::shared_ptr<const Snapshot> snapshot, NodeQuery query)
+    : m_snapshot(std::move(snapshot)), m_query(std::move(query)) {}
+
+bool NodePageWriter::next(std::string& out) {
+  const Snapshot& snap = *m_snapshot;
+  const auto& order = snap.order[static_cast<std::size_t>(m_query.sort)];
+  const std::size_t n = snap.rows.size();
+  const std::size_t first = m_query.offset;
+  const std::size_t end = m_query.offset + m_query.limit;
+  const std::size_t start_size = out.size();
+  if (!m_started) {
+    out += R"({"items":[)";
+    m_started = true;
+  }
+  // Past the page only counting is left: that runs to the end in this part.
+  while (m_pos < n && (out.size() - start_size < k_part_bytes || m_total >= end)) {
+    const std::size_t pos = m_query.descending ? n - 1 - m_pos : m_pos;
+    const Row& row = snap.rows[order.empty() ? pos : order[pos]];
+    ++m_pos;
+    if (!matches(row, m_query)) {
       continue;
     }
-    if (total >= query.offset && total < query.offset + query.limit) {
-      items.push_back(row_json(row));
+    if (m_total >= first && m_total < end) {
+      if (m_total > first) {
+        out += ',';
+      }
+      out += row_json(row).dump();
     }
-    ++total;
+    ++m_total;
   }
-  nlohmann::ordered_json out;
-  out["items"] = std::move(items);
-  out["total"] = total;
-  const std::size_t next = query.offset + query.limit;
-  out["continue"] = next < total ? nlohmann::ordered_json(make_token(query, next))
-                                 : nlohmann::ordered_json(nullptr);
-  out["revision"] = snapshot.revision;
-  return out;
+  if (m_pos < n) {
+    return true;
+  }
+  const std::size_t next_offset = m_query.offset + m_query.limit;
+  out += R"(],"total":)" + std::to_string(m_total) + R"(,"continue":)" +
+         (next_offset < m_total ? nlohmann::json(make_token(m_query, next_offset)).dump()
+                                : std::string("null")) +
+         R"(,"revision":)" + std::to_string(snap.revision) + "}";
+  return false;
+}
+
+nlohmann::ordered_json run_node_query(const Snapshot& snapshot, const NodeQuery& query) {
+  // One writer for both, so the streamed and the whole answer cannot differ. The
+  // snapshot is borrowed, not shared (an aliasing pointer that owns nothing).
+  NodePageWriter writer(std::shared_ptr<const Snapshot>(std::shared_ptr<void>(), &snapshot), query);
+  std::string text;
+  while (writer.next(text)) {
+  }
+  return nlohmann::ordered_json::parse(text);
 }
 
 }  // namespace ztp::fleet

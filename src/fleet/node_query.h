@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -39,5 +40,22 @@ Result<NodeQuery> parse_node_query(const QueryParams& params);
 
 // {"items": [...], "total": n, "continue": token|null, "revision": r}
 nlohmann::ordered_json run_node_query(const Snapshot& snapshot, const NodeQuery& query);
+
+// The same JSON text, written a part at a time (about k_part_bytes each) from a shared
+// snapshot: no page is ever held whole, so concurrent queries cost little memory.
+class NodePageWriter {
+ public:
+  static constexpr std::size_t k_part_bytes = 32 * 1024;
+  NodePageWriter(std::shared_ptr<const Snapshot> snapshot, NodeQuery query);
+  // Appends the next part to out; false after the last one.
+  bool next(std::string& out);
+
+ private:
+  std::shared_ptr<const Snapshot> m_snapshot;
+  NodeQuery m_query;
+  std::size_t m_pos = 0;    // rows scanned
+  std::size_t m_total = 0;  // matches so far
+  bool m_started = false;
+};
 
 }  // namespace ztp::fleet

@@ -461,9 +461,17 @@ std::optional<TimePoint> parse_rfc3339_utc(std::string_view s) {
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
-  const auto day_start = std::chrono::sys_days{ymd};
-  return TimePoint{day_start} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{std::min(second, 59)};
+  // Checked conversion: TimePoint counts nanoseconds in 64 bits (1677-09-21 to 2262-04-11);
+  // a date outside would wrap around (undefined behaviour), so it is refused instead.
+  const std::int64_t seconds =
+      std::int64_t{std::chrono::sys_days{ymd}.time_since_epoch().count()} * 86400 + hour * 3600 +
+      minute * 60 + std::min(second, 59);
+  constexpr auto k_limit =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max());
+  if (seconds > k_limit.count() || seconds < -k_limit.count()) {
+    return std::nullopt;
+  }
+  return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds{seconds})};
 }
 
 std::string format_rfc3339_utc(TimePoint t) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "common/clock.h"
 #include "fleet_docs.h"
@@ -126,6 +127,54 @@ TEST_F(DirSourceTest, HostileFilesBecomeInvalidRowsNotCrashes) {
   snap = wait_until([](const Snapshot& s) { return s.find("t") != nullptr; });
   ASSERT_NE(snap->find("t"), nullptr);
   EXPECT_EQ(snap->find("t")->state, RowState::invalid);
+}
+
+// BUG-4: the directory is moved away, recreated, deleted: the source follows the path.
+TEST(DirSource, FollowsItsDirectoryThroughMovesAndRecreation) {
+  testing::TempTree tree;
+  const auto dir = tree.root() / "state";
+  const auto write = [&](const std::filesystem::path& d, const std::string& node) {
+    std::ofstream(d / ("." + node + ".tmp")) << testing::cc_doc(node, now_text()).dump();
+    std::filesystem::rename(d / ("." + node + ".tmp"), d / (node + ".cc.json"));
+  };
+  std::filesystem::create_directory(dir);
+  write(dir, "old");
+  SystemClock clock;
+  FleetState state(clock, 30min);
+  DirSource source(dir, state, {5ms, 50ms, 200ms});
+  ASSERT_TRUE(source.start());
+  const auto wait = [&](auto pred) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!pred() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+    }
+    return pred();
+  };
+  ASSERT_TRUE(wait([&] { return state.snapshot()->find("old") != nullptr; }));
+  EXPECT_FALSE(source.problem());
+
+  std::filesystem::rename(dir, tree.root() / "state.old");
+  ASSERT_TRUE(wait([&] { return source.problem().has_value(); }));
+  EXPECT_NE(source.problem()->find("missing"), std::string::npos);
+  EXPECT_NE(state.snapshot()->find("old"), nullptr);  // the last state is still served
+  write(tree.root() / "state.old", "ghost");          // the moved directory is not followed
+
+  std::filesystem::create_directory(dir);
+  write(dir, "recreated");
+  ASSERT_TRUE(wait([&] { return state.snapshot()->find("recreated") != nullptr; }));
+  EXPECT_FALSE(source.problem());
+  EXPECT_EQ(state.snapshot()->find("old"), nullptr);  // the new directory is the truth
+  EXPECT_EQ(state.snapshot()->find("ghost"), nullptr);
+  write(dir, "later");
+  EXPECT_TRUE(wait([&] { return state.snapshot()->find("later") != nullptr; }));
+
+  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(wait([&] { return source.problem().has_value(); }));
+  std::filesystem::create_directory(dir);
+  write(dir, "again");
+  EXPECT_TRUE(wait([&] { return state.snapshot()->find("again") != nullptr; }));
+  EXPECT_FALSE(source.problem());
+  source.stop();
 }
 
 TEST(DirSource, MissingDirectoryIsBadInput) {

@@ -15,6 +15,12 @@ TEST(FleetCli, ParsesDurations) {
   EXPECT_EQ(parse_duration("30m"), std::chrono::seconds(30min));
   EXPECT_EQ(parse_duration("90s"), std::chrono::seconds(90));
   EXPECT_EQ(parse_duration("1h30m"), std::chrono::seconds(90min));
+  EXPECT_EQ(parse_duration("720h"), std::chrono::seconds(720h));
+  // BUG-14: values that overflow or exceed 30 days are refused, not wrapped.
+  for (const char* huge : {"9223372036854775807s", "153722867280912930m", "2562047788015216h",
+                           "721h", "720h1s", "43201m"}) {
+    EXPECT_FALSE(parse_duration(huge)) << huge;
+  }
   for (const char* bad : {"", "30", "m", "0s", "-5m", "5d", "5 m"}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
   }

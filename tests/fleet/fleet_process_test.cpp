@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <chrono>
 #include <sstream>
@@ -20,6 +19,7 @@
 #include "fleet_docs.h"
 #include "k8s/fake_apiserver.h"
 #include "testlib/fixtures.h"
+#include "testlib/http_client.h"
 #include "testlib/temp_tree.h"
 
 extern char** environ;
@@ -152,18 +152,17 @@ class FleetProcessTest : public ::testing::Test {
   // Polls GET path until `accept` says yes or 10 s pass; returns the last status.
   template <class Accept>
   int poll_get(int port, const std::string& path, Accept accept, std::string* body = nullptr) {
-    httplib::Client client("127.0.0.1", port);
-    client.set_connection_timeout(1s);
-    client.set_read_timeout(2s);
+    testing::HttpClient client(port);
+    client.set_timeout(2s);
     int status = 0;
     const auto deadline = Clock::now() + 10s;
     while (Clock::now() < deadline) {
-      if (auto res = client.Get(path)) {
-        status = res->status;
+      if (const auto res = client.get(path); res.status != 0) {
+        status = res.status;
         if (body != nullptr) {
-          *body = res->body;
+          *body = res.body;
         }
-        if (accept(*res)) {
+        if (accept(res)) {
           break;
         }
       }

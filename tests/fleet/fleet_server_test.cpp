@@ -5,10 +5,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include <httplib.h>
-
 #include "fleet_docs.h"
 #include "testlib/fixed_clock.h"
+#include "testlib/http_client.h"
 #include "testlib/temp_tree.h"
 
 namespace ztp::fleet {
@@ -23,7 +22,7 @@ class ServerFixture {
   explicit ServerFixture(ServerOptions options = {}, DashboardAssets dashboard = {}) {
     options.host = "127.0.0.1";
     options.port = 0;
-    options.threads = 8;
+    options.threads = 2;
     options.event_interval = 10ms;
     options.heartbeat = 200ms;
     m_server = std::make_unique<FleetServer>(m_state, std::move(dashboard), options);
@@ -47,11 +46,7 @@ class ServerFixture {
     m_state.apply(std::move(batch));
   }
 
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", m_port);
-    c.set_read_timeout(10s);
-    return c;
-  }
+  testing::HttpClient client() const { return testing::HttpClient(m_port); }
 
   testing::FixedClock m_clock;
   FleetState m_state{m_clock, 30min};
@@ -60,13 +55,13 @@ class ServerFixture {
   std::thread m_thread;
 };
 
-void expect_security_headers(const httplib::Result& res) {
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->get_header_value("Content-Security-Policy"), k_content_security_policy);
-  EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
-  EXPECT_EQ(res->get_header_value("Referrer-Policy"), "no-referrer");
-  EXPECT_EQ(res->get_header_value("X-Frame-Options"), "DENY");
-  EXPECT_FALSE(res->has_header("Access-Control-Allow-Origin"));
+void expect_security_headers(const testing::HttpReply& res) {
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(res.header("Content-Security-Policy").value_or(""), k_content_security_policy);
+  EXPECT_EQ(res.header("X-Content-Type-Options").value_or(""), "nosniff");
+  EXPECT_EQ(res.header("Referrer-Policy").value_or(""), "no-referrer");
+  EXPECT_EQ(res.header("X-Frame-Options").value_or(""), "DENY");
+  EXPECT_FALSE(res.has_header("Access-Control-Allow-Origin"));
 }
 
 constexpr const char* k_now = "2026-05-12T10:00:00Z";
@@ -78,12 +73,12 @@ TEST(FleetServer, ServesTheApi) {
   f.add("b", Probe::cc, "not json");
   auto c = f.client();
 
-  auto res = c.Get("/api/v1/fleet");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+  auto res = c.get("/api/v1/fleet");
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "application/json");
   expect_security_headers(res);
-  const auto fleet = json::parse(res->body);
+  const auto fleet = json::parse(res.body);
   EXPECT_EQ(fleet["nodes"], 2);
   EXPECT_EQ(fleet["invalid"], 1);
   EXPECT_EQ(fleet["cc"]["modes"]["tdx"], 1);
@@ -96,42 +91,42 @@ TEST(FleetServer, ServesTheApi) {
                                                 {"resourceManager", 0},
                                                 {"eventLog", 1}}));
 
-  res = c.Get("/api/v1/nodes?mode=tdx");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(json::parse(res->body)["total"], 1);
-  res = c.Get("/api/v1/nodes?mode=bogus");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 400);
-  EXPECT_TRUE(json::parse(res->body)["error"].is_string());
-  res = c.Get("/api/v1/nodes?missing=eventLog&mode=tdx");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(json::parse(res->body)["items"][0]["name"], "a");
-  EXPECT_EQ(json::parse(c.Get("/api/v1/nodes?missing=tpm2")->body)["total"], 0);
-  res = c.Get("/api/v1/nodes?missing=firmware");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 400);
-  EXPECT_EQ(json::parse(res->body)["error"],
+  res = c.get("/api/v1/nodes?mode=tdx");
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(json::parse(res.body)["total"], 1);
+  res = c.get("/api/v1/nodes?mode=bogus");
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(res.status, 400);
+  EXPECT_TRUE(json::parse(res.body)["error"].is_string());
+  res = c.get("/api/v1/nodes?missing=eventLog&mode=tdx");
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(json::parse(res.body)["items"][0]["name"], "a");
+  EXPECT_EQ(json::parse(c.get("/api/v1/nodes?missing=tpm2").body)["total"], 0);
+  res = c.get("/api/v1/nodes?missing=firmware");
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(json::parse(res.body)["error"],
             "missing: must be one of tpm2 driver hardwareChip resourceManager eventLog");
 
-  res = c.Get("/api/v1/nodes/a");
-  ASSERT_TRUE(res);
-  const auto detail = json::parse(res->body);
+  res = c.get("/api/v1/nodes/a");
+  ASSERT_NE(res.status, 0) << res.error;
+  const auto detail = json::parse(res.body);
   EXPECT_EQ(detail["row"]["name"], "a");
   EXPECT_EQ(detail["cc"]["mode"], "tdx");
   EXPECT_EQ(detail["tpm"]["family"], "tpm2-rm");
-  res = c.Get("/api/v1/nodes/b");
-  EXPECT_TRUE(json::parse(res->body)["cc"].is_null());
-  EXPECT_EQ(json::parse(res->body)["row"]["state"], "invalid");
-  res = c.Get("/api/v1/nodes/zzz");
-  EXPECT_EQ(res->status, 404);
-  EXPECT_EQ(json::parse(res->body)["error"], "unknown node");
-  res = c.Get("/api/v1/nothing");
-  EXPECT_EQ(res->status, 404);
-  EXPECT_TRUE(json::parse(res->body).contains("error"));
+  res = c.get("/api/v1/nodes/b");
+  EXPECT_TRUE(json::parse(res.body)["cc"].is_null());
+  EXPECT_EQ(json::parse(res.body)["row"]["state"], "invalid");
+  res = c.get("/api/v1/nodes/zzz");
+  EXPECT_EQ(res.status, 404);
+  EXPECT_EQ(json::parse(res.body)["error"], "unknown node");
+  res = c.get("/api/v1/nothing");
+  EXPECT_EQ(res.status, 404);
+  EXPECT_TRUE(json::parse(res.body).contains("error"));
 
-  res = c.Get("/metrics");
-  ASSERT_TRUE(res);
+  res = c.get("/metrics");
+  ASSERT_NE(res.status, 0) << res.error;
   for (const char* metric :
        {"ztp_prem_fleet_nodes 2", "ztp_prem_fleet_cc_mode_nodes{mode=\"tdx\"} 1",
         "ztp_prem_fleet_tpm_family_nodes{family=\"tpm2-rm\"} 1",
@@ -139,19 +134,19 @@ TEST(FleetServer, ServesTheApi) {
         "ztp_prem_fleet_stale_nodes 0", "ztp_prem_fleet_invalid_documents 1",
         "ztp_prem_fleet_tpm_missing_part_nodes{part=\"eventLog\"} 1",
         "ztp_prem_fleet_tpm_missing_part_nodes{part=\"tpm2\"} 0"}) {
-    EXPECT_NE(res->body.find(metric), std::string::npos) << metric;
+    EXPECT_NE(res.body.find(metric), std::string::npos) << metric;
   }
-  res = c.Get("/api/v1/openapi.json");
-  EXPECT_EQ(json::parse(res->body)["openapi"], "3.0.3");
-  EXPECT_EQ(c.Get("/healthz")->status, 200);
+  res = c.get("/api/v1/openapi.json");
+  EXPECT_EQ(json::parse(res.body)["openapi"], "3.0.3");
+  EXPECT_EQ(c.get("/healthz").status, 200);
 }
 
 TEST(FleetServer, ReadyOnlyAfterTheInitialScan) {
   ServerFixture f;
   auto c = f.client();
-  EXPECT_EQ(c.Get("/readyz")->status, 503);
+  EXPECT_EQ(c.get("/readyz").status, 503);
   f.m_state.mark_ready();
-  EXPECT_EQ(c.Get("/readyz")->status, 200);
+  EXPECT_EQ(c.get("/readyz").status, 200);
 }
 
 TEST(FleetServer, BearerTokenGuardsTheApiOnly) {
@@ -159,13 +154,13 @@ TEST(FleetServer, BearerTokenGuardsTheApiOnly) {
   options.token = "s3cret-token";
   ServerFixture f(options);
   auto c = f.client();
-  auto res = c.Get("/api/v1/fleet");
-  EXPECT_EQ(res->status, 401);
-  EXPECT_EQ(res->get_header_value("WWW-Authenticate"), "Bearer");
-  EXPECT_EQ(c.Get("/api/v1/fleet", {{"Authorization", "Bearer wrong"}})->status, 401);
-  EXPECT_EQ(c.Get("/api/v1/fleet", {{"Authorization", "Bearer s3cret-token"}})->status, 200);
-  EXPECT_EQ(c.Get("/healthz")->status, 200);
-  EXPECT_EQ(c.Get("/admin/ztp-prem")->status, 200);
+  auto res = c.get("/api/v1/fleet");
+  EXPECT_EQ(res.status, 401);
+  EXPECT_EQ(res.header("WWW-Authenticate").value_or(""), "Bearer");
+  EXPECT_EQ(c.get("/api/v1/fleet", {{"Authorization", "Bearer wrong"}}).status, 401);
+  EXPECT_EQ(c.get("/api/v1/fleet", {{"Authorization", "Bearer s3cret-token"}}).status, 200);
+  EXPECT_EQ(c.get("/healthz").status, 200);
+  EXPECT_EQ(c.get("/admin/ztp-prem").status, 200);
 }
 
 TEST(FleetServer, ServesTheDashboardWithSecurityHeaders) {
@@ -177,28 +172,28 @@ TEST(FleetServer, ServesTheDashboardWithSecurityHeaders) {
   ServerFixture f({}, std::move(*assets));
   auto c = f.client();
   for (const char* path : {"/admin/ztp-prem", "/admin/ztp-prem/", "/admin/ztp-prem/nodes/a"}) {
-    const auto res = c.Get(path);
-    ASSERT_TRUE(res) << path;
-    EXPECT_EQ(res->status, 200) << path;
-    EXPECT_TRUE(res->body.starts_with("<!doctype html>")) << path;
-    EXPECT_EQ(res->get_header_value("Content-Type"), "text/html; charset=utf-8");
+    const auto res = c.get(path);
+    ASSERT_NE(res.status, 0) << path;
+    EXPECT_EQ(res.status, 200) << path;
+    EXPECT_TRUE(res.body.starts_with("<!doctype html>")) << path;
+    EXPECT_EQ(res.header("Content-Type").value_or(""), "text/html; charset=utf-8");
     expect_security_headers(res);
   }
-  auto res = c.Get("/admin/ztp-prem/assets/app.js");
-  EXPECT_EQ(res->body, "console.log(1)");
-  EXPECT_EQ(res->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
-  EXPECT_EQ(res->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
-  EXPECT_EQ(c.Get("/admin/ztp-prem/assets/missing.js")->status, 404);
-  EXPECT_EQ(c.Get("/admin/ztp-prem/assets/../../../etc/passwd")->status, 404);
-  EXPECT_EQ(c.Get("/")->status, 302);
+  auto res = c.get("/admin/ztp-prem/assets/app.js");
+  EXPECT_EQ(res.body, "console.log(1)");
+  EXPECT_EQ(res.header("Content-Type").value_or(""), "text/javascript; charset=utf-8");
+  EXPECT_EQ(res.header("Cache-Control").value_or(""), "public, max-age=31536000, immutable");
+  EXPECT_EQ(c.get("/admin/ztp-prem/assets/missing.js").status, 404);
+  EXPECT_EQ(c.get("/admin/ztp-prem/assets/../../../etc/passwd").status, 404);
+  EXPECT_EQ(c.get("/").status, 302);
 }
 
 TEST(FleetServer, SaysWhenTheDashboardIsNotBuilt) {
   ServerFixture f;
-  const auto res = f.client().Get("/admin/ztp-prem");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_NE(res->body.find("dashboard is not built"), std::string::npos);
+  const auto res = f.client().get("/admin/ztp-prem");
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(res.status, 200);
+  EXPECT_NE(res.body.find("dashboard is not built"), std::string::npos);
   expect_security_headers(res);
 }
 
@@ -208,8 +203,8 @@ TEST(FleetServer, EventsStreamRevisions) {
   std::string buffer;
   std::thread writer;
   auto c = f.client();
-  const auto res = c.Get("/api/v1/events", [&](const char* data, std::size_t n) {
-    buffer.append(data, n);
+  const auto res = c.stream("/api/v1/events", [&](std::string_view data) {
+    buffer.append(data);
     std::size_t end = 0;
     while ((end = buffer.find("\n\n")) != std::string::npos) {
       const std::string event = buffer.substr(0, end);
@@ -241,11 +236,60 @@ TEST(FleetServer, ServesTls) {
   options.tls_cert_file = dir.str() + "/cert.pem";
   options.tls_key_file = dir.str() + "/key.pem";
   ServerFixture f(options);
-  httplib::SSLClient c("127.0.0.1", f.m_port);
-  c.enable_server_certificate_verification(false);
-  const auto res = c.Get("/healthz");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
+  testing::HttpClient c(f.m_port, /*tls=*/true);
+  const auto res = c.get("/healthz");
+  ASSERT_NE(res.status, 0) << res.error;
+  EXPECT_EQ(res.status, 200);
+}
+
+TEST(FleetServer, ReadinessNamesTheSourceProblem) {
+  std::optional<std::string> problem = "source directory '/x' is missing (moved or deleted)";
+  ServerOptions options;
+  options.source_problem = [&] { return problem; };
+  ServerFixture f(options);
+  f.m_state.mark_ready();
+  auto res = f.client().get("/readyz");
+  EXPECT_EQ(res.status, 503);
+  EXPECT_EQ(json::parse(res.body)["error"], *problem);
+  problem.reset();
+  EXPECT_EQ(f.client().get("/readyz").status, 200);
+}
+
+TEST(FleetServer, RefusesForeignHostsAndWrongMethods) {
+  ServerOptions options;
+  options.allowed_hosts = {"ztp-prem-fleet.ztp-prem.svc"};
+  ServerFixture f(options);
+  auto c = f.client();
+  // BUG-16: a DNS-rebinding page reaches the service under its own name.
+  EXPECT_EQ(c.get("/api/v1/nodes", {{"Host", "attacker.example"}}).status, 421);
+  EXPECT_EQ(c.get("/api/v1/fleet", {{"Host", "ztp-prem-fleet.ztp-prem.svc:8080"}}).status, 200);
+  EXPECT_EQ(c.get("/healthz", {{"Host", "10.0.0.7:8080"}}).status, 200);
+  // BUG-20: 405 with Allow; a repeated query parameter is 400.
+  const auto res = c.get("/api/v1/fleet", {}, "POST");
+  EXPECT_EQ(res.status, 405);
+  EXPECT_EQ(res.header("Allow").value_or(""), "GET, HEAD");
+  EXPECT_EQ(c.get("/api/v1/nodes?mode=sev&mode=sev").status, 400);
+  EXPECT_EQ(c.get("/api/v1/nodes?q=%zz").status, 400);
+}
+
+TEST(FleetServer, StreamsNodePagesFromTheSnapshot) {
+  ServerFixture f;
+  for (int i = 0; i < 300; ++i) {
+    const std::string node = "node-" + std::to_string(1000 + i);
+    f.add(node, Probe::cc, testing::cc_doc(node, k_now).dump());
+  }
+  const auto res = f.client().get("/api/v1/nodes?limit=250&sort=-name");
+  ASSERT_EQ(res.status, 200) << res.error;
+  EXPECT_EQ(res.header("Transfer-Encoding").value_or(""), "chunked");
+  const auto page = json::parse(res.body);
+  EXPECT_EQ(page["total"], 300);
+  ASSERT_EQ(page["items"].size(), 250U);
+  EXPECT_EQ(page["items"][0]["name"], "node-1299");
+  EXPECT_TRUE(page["continue"].is_string());
+  const auto next = f.client().get("/api/v1/nodes?limit=250&sort=-name&continue=" +
+                                   page["continue"].get<std::string>());
+  EXPECT_EQ(json::parse(next.body)["items"].size(), 50U);
+  EXPECT_TRUE(json::parse(next.body)["continue"].is_null());
 }
 
 TEST(FleetServer, BadTlsFilesFailAtBind) {

@@ -256,6 +256,25 @@ TEST_F(FleetStateTest, WaitersWakeOnChangeAndShutdown) {
   EXPECT_TRUE(m_state.shutting_down());
 }
 
+TEST_F(FleetStateTest, DocumentsFromTheFutureAreInvalid) {
+  // BUG-5: a clock far ahead would keep a dead node green for ever.
+  m_state.apply(batch({
+      update("soon", Probe::cc, cc_doc("soon", "2026-05-12T10:04:59Z").dump()),
+      update("far", Probe::cc, cc_doc("far", "2100-01-01T00:00:00Z").dump()),
+      update("skew", Probe::cc, cc_doc("skew", "2026-05-12T10:05:01Z").dump()),
+  }));
+  const auto snap = m_state.snapshot();
+  EXPECT_TRUE(snap->find("soon")->invalid_reasons.empty());
+  for (const char* node : {"far", "skew"}) {
+    const Row* row = snap->find(node);
+    ASSERT_NE(row, nullptr) << node;
+    EXPECT_EQ(row->state, RowState::invalid) << node;
+    EXPECT_EQ(row->invalid_reasons,
+              std::vector<std::string>{"cc: generatedAt: more than 5 minutes in the future"});
+    EXPECT_FALSE(row->last_seen) << node;
+  }
+}
+
 TEST_F(FleetStateTest, ReadyAfterMark) {
   EXPECT_FALSE(m_state.ready());
   m_state.mark_ready();

@@ -170,6 +170,16 @@ TEST(StatusDocument, Rfc3339RoundTripsAndRejectsImpossibleDates) {
                         "2026-01-01 00:00:00Z", "2026-01-01T00:00:00z", ""}) {
     EXPECT_FALSE(parse_rfc3339_utc(t)) << t;
   }
+  // BUG-5: dates that would wrap the 64-bit nanosecond clock are refused, never wrapped.
+  for (const char* t : {"9999-12-31T23:59:59Z", "2300-01-01T00:00:00Z", "2262-04-12T00:00:00Z",
+                        "1677-09-21T00:00:00Z", "0000-01-01T00:00:00Z", "0001-01-01T00:00:00Z"}) {
+    EXPECT_FALSE(parse_rfc3339_utc(t)) << t;
+  }
+  for (const char* t : {"2262-04-11T00:00:00Z", "1677-09-22T00:00:00Z"}) {
+    const auto parsed = parse_rfc3339_utc(t);
+    ASSERT_TRUE(parsed) << t;
+    EXPECT_EQ(format_rfc3339_utc(*parsed), t);
+  }
 }
 
 TEST(StatusDocument, FileNamesFollowThePublishDirContract) {
