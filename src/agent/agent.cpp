@@ -83,6 +83,18 @@ bool Agent::publish_to(std::size_t i, TimePoint now) {
   }
   ++s.stats.failures;
   ++s.stats.consecutive_failures;
+  const auto n = s.stats.consecutive_failures;
+  if (outcome.error().permanent) {
+    // Refused as such (403, 422, 400): retrying sooner only loads the API server with the
+    // same refusal. Report every one (they come once per heartbeat) and wait for the next.
+    const milliseconds wait = jittered_heartbeat();
+    s.next_attempt = now + wait;
+    m_log.warn("publish.refused", {{"sink", sink.name},
+                                   {"reason", outcome.error().reason},
+                                   {"consecutiveFailures", n},
+                                   {"retryInMs", wait.count()}});
+    return false;
+  }
   milliseconds wait = backoff(s.stats.consecutive_failures);
   if (outcome.error().retry_after) {
     const seconds ra =
@@ -91,7 +103,6 @@ bool Agent::publish_to(std::size_t i, TimePoint now) {
   }
   s.next_attempt = now + wait;
   // One line per failure streak start, then one per 10th attempt: no log storm.
-  const auto n = s.stats.consecutive_failures;
   if (n == 1 || n % 10 == 0) {
     m_log.warn("publish.failed", {{"sink", sink.name},
                                   {"reason", outcome.error().reason},

@@ -12,17 +12,58 @@ constexpr const char* k_apply_content_type = "application/apply-patch+yaml";
 // A Retry-After larger than this is treated as this (the agent caps it further).
 constexpr std::uint64_t k_max_retry_after_s = 3600;
 
-std::string status_reason(const HttpResponse& r) {
-  // The API server answers errors with a Status object; its "reason" is a
-  // fixed CamelCase word (Forbidden, Conflict, ...), its message may name objects.
+// A Status message longer than this is cut: one log line, not a dump of the server's answer.
+constexpr std::size_t k_max_message = 400;
+
+// The API server answers errors with a Status object
+// (k8s.io/docs/reference/kubernetes-api/common-definitions/status/): "reason" is a fixed
+// CamelCase word (Forbidden, Invalid, ...), "message" says why in words (an admission
+// policy's message, the RBAC rule missing). Both are relayed: the reason alone ("Invalid")
+// tells an operator nothing.
+struct StatusText {
+  std::string reason;
+  std::string message;  // one line, possibly empty
+};
+
+StatusText status_text(const HttpResponse& r) {
+  StatusText out{"HTTP " + std::to_string(r.status), {}};
   const auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_object() && j.contains("reason") && j["reason"].is_string()) {
-    return j["reason"].get<std::string>();
+  if (!j.is_object()) {
+    return out;
   }
-  return "HTTP " + std::to_string(r.status);
+  if (j.contains("reason") && j["reason"].is_string() && !j["reason"].get<std::string>().empty()) {
+    out.reason = j["reason"].get<std::string>();
+  }
+  if (j.contains("message") && j["message"].is_string()) {
+    std::string m = j["message"].get<std::string>();
+    for (char& c : m) {
+      if (c == '\n' || c == '\r' || c == '\t') {
+        c = ' ';
+      }
+    }
+    if (m.size() > k_max_message) {
+      m.resize(k_max_message);
+      m += "...";
+    }
+    out.message = std::string(text::trim(m));
+  }
+  return out;
+}
+
+std::string status_line(const HttpResponse& r) {
+  const StatusText s = status_text(r);
+  return s.message.empty() ? s.reason : s.reason + ": " + s.message;
+}
+
+// RBAC's refusal reads 'User "..." cannot patch resource "configmaps" ...'; a 403 from an
+// admission policy (reason: Forbidden) does not, and gets no RBAC hint.
+bool rbac_denial(const StatusText& s) {
+  return s.message.empty() || s.message.find("cannot ") != std::string::npos;
 }
 
 }  // namespace
+
+bool permanent_refusal(int status) { return status == 400 || status == 403 || status == 422; }
 
 std::string query_escape(std::string_view s) {
   static constexpr char k_hex[] = "0123456789ABCDEF";
@@ -118,20 +159,27 @@ tl::expected<Applied, ApplyError> ConfigMapClient::apply(const ApplyTarget& targ
       return Applied::updated;
     case 401:
       return tl::unexpected(ApplyError{401, "unauthorized: the token was rejected", {}});
-    case 403:
-      return tl::unexpected(ApplyError{
-          403,
-          "forbidden: the service account needs get, create and patch on configmaps in namespace " +
-              target.namespace_name,
-          {}});
+    case 403: {
+      const StatusText s = status_text(r);
+      std::string reason = "forbidden";
+      if (!s.message.empty()) {
+        reason += ": " + s.message;
+      }
+      if (rbac_denial(s)) {
+        reason += " (the service account needs get, create and patch on configmaps in namespace " +
+                  target.namespace_name + ")";
+      }
+      return tl::unexpected(ApplyError{403, reason, {}, true});
+    }
     case 409:
-      return tl::unexpected(ApplyError{409, "conflict: " + status_reason(r), {}});
+      return tl::unexpected(ApplyError{409, "conflict: " + status_line(r), {}});
     case 429:
-      return tl::unexpected(ApplyError{429, "throttled: " + status_reason(r),
+      return tl::unexpected(ApplyError{429, "throttled: " + status_line(r),
                                        parse_retry_after(r.header("Retry-After"))});
     default:
-      return tl::unexpected(ApplyError{r.status, "rejected: " + status_reason(r),
-                                       parse_retry_after(r.header("Retry-After"))});
+      return tl::unexpected(ApplyError{r.status, "rejected: " + status_line(r),
+                                       parse_retry_after(r.header("Retry-After")),
+                                       permanent_refusal(r.status)});
   }
 }
 

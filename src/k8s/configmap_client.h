@@ -27,9 +27,16 @@ enum class Applied { created, updated };  // 201, 200
 
 struct ApplyError {
   int status = 0;      // HTTP status; 0: no response (transport error)
-  std::string reason;  // one line, no identifiers
+  std::string reason;  // one line: the kind of refusal and the server's Status message
   std::optional<std::chrono::seconds> retry_after;
+  // The server refused this request as such (400 Bad Request, 403 Forbidden, 422 Invalid,
+  // e.g. an admission policy): sending it again cannot succeed until someone changes the
+  // cluster, so the agent waits for its heartbeat instead of backing off.
+  bool permanent = false;
 };
+
+// Refusals no retry can fix: 400, 403, 422.
+bool permanent_refusal(int status);
 
 class ConfigMapClient {
  public:

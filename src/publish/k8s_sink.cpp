@@ -26,7 +26,8 @@ Sink k8s_sink(std::shared_ptr<k8s::ConfigMapClient> client, ConfigMapSinkOptions
       [client = std::move(client), options = std::move(options)](const Publication& p) -> Outcome {
         auto applied = client->apply(configmap_target(p, options));
         if (!applied) {
-          return tl::unexpected(Failure{applied.error().reason, applied.error().retry_after});
+          return tl::unexpected(Failure{applied.error().reason, applied.error().retry_after,
+                                        applied.error().permanent});
         }
         return {};
       }};

@@ -26,8 +26,11 @@ struct Publication {
 // Why a sink did not publish. The agent retries after retry_after when the
 // server said so, else after its own jittered backoff.
 struct Failure {
-  std::string reason;  // one line, no identifiers
+  std::string reason;  // one line, no device identifiers
   std::optional<std::chrono::seconds> retry_after;
+  // A refusal no retry can fix (an admission policy, RBAC, a malformed request): the agent
+  // reports it and tries again only at the next heartbeat.
+  bool permanent = false;
 };
 
 using Outcome = tl::expected<void, Failure>;

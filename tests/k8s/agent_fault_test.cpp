@@ -127,11 +127,38 @@ TEST(AgentFault, ThrottledAndFailingServerIsRetriedPolitely) {
   rig.clock.advance(29s);
   rig.agent->step();
   EXPECT_EQ(rig.server.configmap_requests(), 1u);
-  rig.run_for(120s);
+  // The 403 is permanent: the success comes at the next heartbeat (600 s +-10%), not sooner.
+  rig.run_for(700s);
   EXPECT_NE(rig.stored().find("\"none\""), std::string::npos);
   EXPECT_EQ(rig.server.configmap_requests(), 5u);  // 429, 500, drop, 403, success
   const std::string log = rig.log_out.str();
   EXPECT_NE(log.find("throttled"), std::string::npos);
+}
+
+// --watch against a refusal no retry can fix (an admission policy's 422): the agent reports
+// the server's message and tries again only at each heartbeat (600 s +-10%), never faster.
+TEST(AgentFault, PermanentRefusalWaitsForTheHeartbeatAndRelaysTheMessage) {
+  Rig rig;
+  for (int i = 0; i < 4; ++i) {
+    rig.server.inject(Fault::refused(
+        422, "Invalid", "a ztp-prem agent may write only the ConfigMap of its own node"));
+  }
+  rig.run_for(1800s);
+  // 0 s, then ~600 s, ~1200 s: three attempts in half an hour (backoff would make ~10).
+  EXPECT_GE(rig.server.configmap_requests(), 3u);
+  EXPECT_LE(rig.server.configmap_requests(), 4u);
+  EXPECT_FALSE(rig.server.configmap("ztp-prem", "ztp-prem-node-1"));
+  const std::string log = rig.log_out.str();
+  EXPECT_NE(log.find("\"publish.refused\""), std::string::npos) << log;
+  EXPECT_NE(log.find("rejected: Invalid: a ztp-prem agent may write only the ConfigMap of its own "
+                     "node"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("\"publish.failed\""), std::string::npos) << log;
+  // Once the cluster allows it, the next heartbeat lands the document.
+  rig.run_for(1300s);
+  EXPECT_TRUE(rig.server.configmap("ztp-prem", "ztp-prem-node-1"));
+  EXPECT_EQ(rig.agent->stats(0).consecutive_failures, 0u);
 }
 
 TEST(AgentFault, ForbiddenLogsOneClearLineAndKeepsRunning) {
@@ -142,8 +169,10 @@ TEST(AgentFault, ForbiddenLogsOneClearLineAndKeepsRunning) {
   const std::string log = rig.log_out.str();
   const auto first = log.find("needs get, create and patch on configmaps in namespace ztp-prem");
   EXPECT_NE(first, std::string::npos) << log;
+  // A 403 is permanent: one attempt per heartbeat (600 s +-10%), not a backoff series.
+  EXPECT_LE(rig.server.configmap_requests(), 4u);
   rig.server.forbid({});
-  rig.run_for(400s);
+  rig.run_for(700s);
   EXPECT_TRUE(rig.server.configmap("ztp-prem", "ztp-prem-node-1"));
 }
 

@@ -149,6 +149,46 @@ TEST_F(ConfigMapClientTest, ForbiddenNamesTheMissingPermission) {
   EXPECT_EQ(r.error().status, 403);
   EXPECT_NE(r.error().reason.find("create and patch on configmaps in namespace ztp-prem"),
             std::string::npos);
+  EXPECT_NE(r.error().reason.find("cannot create configmaps"), std::string::npos)
+      << r.error().reason;  // the server's own words too
+  EXPECT_TRUE(r.error().permanent);
+  EXPECT_FALSE(server.configmap("ztp-prem", "ztp-prem-node-1"));
+}
+
+// The real server words an admission policy's refusal as 422 Invalid (or 403 Forbidden with
+// `reason: Forbidden`) and says why in the Status message: relayed, and marked permanent.
+TEST_F(ConfigMapClientTest, RefusalsRelayTheServersMessageAndArePermanent) {
+  const std::string policy =
+      "ValidatingAdmissionPolicy 'ztp-prem-own-node-configmap' with binding "
+      "'ztp-prem-own-node-configmap' denied request: a ztp-prem agent may write only the "
+      "ConfigMap of its own node";
+  server.inject(
+      Fault::refused(422, "Invalid", "configmaps \"ztp-prem-node-1\" is invalid: " + policy));
+  server.inject(Fault::refused(403, "Forbidden", policy));
+  server.inject(Fault::refused(400, "BadRequest", "line one\nline two"));
+  server.inject(Fault::http(500));
+  server.inject(Fault::refused(422, "Invalid", std::string(5000, 'x')));
+  auto t = transport();
+  ConfigMapClient client(*t, creds(), "", "test");
+  auto r = client.apply(target("m", "cc.json", "A"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().status, 422);
+  EXPECT_TRUE(r.error().permanent);
+  EXPECT_EQ(r.error().reason.rfind("rejected: Invalid: ", 0), 0u) << r.error().reason;
+  EXPECT_NE(r.error().reason.find(policy), std::string::npos) << r.error().reason;
+  r = client.apply(target("m", "cc.json", "A"));
+  EXPECT_EQ(r.error().status, 403);
+  EXPECT_TRUE(r.error().permanent);
+  EXPECT_EQ(r.error().reason, "forbidden: " + policy);  // no RBAC hint: RBAC allowed it
+  r = client.apply(target("m", "cc.json", "A"));
+  EXPECT_EQ(r.error().status, 400);
+  EXPECT_TRUE(r.error().permanent);
+  EXPECT_EQ(r.error().reason, "rejected: BadRequest: line one line two");  // one line
+  r = client.apply(target("m", "cc.json", "A"));
+  EXPECT_EQ(r.error().status, 500);
+  EXPECT_FALSE(r.error().permanent);
+  r = client.apply(target("m", "cc.json", "A"));
+  EXPECT_LT(r.error().reason.size(), 450u);  // a huge message is cut
   EXPECT_FALSE(server.configmap("ztp-prem", "ztp-prem-node-1"));
 }
 

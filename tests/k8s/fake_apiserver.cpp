@@ -280,11 +280,14 @@ void FakeApiServer::serve(int fd) {
     }
     Response res;
     if (fault && fault->kind == Fault::Kind::status) {
-      const std::string reason = fault->status == 429   ? "TooManyRequests"
+      const std::string reason = !fault->reason.empty() ? fault->reason
+                                 : fault->status == 429 ? "TooManyRequests"
                                  : fault->status == 409 ? "Conflict"
                                                         : "InternalError";
       res.status = fault->status;
-      res.body = status_json(fault->status, reason, "injected fault").dump();
+      res.body = status_json(fault->status, reason,
+                             fault->message.empty() ? "injected fault" : fault->message)
+                     .dump();
       if (fault->retry_after_s) {
         res.headers.emplace_back("Retry-After", std::to_string(*fault->retry_after_s));
       }

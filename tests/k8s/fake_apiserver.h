@@ -50,11 +50,21 @@ struct Fault {
   int status = 500;
   std::optional<int> retry_after_s;
   std::chrono::milliseconds delay{0};  // Kind::delay: answer normally after this
+  // Kind::status: the Status object's reason and message (empty: a default for the code).
+  std::string reason;
+  std::string message;
   static Fault http(int status, std::optional<int> retry_after = std::nullopt) {
-    return Fault{Kind::status, status, retry_after, {}};
+    return Fault{Kind::status, status, retry_after, {}, {}, {}};
   }
-  static Fault dropped() { return Fault{Kind::drop, 0, std::nullopt, {}}; }
-  static Fault slow(std::chrono::milliseconds d) { return Fault{Kind::delay, 0, std::nullopt, d}; }
+  // A refusal as the real server words it, e.g. 422 "Invalid" with an admission policy's
+  // message (docs/testing.md lists where the fake and the real server differ).
+  static Fault refused(int status, std::string reason, std::string message) {
+    return Fault{Kind::status, status, std::nullopt, {}, std::move(reason), std::move(message)};
+  }
+  static Fault dropped() { return Fault{Kind::drop, 0, std::nullopt, {}, {}, {}}; }
+  static Fault slow(std::chrono::milliseconds d) {
+    return Fault{Kind::delay, 0, std::nullopt, d, {}, {}};
+  }
 };
 
 class FakeApiServer {
