@@ -120,11 +120,15 @@ def _die_with_parent():
 def _alive(pid):
     try:
         os.kill(pid, 0)
-        return True
+        # A zombie (exited, not yet reaped) is gone for our purposes.
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rfind(")") + 2] != "Z"
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    except OSError:
+        return False
 
 
 class ControlPlane:
