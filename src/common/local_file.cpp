@@ -14,7 +14,9 @@ namespace {
 
 std::string quoted(const std::string& path) { return "'" + path + "'"; }
 
-const char* type_name(mode_t mode) {
+}  // namespace
+
+const char* file_type_name(mode_t mode) {
   if (S_ISDIR(mode)) {
     return "a directory";
   }
@@ -24,13 +26,14 @@ const char* type_name(mode_t mode) {
   if (S_ISSOCK(mode)) {
     return "a socket";
   }
+  if (S_ISCHR(mode)) {
+    return "a character device";
+  }
   if (S_ISBLK(mode)) {
     return "a block device";
   }
   return "not a regular file";
 }
-
-}  // namespace
 
 Result<std::string> read_local_file(const std::string& path, std::size_t max_bytes) {
   const int raw = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -47,7 +50,7 @@ Result<std::string> read_local_file(const std::string& path, std::size_t max_byt
   }
   if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
     return fail(ErrorKind::bad_input,
-                quoted(path) + " is " + type_name(st.st_mode) + ", not a regular file");
+                quoted(path) + " is " + file_type_name(st.st_mode) + ", not a regular file");
   }
   std::string out;
   out.resize(max_bytes + 1);  // one byte more tells "exactly max_bytes" from "larger"

@@ -3,6 +3,8 @@
 // tokens, CA bundles). One implementation for every binary, because the hostile cases are
 // the same everywhere: a directory or a FIFO given by mistake, a huge file, a read error.
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 
@@ -18,5 +20,9 @@ namespace ztp {
 // result. Kinds: not_found / permission_denied from open, bad_input for type and size,
 // io_error for read errors. Messages name the path.
 Result<std::string> read_local_file(const std::string& path, std::size_t max_bytes);
+
+// "a directory", "a FIFO", "a socket", "a character device", "a block device" for
+// st_mode, else "not a regular file": how refusals of the wrong file type read.
+const char* file_type_name(mode_t mode);
 
 }  // namespace ztp

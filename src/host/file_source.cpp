@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/local_file.h"
 #include "common/unique_fd.h"
 
 namespace ztp::host {
@@ -35,25 +36,6 @@ std::string relative(std::string_view path) {
     path.remove_prefix(1);
   }
   return path.empty() ? std::string(".") : std::string(path);
-}
-
-const char* file_type_name(mode_t mode) {
-  if (S_ISDIR(mode)) {
-    return "a directory";
-  }
-  if (S_ISFIFO(mode)) {
-    return "a FIFO";
-  }
-  if (S_ISSOCK(mode)) {
-    return "a socket";
-  }
-  if (S_ISCHR(mode)) {
-    return "a character device";
-  }
-  if (S_ISBLK(mode)) {
-    return "a block device";
-  }
-  return "not a regular file";
 }
 
 // Host files are opened O_NONBLOCK and checked before any read: a FIFO or socket
