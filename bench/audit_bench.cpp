@@ -16,6 +16,7 @@
 #include "audit/segments.h"
 #include "audit/verify.h"
 #include "report/digest.h"
+#include "testlib/fixed_clock.h"
 
 namespace {
 
@@ -39,21 +40,6 @@ class TempDir {
 
  private:
   std::filesystem::path m_path;
-};
-
-// Wall time moving one second per reading: an epoch closes every 900 appends.
-class StepClock final : public ztp::Clock {
- public:
-  std::chrono::system_clock::time_point wall_now() const override {
-    m_now += seconds(1);
-    return m_now;
-  }
-  std::chrono::steady_clock::time_point monotonic_now() const override {
-    return std::chrono::steady_clock::now();
-  }
-
- private:
-  mutable std::chrono::system_clock::time_point m_now{seconds(1778580000)};
 };
 
 ztp::report::Document sample_document() {
@@ -102,7 +88,7 @@ audit::AuditLog open_fresh(const std::filesystem::path& dir, const ztp::Clock& c
 // with two more fdatasyncs every 900th append).
 void BM_DurableAppend(benchmark::State& state) {
   TempDir tmp;
-  const StepClock clock;
+  const ztp::testing::StepClock clock;
   audit::AuditLog log = open_fresh(tmp.path() / "log", clock);
   const auto doc = sample_document();
   const audit::AuditEntry entry = entry_for(doc, ztp::report::content_digest(doc).value());
@@ -121,7 +107,7 @@ BENCHMARK(BM_DurableAppend)->Unit(benchmark::kMicrosecond)->MinTime(3.0)->UseRea
 // digest, the durable append, and the auditHead for the envelope.
 void BM_AgentCycleWithAppend(benchmark::State& state) {
   TempDir tmp;
-  const StepClock clock;
+  const ztp::testing::StepClock clock;
   audit::AuditLog log = open_fresh(tmp.path() / "log", clock);
   auto doc = sample_document();
   for (auto _ : state) {
@@ -211,7 +197,7 @@ void BM_VerifyMillionRecordLog(benchmark::State& state) {
   TempDir tmp;
   const auto dir = tmp.path() / "log";
   const audit::Bytes32 k0 = write_big_log(dir, 1'000'000);
-  const StepClock clock;
+  const ztp::testing::StepClock clock;
   std::uint64_t records = 0;
   for (auto _ : state) {
     auto report = audit::verify_log(dir, k0, std::nullopt, clock);

@@ -16,6 +16,7 @@
 #include "esapi/audit_quoter.h"
 #include "esapi/esapi_session.h"
 #include "esapi/swtpm_process.h"
+#include "testlib/fixed_clock.h"
 #include "testlib/temp_tree.h"
 #include "tpmquote/boot_quote.h"
 
@@ -24,20 +25,6 @@ namespace {
 namespace audit = ztp::audit;
 using std::chrono::seconds;
 using ztp::testing::SwtpmProcess;
-
-class StepClock final : public ztp::Clock {
- public:
-  std::chrono::system_clock::time_point wall_now() const override {
-    m_now += seconds(1);
-    return m_now;
-  }
-  std::chrono::steady_clock::time_point monotonic_now() const override {
-    return std::chrono::steady_clock::now();
-  }
-
- private:
-  mutable std::chrono::system_clock::time_point m_now{seconds(1778580000)};
-};
 
 std::unique_ptr<SwtpmProcess> start_tpm() {
   const auto exe = SwtpmProcess::find_executable();
@@ -96,7 +83,7 @@ void percentiles(benchmark::State& state, std::vector<double>& us) {
 void BM_QuotedAppend(benchmark::State& state) {
   auto tpm = start_tpm();
   ztp::testing::TempTree tmp;
-  const StepClock clock;
+  const ztp::testing::StepClock clock;
   audit::AuditLog log = open_quoted(tmp.root() / "log", clock, *tpm);
   const audit::AuditEntry entry = sample_entry();
   std::vector<double> us;
@@ -140,7 +127,7 @@ BENCHMARK(BM_QuoteOnly)->Unit(benchmark::kMicrosecond)->Iterations(2000)->UseRea
 void BM_VerifyQuotedLog(benchmark::State& state) {
   auto tpm = start_tpm();
   ztp::testing::TempTree tmp;
-  const StepClock clock;
+  const ztp::testing::StepClock clock;
   const auto dir = tmp.root() / "log";
   const auto key_text = [&] {
     auto key = audit::AuditLog::setup(dir, audit::k_default_epoch, clock);

@@ -18,4 +18,20 @@ class FixedClock final : public Clock {
   std::chrono::steady_clock::time_point m_mono{};
 };
 
+// Wall time that moves one second per reading (from the same instant), a real monotonic
+// clock: benchmarks append thousands of records whose epochs must close on time.
+class StepClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point wall_now() const override {
+    m_now += std::chrono::seconds(1);
+    return m_now;
+  }
+  std::chrono::steady_clock::time_point monotonic_now() const override {
+    return std::chrono::steady_clock::now();
+  }
+
+ private:
+  mutable std::chrono::system_clock::time_point m_now{std::chrono::seconds(1778580000)};
+};
+
 }  // namespace ztp::testing
