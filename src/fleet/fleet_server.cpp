@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/k8s_names.h"
 #include "fleet/metrics.h"
 #include "fleet/node_query.h"
 #include "fleet/render.h"
@@ -243,7 +244,7 @@ http::Response FleetServer::nodes(const http::Request& request) const {
 http::Response FleetServer::node(const http::Request& request) const {
   const std::string name = request.path.substr(k_node_prefix.size());
   const auto snap = m_state.snapshot();
-  const Row* row = is_valid_node_name(name) ? snap->find(name) : nullptr;
+  const Row* row = is_node_name(name) ? snap->find(name) : nullptr;
   if (row == nullptr) {
     return error(404, "unknown node");
   }

@@ -9,6 +9,7 @@
 #include <set>
 #include <utility>
 
+#include "common/k8s_names.h"
 #include "k8s/configmap_client.h"
 
 namespace ztp::fleet {
@@ -43,7 +44,7 @@ std::optional<ConfigMapUpdates> configmap_updates(const k8s::ConfigMapObject& ob
   } else if (object.name.starts_with(k_configmap_prefix)) {
     node = object.name.substr(k_configmap_prefix.size());
   }
-  if (!is_valid_node_name(node)) {
+  if (!is_node_name(node)) {
     return std::nullopt;
   }
   ConfigMapUpdates out;

@@ -161,7 +161,7 @@ Result<void> check_envelope(const json& doc, Probe expected, std::string_view ex
   }
   const auto node = doc.find("node");
   if (node == doc.end() || !node->is_string() ||
-      !is_valid_node_name(node->get_ref<const std::string&>())) {
+      !is_node_name(node->get_ref<const std::string&>())) {
     return invalid("node: not an RFC 1123 node name");
   }
   if (*node != expected_node) {
@@ -483,8 +483,6 @@ std::string format_rfc3339_utc(TimePoint t) {
   return std::string(buf.data(), n);
 }
 
-bool is_valid_node_name(std::string_view name) { return is_node_name(name); }
-
 std::optional<DocumentFileName> parse_document_file_name(std::string_view file_name) {
   constexpr std::string_view k_cc_suffix = ".cc.json";
   constexpr std::string_view k_tpm_suffix = ".tpm.json";
@@ -499,7 +497,7 @@ std::optional<DocumentFileName> parse_document_file_name(std::string_view file_n
   } else {
     return std::nullopt;
   }
-  if (!is_valid_node_name(node)) {
+  if (!is_node_name(node)) {
     return std::nullopt;
   }
   out.node = std::string(node);

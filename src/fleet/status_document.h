@@ -52,9 +52,6 @@ Result<StatusDocument> parse_status_document(std::string_view bytes, Probe expec
 std::optional<TimePoint> parse_rfc3339_utc(std::string_view s);
 std::string format_rfc3339_utc(TimePoint t);
 
-// Kubernetes node name: RFC 1123 subdomain, at most 253 characters (envelope.v1 "node").
-bool is_valid_node_name(std::string_view name);
-
 // "<node>.cc.json" / "<node>.tpm.json", the --publish dir: contract.
 struct DocumentFileName {
   std::string node;
