@@ -12,9 +12,9 @@
 #include <string>
 
 #include "audit/audit_log.h"
-#include "audit/posix_file.h"
 #include "audit/segments.h"
 #include "audit/verify.h"
+#include "common/posix_file.h"
 #include "report/digest.h"
 #include "testlib/fixed_clock.h"
 
@@ -147,8 +147,8 @@ audit::Bytes32 write_big_log(const std::filesystem::path& dir, std::uint64_t n) 
       return;
     }
     const auto path = dir / audit::segment_name(segment++);
-    auto fd = audit::open_file(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (!fd || !audit::write_all_at(fd->get(), path, buffer, 0)) {
+    auto fd = ztp::open_file(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (!fd || !ztp::write_all_at(fd->get(), path, buffer, 0)) {
       throw std::runtime_error("cannot write " + path.string());
     }
     buffer.clear();

@@ -114,6 +114,62 @@ Result<void> initialise(const std::filesystem::path& dir, Bytes32 k0, std::chron
   return {};
 }
 
+// initialise(), and on failure nothing of it left behind (redteam.md BUG-13: a setup that
+// failed on a full disk left an empty segment that refused every retry). Called only
+// after checking that the directory holds neither a key state nor a segment, so both
+// names are ours to remove.
+Result<void> initialise_or_clean(const std::filesystem::path& dir, Bytes32 k0,
+                                 std::chrono::seconds epoch,
+                                 std::chrono::system_clock::time_point now) {
+  auto ok = initialise(dir, k0, epoch, now);
+  if (!ok) {
+    std::error_code ignored;
+    std::filesystem::remove(dir / KeyState::k_file_name, ignored);
+    std::filesystem::remove(dir / segment_name(1), ignored);
+    (void)sync_dir(dir);
+  }
+  return ok;
+}
+
+// A torn append is at most one record; the tail window holds it and the record before.
+constexpr std::size_t k_tail_window = 4 * k_max_line_bytes;
+
+struct Tail {
+  std::string text;          // the last bytes of the segment
+  std::uint64_t offset = 0;  // segment offset of text[0]
+};
+
+Result<Tail> read_tail(int fd, const std::filesystem::path& path) {
+  auto size = file_size(fd, path);
+  if (!size) {
+    return tl::unexpected(size.error());
+  }
+  Tail tail;
+  tail.offset = *size > k_tail_window ? *size - k_tail_window : 0;
+  tail.text.resize(static_cast<std::size_t>(*size - tail.offset));
+  std::size_t got = 0;
+  while (got < tail.text.size()) {
+    const ssize_t n = ::pread(fd, tail.text.data() + got, tail.text.size() - got,
+                              static_cast<off_t>(tail.offset + got));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return tl::unexpected(errno_error(path, "read", n < 0 ? errno : EIO));
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  return tail;
+}
+
+Result<Tail> read_segment_tail(const std::filesystem::path& path) {
+  auto fd = open_regular(path, O_RDONLY);
+  if (!fd) {
+    return tl::unexpected(fd.error());
+  }
+  return read_tail(fd->get(), path);
+}
+
 // The last complete line of text, or empty.
 std::string_view last_line(std::string_view text) {
   if (text.empty()) {
@@ -147,11 +203,22 @@ std::optional<Bytes32> parse_verification_key(std::string_view text) {
 Result<std::string> AuditLog::setup(const std::filesystem::path& dir, std::chrono::seconds epoch,
                                     const Clock& clock) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  const bool created = std::filesystem::create_directories(dir, ec);
   if (ec) {
     return fail(ErrorKind::io_error, "cannot create '" + dir.string() + "': " + ec.message());
   }
-  if (std::filesystem::exists(dir / KeyState::k_file_name)) {
+  auto made = setup_in(dir, epoch, clock);
+  if (!made && created) {
+    std::filesystem::remove(dir, ec);  // only if still empty: nothing of ours is left
+  }
+  return made;
+}
+
+Result<std::string> AuditLog::setup_in(const std::filesystem::path& dir, std::chrono::seconds epoch,
+                                       const Clock& clock) {
+  std::error_code ec;
+  if (std::filesystem::is_symlink(dir / KeyState::k_file_name, ec) ||
+      std::filesystem::exists(dir / KeyState::k_file_name, ec)) {
     return fail(ErrorKind::bad_input,
                 "'" + dir.string() + "' already holds an audit log (seal.key exists)");
   }
@@ -173,7 +240,7 @@ Result<std::string> AuditLog::setup(const std::filesystem::path& dir, std::chron
     return tl::unexpected(k0.error());
   }
   const std::string text = verification_key_text(*k0);
-  if (auto ok = initialise(dir, *k0, epoch, clock.wall_now()); !ok) {
+  if (auto ok = initialise_or_clean(dir, *k0, epoch, clock.wall_now()); !ok) {
     wipe(*k0);
     return tl::unexpected(ok.error());
   }
@@ -197,10 +264,16 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySourc
                                           "setup --dir " +
                                           dir.string() + ")");
   }
+  // Whoever can write the directory can swap the key state or segments under the node.
+  if (auto ok = check_not_shared_writable(dir); !ok) {
+    return tl::unexpected(ok.error());
+  }
   const std::filesystem::path state_path = dir / KeyState::k_file_name;
-  const bool have_state = std::filesystem::exists(state_path, ec);
+  const bool have_state =
+      std::filesystem::is_symlink(state_path, ec) || std::filesystem::exists(state_path, ec);
   if (key_source.seed) {
-    auto seed_fd = open_file(*key_source.seed, O_RDONLY);
+    // Followed: a Kubernetes Secret volume presents its keys as symlinks.
+    auto seed_fd = open_regular(*key_source.seed, O_RDONLY);
     if (!seed_fd) {
       if (!have_state) {
         return tl::unexpected(seed_fd.error());
@@ -214,7 +287,7 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySourc
                 "' is still on the node; while it is, anyone who takes the node over can "
                 "forge the whole log: remove it (delete the Secret) now that the log exists");
       } else {
-        auto text = read_all(seed_fd->get(), *key_source.seed);
+        auto text = read_all(seed_fd->get(), *key_source.seed, k_max_line_bytes);
         if (!text) {
           return tl::unexpected(text.error());
         }
@@ -233,7 +306,7 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySourc
                                                 "' holds log segments but no key state: "
                                                 "refusing to start a second log there");
         }
-        if (auto ok = initialise(dir, *k0, key_source.seed_epoch, clock.wall_now()); !ok) {
+        if (auto ok = initialise_or_clean(dir, *k0, key_source.seed_epoch, clock.wall_now()); !ok) {
           return tl::unexpected(ok.error());
         }
         log.say("audit: created the log in '" + dir.string() + "' from the seed file");
@@ -274,49 +347,33 @@ Result<void> AuditLog::recover_on_open() {
   const Segment& last = segments->back();
   m_segment_path = last.path;
   m_segment_index = last.index;
-  auto fd = open_file(last.path, O_RDWR);
-  if (!fd && fd.error().message.find("EROFS") != std::string::npos) {
+  auto fd = open_regular(last.path, O_RDWR);
+  if (!fd && fd.error().sys_errno == EROFS) {
     m_writable = false;
     stall(fd.error());
-    fd = open_file(last.path, O_RDONLY);
+    fd = open_regular(last.path, O_RDONLY);
   }
   if (!fd) {
     return tl::unexpected(fd.error());
   }
   m_segment = std::move(*fd);
-  auto content = read_all(m_segment.get(), m_segment_path);
-  if (!content) {
-    return tl::unexpected(content.error());
+  auto tail = read_tail(m_segment.get(), m_segment_path);
+  if (!tail) {
+    return tl::unexpected(tail.error());
   }
-  // A crash mid-append can leave a partial line (or, on some file systems, zeros) after
-  // the last newline. Everything up to that newline was synced before the crash.
-  const auto end = content->rfind('\n');
-  const std::size_t keep = end == std::string::npos ? 0 : end + 1;
-  if (keep < content->size()) {
-    const std::size_t cut = content->size() - keep;
-    if (m_writable && ::ftruncate(m_segment.get(), static_cast<off_t>(keep)) == 0 &&
-        sync_data(m_segment.get(), m_segment_path)) {
-      say("audit: cut a torn last record (" + std::to_string(cut) + " bytes) from '" +
-          m_segment_path.string() + "' at offset " + std::to_string(keep) +
-          "; every record before it is intact");
-    } else {
-      m_dirty_tail = true;
-      m_broken = errno_error(m_segment_path, "cutting a torn last record", errno);
-      stall(*m_broken);
-    }
-    content->resize(keep);
+  if (!cut_torn_tail(tail->text, tail->offset)) {
+    return {};  // stalled: the tail is not a torn append
   }
-  m_segment_size = keep;
 
   // The head: the last line of the last non-empty segment.
-  std::string tail_text = *content;
+  std::string tail_text = std::move(tail->text);
   std::filesystem::path tail_path = m_segment_path;
   for (auto it = segments->rbegin() + 1; tail_text.empty() && it != segments->rend(); ++it) {
-    auto text = read_path(it->path);
-    if (!text) {
-      return tl::unexpected(text.error());
+    auto earlier = read_segment_tail(it->path);
+    if (!earlier) {
+      return tl::unexpected(earlier.error());
     }
-    tail_text = std::move(*text);
+    tail_text = std::move(earlier->text);
     tail_path = it->path;
   }
   const std::string_view line = last_line(tail_text);
@@ -370,6 +427,45 @@ Result<void> AuditLog::recover_on_open() {
     }
   }
   return {};
+}
+
+// A crash mid-append can leave a partial line (or, on some file systems, zeros) after the
+// last newline; everything up to that newline was synced before the crash. More than a
+// record's worth without a newline is not a torn append: appending stops (verify tells).
+// Leaves text (the segment's last bytes, from offset) ending at its last newline, or empty;
+// false when appending stopped.
+bool AuditLog::cut_torn_tail(std::string& text, std::uint64_t offset) {
+  const auto end = text.rfind('\n');
+  const std::size_t keep = end == std::string::npos ? 0 : end + 1;
+  const std::uint64_t keep_at = offset + keep;
+  if (keep == text.size()) {
+    m_segment_size = keep_at;
+    return true;
+  }
+  if (end == std::string::npos && offset > 0) {
+    m_broken = Error{ErrorKind::bad_input,
+                     "audit log '" + m_segment_path.string() + "': more than " +
+                         std::to_string(k_tail_window) +
+                         " bytes after the last newline, which no torn append leaves; "
+                         "appending stopped, run ztp-prem-audit verify"};
+    stall(*m_broken);
+    m_segment_size = offset + text.size();
+    return false;
+  }
+  const std::size_t cut = text.size() - keep;
+  if (m_writable && ::ftruncate(m_segment.get(), static_cast<off_t>(keep_at)) == 0 &&
+      sync_data(m_segment.get(), m_segment_path)) {
+    say("audit: cut a torn last record (" + std::to_string(cut) + " bytes) from '" +
+        m_segment_path.string() + "' at offset " + std::to_string(keep_at) +
+        "; every record before it is intact");
+  } else {
+    m_dirty_tail = true;
+    m_broken = errno_error(m_segment_path, "cutting a torn last record", errno);
+    stall(*m_broken);
+  }
+  text.resize(keep);
+  m_segment_size = keep_at;
+  return true;
 }
 
 Result<void> AuditLog::read_boot_history() {

@@ -54,9 +54,9 @@
 #include "audit/boot_state.h"
 #include "audit/crypto.h"
 #include "audit/key_state.h"
-#include "audit/posix_file.h"
 #include "audit/record.h"
 #include "common/clock.h"
+#include "common/posix_file.h"
 #include "common/result.h"
 #include "report/document.h"
 
@@ -136,7 +136,10 @@ class AuditLog {
 
  private:
   AuditLog() = default;
+  static Result<std::string> setup_in(const std::filesystem::path& dir, std::chrono::seconds epoch,
+                                      const Clock& clock);
   Result<void> recover_on_open();
+  bool cut_torn_tail(std::string& text, std::uint64_t offset);
   Result<void> read_boot_history();
   Result<void> roll_to(std::chrono::system_clock::time_point now);
   Result<void> write_record(Record& record);
@@ -150,7 +153,7 @@ class AuditLog {
   std::optional<KeyState> m_key;
   std::filesystem::path m_segment_path;
   std::uint64_t m_segment_index = 0;
-  Fd m_segment;
+  UniqueFd m_segment;
   std::uint64_t m_segment_size = 0;  // durable end of the current segment
   bool m_dirty_tail = false;         // bytes past m_segment_size from a failed write
   bool m_writable = true;

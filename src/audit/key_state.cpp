@@ -74,7 +74,7 @@ std::optional<Slot> parse_slot(std::string_view text) {
   return slot;
 }
 
-Result<void> lock(const Fd& fd, const std::filesystem::path& path) {
+Result<void> lock(const UniqueFd& fd, const std::filesystem::path& path) {
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
       return fail(ErrorKind::io_error, "audit log key '" + path.string() +
@@ -100,7 +100,7 @@ KeyState::~KeyState() { wipe(m_key); }
 
 Result<KeyState> KeyState::create(const std::filesystem::path& path, const LogParams& params,
                                   std::uint64_t epoch, const Bytes32& key) {
-  auto fd = open_file(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+  auto fd = open_file(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
   if (!fd) {
     return tl::unexpected(fd.error());
   }
@@ -136,13 +136,16 @@ Result<KeyState> KeyState::create(const std::filesystem::path& path, const LogPa
 }
 
 Result<KeyState> KeyState::open(const std::filesystem::path& path) {
-  auto fd = open_file(path, O_RDWR);
+  // The key state is the file itself, never a link: a symlinked seal.key would have the
+  // node write its key state wherever the link points (redteam.md T25).
+  const RegularOpen how{.follow_symlinks = false};
+  auto fd = open_regular(path, O_RDWR, how);
   if (!fd) {
     // A read-only file system still lets the node report its head; sealing then stalls.
-    if (fd.error().message.find("EROFS") == std::string::npos) {
+    if (fd.error().sys_errno != EROFS) {
       return tl::unexpected(fd.error());
     }
-    fd = open_file(path, O_RDONLY);
+    fd = open_regular(path, O_RDONLY, how);
     if (!fd) {
       return tl::unexpected(fd.error());
     }
@@ -153,7 +156,7 @@ Result<KeyState> KeyState::open(const std::filesystem::path& path) {
   if (auto ok = lock(*fd, path); !ok) {
     return tl::unexpected(ok.error());
   }
-  auto content = read_all(fd->get(), path);
+  auto content = read_all(fd->get(), path, k_file_size + 1);
   if (!content) {
     return tl::unexpected(content.error());
   }

@@ -19,7 +19,7 @@
 #include <string>
 
 #include "audit/crypto.h"
-#include "audit/posix_file.h"
+#include "common/posix_file.h"
 #include "common/result.h"
 
 namespace ztp::audit {
@@ -58,7 +58,7 @@ class KeyState {
  private:
   KeyState() = default;
   std::filesystem::path m_path;
-  Fd m_fd;
+  UniqueFd m_fd;
   LogParams m_params;
   std::uint64_t m_epoch = 0;
   Bytes32 m_key{};

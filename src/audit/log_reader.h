@@ -1,8 +1,12 @@
 #pragma once
-// Reads a log's segments line by line, one segment in memory at a time, from a
-// directory or from memory (tests, fuzzing). Text after the last newline of the last
-// segment is a torn tail (a crash mid-append before the node restarted): it is counted,
-// not returned.
+// Reads a log's segments line by line, streaming (a bounded buffer, never a whole segment
+// in memory), from a directory or from memory (tests, fuzzing). Segment files are opened
+// without blocking and refused unless regular (a FIFO would hang the reader).
+// Text after the last newline of the last segment is reported as trailing bytes with its
+// offset, not returned: the caller decides what it means (verify: damage; the writer cuts
+// a torn record). A line longer than k_max_line_bytes is handed over cut to
+// k_max_line_bytes + 1 bytes (no record is that long, so it cannot parse) without reading
+// the rest of it: a huge junk tail costs one buffer, not its size.
 
 #include <cstdint>
 #include <functional>
@@ -10,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/record.h"
 #include "audit/segments.h"
 #include "common/result.h"
 
@@ -20,9 +25,12 @@ struct SegmentText {
   std::string text;
 };
 
+// Fills buf with up to cap bytes of segment i; 0 at its end.
+using ChunkReader = std::function<Result<std::size_t>(char* buf, std::size_t cap)>;
+
 struct LogSource {
   std::vector<std::string> names;
-  std::function<Result<std::string>(std::size_t)> load;
+  std::function<Result<ChunkReader>(std::size_t)> open;
 
   static LogSource from_segments(const std::vector<Segment>& segments);
   // The texts must outlive the source.
@@ -33,11 +41,13 @@ struct LinePos {
   std::size_t segment = 0;    // index into LogSource::names
   std::uint64_t line = 0;     // 1-based within the segment
   std::uint64_t ordinal = 0;  // 0-based across the whole log
+  std::uint64_t offset = 0;   // byte offset of the line in its segment
 };
 
 struct ReadStats {
   std::uint64_t lines = 0;
-  std::uint64_t torn_tail_bytes = 0;
+  std::uint64_t trailing_bytes = 0;   // after the last newline of the last segment
+  std::uint64_t trailing_offset = 0;  // where they start in the last segment
 };
 
 // Calls fn for each line (without its newline) until fn returns false.

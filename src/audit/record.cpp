@@ -13,7 +13,6 @@ namespace {
 using nlohmann::json;
 
 // Longest legal line: a node name of 253 characters plus fixed fields stays far below.
-constexpr std::size_t k_max_line = 4096;
 // A quote's TPMS_ATTEST is about 145 bytes and an ECDSA P-256 signature 72 (research note
 // attest.md section 5.1); base64 of either stays far below this.
 constexpr std::size_t k_max_quote_text = 1024;
@@ -312,8 +311,9 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
 }
 
 Result<Record> parse_record(std::string_view line) {
-  if (line.size() > k_max_line) {
-    return bad("record is longer than 4096 bytes");
+  if (line.size() > k_max_line_bytes) {
+    return bad("a line longer than " + std::to_string(k_max_line_bytes) +
+               " bytes: no record is that long");
   }
   const json j = json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {

@@ -18,6 +18,8 @@
 namespace ztp::audit {
 
 inline constexpr int k_format_version = 1;
+// No canonical record line is longer: parse_record refuses it, readers cut it there.
+inline constexpr std::size_t k_max_line_bytes = 4096;
 
 enum class RecordType {
   open,   // genesis: seq 0, epoch 0, carries the log's parameters

@@ -33,11 +33,23 @@ class Verifier {
     if (!stats) {
       return tl::unexpected(stats.error());
     }
-    m_report.torn_tail_bytes = stats->torn_tail_bytes;
     if (m_failed) {
       return finish_classification();
     }
-    if (!m_prev) {
+    if (stats->trailing_bytes > 0) {
+      const std::string& file = m_source.names.back();
+      m_report.bad =
+          BadRecord{Damage::trailing_bytes,
+                    file,
+                    0,
+                    std::nullopt,
+                    std::to_string(stats->trailing_bytes) +
+                        " bytes after the last complete record, at offset " +
+                        std::to_string(stats->trailing_offset) + " of " + file +
+                        ": not a record (a torn append is cut when the node restarts; a copy "
+                        "of a running node's log taken mid-append can show one: copy it again)",
+                    stats->trailing_offset};
+    } else if (!m_prev) {
       m_report.bad = BadRecord{Damage::deleted, "", 0, std::nullopt,
                                "the log holds no record (its genesis is gone)"};
     } else if (m_witness && m_witness->seq > m_prev->seq) {
@@ -54,7 +66,8 @@ class Verifier {
 
   bool bad(const LinePos& pos, std::optional<std::uint64_t> seq, Damage damage,
            std::string detail) {
-    m_report.bad = BadRecord{damage, m_source.names[pos.segment], pos.line, seq, std::move(detail)};
+    m_report.bad = BadRecord{damage, m_source.names[pos.segment], pos.line,
+                             seq,    std::move(detail),           pos.offset};
     m_failed = true;
     return false;
   }
@@ -187,11 +200,30 @@ class Verifier {
                      std::to_string(time_epoch) + ") is sealed with the key of epoch " +
                      std::to_string(r.epoch) + ", which had ended by then");
     }
-    if (!witness_ok(pos, r) || !quote_ok(pos, r)) {
+    if (!subject_ok(pos, r) || !witness_ok(pos, r) || !quote_ok(pos, r)) {
       return false;
     }
     accept(pos, r);
     return true;
+  }
+
+  // One log, one node, one probe (audit_log.h): the first entry fixes them.
+  bool subject_ok(const LinePos& pos, const Record& r) {
+    if (r.type != RecordType::entry) {
+      return true;
+    }
+    if (!m_subject) {
+      m_subject = Subject{r.entry.node, r.entry.probe, r.seq};
+      return true;
+    }
+    if (r.entry.node == m_subject->node && r.entry.probe == m_subject->probe) {
+      return true;
+    }
+    return bad(pos, r.seq, Damage::other_subject,
+               "entry about node '" + r.entry.node + "', probe '" + r.entry.probe +
+                   "' in the log of node '" + m_subject->node + "', probe '" + m_subject->probe +
+                   "' (seq " + std::to_string(m_subject->seq) +
+                   "): a second writer shares this log, or results were copied in");
   }
 
   // Runs last: the record is genuine and in place, so r.prev is the previous record's hash.
@@ -322,7 +354,14 @@ class Verifier {
     return m_report;
   }
 
+  struct Subject {
+    std::string node;
+    std::string probe;
+    std::uint64_t seq = 0;
+  };
+
   const LogSource& m_source;
+  std::optional<Subject> m_subject;
   Bytes32 m_k0;
   std::optional<Witness> m_witness;
   std::chrono::system_clock::time_point m_now;
@@ -366,6 +405,10 @@ std::string_view to_string(Damage d) {
       return "old epoch key";
     case Damage::bad_quote:
       return "bad quote";
+    case Damage::trailing_bytes:
+      return "trailing bytes";
+    case Damage::other_subject:
+      return "other subject";
   }
   return "modified";
 }
@@ -409,6 +452,14 @@ Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32&
   auto segments = list_segments(dir);
   if (!segments) {
     return tl::unexpected(segments.error());
+  }
+  if (segments->empty() && witness) {
+    VerifyReport report;
+    report.bad = BadRecord{Damage::deleted, "", 0, witness->seq,
+                           "no segment (audit-*.jsonl) is left in '" + dir.string() +
+                               "', but the witness saw seq " + std::to_string(witness->seq) +
+                               ": the whole log was deleted"};
+    return report;
   }
   if (segments->empty()) {
     return fail(ErrorKind::not_found,

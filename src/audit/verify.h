@@ -33,6 +33,8 @@ enum class Damage {
   tail_truncated,  // the log ends before the witness head
   old_epoch_key,   // sealed with a key of an epoch that had already ended
   bad_quote,       // the record's TPM quote does not check (verify --ak)
+  trailing_bytes,  // bytes after the last complete record (junk, or a torn append)
+  other_subject,   // an entry about another node or probe than the log's first entry
 };
 std::string_view to_string(Damage d);
 
@@ -53,6 +55,7 @@ struct BadRecord {
   std::uint64_t line = 0;  // 0 when the damage concerns the end of the log
   std::optional<std::uint64_t> seq;
   std::string detail;
+  std::optional<std::uint64_t> offset{};  // byte offset in file (of the line or trailing bytes)
 };
 
 struct VerifyReport {
@@ -61,7 +64,6 @@ struct VerifyReport {
   std::optional<std::uint64_t> head_seq;  // last good record
   Bytes32 head_hash{};
   std::uint64_t head_epoch = 0;
-  std::uint64_t torn_tail_bytes = 0;        // ignored partial last line (node has not restarted)
   std::uint64_t quoted = 0;                 // entries whose quote checked (with a QuoteCheck)
   std::uint64_t unquoted = 0;               // entries without a quote
   std::vector<std::uint64_t> boot_changes;  // seqs where the quoted digest changed
@@ -70,11 +72,16 @@ struct VerifyReport {
 };
 
 // now bounds how far in the future an epoch may lie (a sealed clock, plus a day's slack).
+// A log is one node's results of one probe: every entry must name the node and probe of
+// the first entry. Bytes after the last complete record are damage: a torn append is cut
+// by the node when it restarts, so a copy of a running node's log taken mid-append may show
+// it; take the copy again.
 // With quote_check, every quoted entry is checked after its chain and seal checks.
 Result<VerifyReport> verify_source(const LogSource& source, const Bytes32& k0,
                                    const std::optional<Witness>& witness,
                                    std::chrono::system_clock::time_point now,
                                    const QuoteCheck& quote_check = {});
+// With a witness, a directory without any segment is damage (deleted), not an input error.
 Result<VerifyReport> verify_log(const std::filesystem::path& dir, const Bytes32& k0,
                                 const std::optional<Witness>& witness, const Clock& clock,
                                 const QuoteCheck& quote_check = {});

@@ -11,10 +11,10 @@
 #include "agent/audit_stamp.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
+#include "common/posix_file.h"
 #include "k8s/cluster_config.h"
 #include "k8s/configmap_client.h"
 #include "k8s/tls_transport.h"
-#include "publish/atomic_file.h"
 #include "publish/file_sinks.h"
 #include "publish/k8s_sink.h"
 
@@ -256,9 +256,16 @@ int run_agent(const AgentFlags& flags, const std::string& probe_name,
   }
   if (flags.health_file) {
     const std::filesystem::path health(*flags.health_file);
-    agent.on_step = [health](agent::TimePoint) {
-      (void)publish::write_file_atomic(health.parent_path().empty() ? "." : health.parent_path(),
+    // A liveness probe reads the file: a write that fails is logged once, as is recovery.
+    agent.on_step = [health, &logger, failing = false](agent::TimePoint) mutable {
+      auto written = write_file_atomic(health.parent_path().empty() ? "." : health.parent_path(),
                                        health.filename().string(), "ok\n");
+      if (!written && !failing) {
+        logger.warn("health.write_failed", {{"reason", written.error().message}});
+      } else if (written && failing) {
+        logger.info("health.write_resumed");
+      }
+      failing = !written;
     };
   }
   agent::StopSignal never;

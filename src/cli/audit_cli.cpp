@@ -6,17 +6,19 @@
 #include <optional>
 
 #include "audit/audit_log.h"
-#include "audit/posix_file.h"
 #include "audit/show.h"
 #include "audit/verify.h"
 #include "cli/probe_cli.h"
 #include "common/command_line.h"
+#include "common/posix_file.h"
 #include "tpmquote/boot_quote.h"
 
 namespace ztp::cli {
 namespace {
 
 constexpr const char* k_name = "ztp-prem-audit";
+// Key and AK files are a few hundred bytes.
+constexpr std::size_t k_max_small_file = 64 * 1024;
 
 // "15m", "900s", "1h" or plain seconds.
 std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
@@ -71,7 +73,7 @@ int run_setup(const std::string& dir, const std::string& epoch_text, const Clock
 
 // --ak FILE [--quote-pcrs SEL]: every quoted entry is checked with that AK and selection.
 Result<audit::QuoteCheck> quote_check_from(const std::string& ak_file, const std::string& pcrs) {
-  auto text = audit::read_path(ak_file);
+  auto text = read_local_file(ak_file, k_max_small_file);
   if (!text) {
     return tl::unexpected(text.error());
   }
@@ -96,7 +98,7 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
                std::istream& in, std::ostream& out, std::ostream& err) {
   std::string text = key_text;
   if (!key_file.empty()) {
-    auto content = audit::read_path(key_file);
+    auto content = read_local_file(key_file, k_max_small_file);
     if (!content) {
       return usage(err, content.error().message);
     }
@@ -127,11 +129,6 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
   if (!report) {
     return usage(err, report.error().message);
   }
-  if (report->torn_tail_bytes > 0) {
-    out << "note: " << report->torn_tail_bytes
-        << " bytes of a torn last record (crash mid-append; the node cuts it when it "
-           "restarts) were not verified\n";
-  }
   const std::string head_text = report->head_seq ? std::to_string(*report->head_seq) + ":" +
                                                        audit::hash_text(report->head_hash)
                                                  : std::string("none");
@@ -156,6 +153,8 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
   out << "TAMPERED: " << audit::to_string(bad.damage);
   if (bad.line > 0) {
     out << " at " << bad.file << ":" << bad.line;
+  } else if (bad.offset) {
+    out << " at " << bad.file << " offset " << *bad.offset;
   }
   if (bad.seq) {
     out << " (seq " << *bad.seq << ")";

@@ -12,8 +12,8 @@
 #include <memory>
 #include <ostream>
 
-#include "audit/posix_file.h"
 #include "cli/capture.h"
+#include "common/posix_file.h"
 
 namespace ztp::cli {
 namespace {
@@ -67,11 +67,11 @@ Result<void> write_entry(const fs::path& dir, const TreeEntry& e) {
       break;
   }
   // O_EXCL | O_NOFOLLOW: a file is only ever created, never written through a link.
-  auto fd = audit::open_file(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, k_file_mode);
+  auto fd = open_file(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, k_file_mode);
   if (!fd) {
     return tl::unexpected(Error{ErrorKind::bad_input, fd.error().message});
   }
-  if (auto w = audit::write_all_at(fd->get(), path, e.data, 0); !w) {
+  if (auto w = write_all_at(fd->get(), path, e.data, 0); !w) {
     return tl::unexpected(Error{ErrorKind::bad_input, w.error().message});
   }
   return {};

@@ -7,9 +7,9 @@
 
 #include "cli/probe_cli.h"
 #include "common/command_line.h"
+#include "common/posix_file.h"
 #include "esapi/attestation.h"
 #include "esapi/esapi_session.h"
-#include "publish/atomic_file.h"
 #include "tpmquote/quote_verify.h"
 
 namespace ztp::cli {
@@ -50,8 +50,7 @@ int run_ak(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   const std::filesystem::path path(out_path);
   const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  if (auto ok =
-          publish::write_file_atomic(dir, path.filename().string(), tpmquote::ak_file_text(*ak));
+  if (auto ok = write_file_atomic(dir, path.filename().string(), tpmquote::ak_file_text(*ak));
       !ok) {
     return fault(err, ok.error());
   }

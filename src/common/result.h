@@ -20,6 +20,7 @@ enum class ErrorKind {
 struct Error {
   ErrorKind kind;
   std::string message;  // one line, names the file or line concerned
+  int sys_errno = 0;    // the errno behind it, 0 when there is none: branch on this, not on text
 };
 
 template <class T>

@@ -1,5 +1,7 @@
 #include "fleet/fleet_cli.h"
 
+#include "common/posix_file.h"
+
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -9,12 +11,11 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "common/clock.h"
 #include "common/command_line.h"
+#include "common/posix_file.h"
 #include "fleet/dashboard_assets.h"
 #include "fleet/dir_source.h"
 #include "fleet/fleet_server.h"
@@ -111,15 +112,16 @@ class Source {
   std::unique_ptr<K8sSource> m_k8s;
 };
 
+// A bearer token is a few KiB at most (a projected service-account token is ~1 KiB).
+constexpr std::size_t k_max_token_file = 64 * 1024;
+
 std::optional<std::string> read_token_file(const std::string& path, std::string& problem) {
-  std::ifstream in(path);
-  if (!in) {
-    problem = "cannot read --token-file '" + path + "'";
+  auto text = read_local_file(path, k_max_token_file);
+  if (!text) {
+    problem = "--token-file: " + text.error().message;
     return std::nullopt;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  std::string token = buf.str();
+  std::string token = std::move(*text);
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
     token.pop_back();
   }

@@ -12,7 +12,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/local_file.h"
+#include "common/posix_file.h"
 #include "common/unique_fd.h"
 
 namespace ztp::host {

@@ -1,6 +1,6 @@
 #include "host/host_view.h"
 
-#include "common/local_file.h"
+#include "common/posix_file.h"
 
 namespace ztp::host {
 

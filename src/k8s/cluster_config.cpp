@@ -3,7 +3,7 @@
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
-#include "common/local_file.h"
+#include "common/posix_file.h"
 #include "common/text.h"
 
 namespace ztp::k8s {

@@ -2,7 +2,7 @@
 
 #include <ostream>
 
-#include "publish/atomic_file.h"
+#include "common/posix_file.h"
 #include "report/document.h"
 
 namespace ztp::publish {

@@ -159,11 +159,12 @@ TEST(Tamper, TruncatedTailShowsOnlyAgainstTheWitness) {
   s.f.write_lines(lines);
   EXPECT_TRUE(s.f.verify().clean());  // the documented limit: the node's log alone
   expect_damage(s.f.verify(testing::witness_of(s.head)), Damage::tail_truncated, 0);
-  // Cutting the last newline turns the last record into a "torn tail": same verdict.
+  // Cutting the last newline leaves bytes after the last complete record: damage on its
+  // own, witness or not (redteam.md BUG-9: it used to be a note and "clean").
   Scenario t;
   std::string text = testing::read_text(t.f.segment());
   text.pop_back();
-  expect_damage(t.verify_text(text), Damage::tail_truncated, 0);
+  expect_damage(t.verify_text(text), Damage::trailing_bytes, 0);
 }
 
 TEST(Tamper, ForkedChainIsNamed) {

@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "publish/atomic_file.h"
+#include "common/posix_file.h"
 #include "publish/k8s_sink.h"
 #include "testlib/fixtures.h"
 #include "testlib/temp_tree.h"
