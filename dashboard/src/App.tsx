@@ -126,7 +126,7 @@ export function App() {
   const staleData = !unauthorized && summary !== undefined && (fleet.error !== undefined || live === 'disconnected')
 
   return (
-    <div className="app">
+    <div className={selected ? 'app with-detail' : 'app'}>
       <a className="skip-link" href="#nodes">
         Skip to the node table
       </a>
@@ -147,36 +147,37 @@ export function App() {
         </p>
       </header>
 
-      <p className="advisory" role="note">
-        <strong>Advisory: detection is not attestation.</strong> These figures are what each node’s probes observed
-        on the node itself. They help plan and track a rollout; they are not cryptographic evidence that a node is
-        a confidential guest or that its TPM is trustworthy.
-      </p>
-
-      {unauthorized ? <TokenForm rejected={getToken() !== null} onSubmit={applyToken} /> : null}
-      {staleData ? (
-        <p className="banner banner-stale" role="alert">
-          {fleet.error
-            ? `Showing the last figures received: refreshing failed (${fleet.error.message}).`
-            : 'Live updates stopped: these figures may be out of date. Reload the page to reconnect.'}
-        </p>
-      ) : null}
-      {summary && summary.invalid > 0 ? (
-        <p className="banner banner-invalid" role="status" data-testid="invalid-banner">
-          {count(summary.invalid)} {summary.invalid === 1 ? 'node sent an invalid document' : 'nodes sent invalid documents'}{' '}
-          (schema failure or over the size limit); they are left out of the counts and marked “Invalid” in the table.
-        </p>
-      ) : null}
-      {summary && summary.stale > 0 ? (
-        <p className="banner banner-stale-nodes" role="status" data-testid="stale-banner">
-          {count(summary.stale)} {summary.stale === 1 ? 'node has' : 'nodes have'} not reported recently (stale).{' '}
-          <button type="button" className="link" onClick={() => onFilter({ stale: 'true' })}>
-            Show stale nodes
-          </button>
-        </p>
-      ) : null}
-
+      {/* Everything but the header and the detail panel sits in <main>: no content outside a landmark. */}
       <main>
+        <p className="advisory" role="note">
+          <strong>Advisory: detection is not attestation.</strong> These figures are what each node’s probes observed
+          on the node itself. They help plan and track a rollout; they are not cryptographic evidence that a node is
+          a confidential guest or that its TPM is trustworthy.
+        </p>
+
+        {unauthorized ? <TokenForm rejected={getToken() !== null} onSubmit={applyToken} /> : null}
+        {staleData ? (
+          <p className="banner banner-stale" role="alert">
+            {fleet.error
+              ? `Showing the last figures received: refreshing failed (${fleet.error.message}).`
+              : 'Live updates stopped: these figures may be out of date. Reload the page to reconnect.'}
+          </p>
+        ) : null}
+        {summary && summary.invalid > 0 ? (
+          <p className="banner banner-invalid" role="status" data-testid="invalid-banner">
+            {count(summary.invalid)} {summary.invalid === 1 ? 'node sent an invalid document' : 'nodes sent invalid documents'}{' '}
+            (schema failure or over the size limit); they are left out of the counts and marked “Invalid” in the table.
+          </p>
+        ) : null}
+        {summary && summary.stale > 0 ? (
+          <p className="banner banner-stale-nodes" role="status" data-testid="stale-banner">
+            {count(summary.stale)} {summary.stale === 1 ? 'node has' : 'nodes have'} not reported recently (stale).{' '}
+            <button type="button" className="link" onClick={() => onFilter({ stale: 'true' })}>
+              Show stale nodes
+            </button>
+          </p>
+        ) : null}
+
         <div className="cards">
           <CCStatusCard summary={summary} loading={fleet.loading} error={fleet.error} onFilter={onFilter} />
           <TPMReadinessCard
@@ -200,22 +201,20 @@ export function App() {
             Nodes
           </h2>
           <Filters filters={filters} waves={waves} onChange={onFilter} />
-          <div className={selected ? 'nodes-body with-detail' : 'nodes-body'}>
-            <NodeTable
-              pages={pages}
-              queryKey={searchFromFilters(filters, null)}
-              sort={filters.sort}
-              filtered={hasActiveFilters(filters)}
-              selected={selected}
-              now={now}
-              onSort={(sort) => onFilter({ sort })}
-              onSelect={setSelected}
-              onClearFilters={() => setFilters((f) => ({ ...f, q: '', mode: '', family: '', readiness: '', missing: '', stale: '', wave: '' }))}
-            />
-            {selected ? <NodeDetailPanel name={selected} refreshKey={refreshKey} now={now} onClose={closeDetail} /> : null}
-          </div>
+          <NodeTable
+            pages={pages}
+            queryKey={searchFromFilters(filters, null)}
+            sort={filters.sort}
+            filtered={hasActiveFilters(filters)}
+            selected={selected}
+            now={now}
+            onSort={(sort) => onFilter({ sort })}
+            onSelect={setSelected}
+            onClearFilters={() => setFilters((f) => ({ ...f, q: '', mode: '', family: '', readiness: '', missing: '', stale: '', wave: '' }))}
+          />
         </section>
       </main>
+      {selected ? <NodeDetailPanel name={selected} refreshKey={refreshKey} now={now} onClose={closeDetail} /> : null}
     </div>
   )
 }

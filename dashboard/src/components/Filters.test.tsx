@@ -136,7 +136,7 @@ describe('filters', () => {
     const api = installFakeApi({ fleet, rows: ROWS, details: {} })
     render(<App />)
     await screen.findByText('1,200 nodes; 500 loaded')
-    const chip = screen.getByRole('button', { name: `${rm} nodes no resource manager: show them in the table` })
+    const chip = screen.getByRole('button', { name: `no resource manager: ${rm} nodes, show them in the table` })
     await userEvent.click(chip)
     await waitFor(() => expect(nodeRequests(api).at(-1)?.get('missing')).toBe('resourceManager'))
     expect(await screen.findByText(`${rm} nodes match; ${rm} loaded`)).toBeInTheDocument()

@@ -37,7 +37,8 @@ describe('node table', () => {
     const api = installFakeApi({ fleet: FLEET, rows: FIFTY_K, details: {} })
     render(<App />)
     await screen.findByText(`50,000 nodes; ${PAGE_SIZE} loaded`)
-    const body = screen.getByTestId('node-rows')
+    // The grid is the scrolling box.
+    const body = grid()
     act(() => {
       body.scrollTop = (PAGE_SIZE - 30) * ROW_HEIGHT
       fireEvent.scroll(body)
@@ -83,9 +84,10 @@ describe('node table', () => {
     expect(grid()).toHaveFocus()
     await userEvent.keyboard('{End}')
     // jsdom does not scroll: move the viewport where scrollToIndex asked for.
-    const body = screen.getByTestId('node-rows')
+    // jsdom: the grid scrolls; its header row (one ROW_HEIGHT) sits above the rows.
+    const body = grid()
     act(() => {
-      body.scrollTop = 300 * ROW_HEIGHT - 720
+      body.scrollTop = ROW_HEIGHT + 300 * ROW_HEIGHT - 720
       fireEvent.scroll(body)
     })
     expect(document.getElementById(grid().getAttribute('aria-activedescendant') ?? '')).toHaveTextContent(nodeName(299))
@@ -148,7 +150,8 @@ describe('node table', () => {
     })
     render(<App />)
     await screen.findByText(`50,000 nodes; ${PAGE_SIZE} loaded`)
-    const body = screen.getByTestId('node-rows')
+    // The grid is the scrolling box.
+    const body = grid()
     act(() => {
       body.scrollTop = (PAGE_SIZE - 30) * ROW_HEIGHT
       fireEvent.scroll(body)
