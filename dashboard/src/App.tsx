@@ -1,7 +1,10 @@
+import { useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { adoptTokenFromFragment, ApiError, getToken, setToken, subscribeFleetEvents } from './api/client'
+import { adoptTokenFromFragment, ApiError, getToken, setToken } from './api/client'
 import type { LiveState } from './api/client'
 import { useFleet, useNodePages } from './api/hooks'
+import { useLiveUpdates } from './api/live'
+import { API_KEY } from './api/queryClient'
 import type { NodeFilters } from './api/types'
 import { CCStatusCard } from './components/CCStatusCard'
 import { Filters, hasActiveFilters } from './components/Filters'
@@ -15,9 +18,6 @@ import { filtersFromSearch, searchFromFilters } from './url'
 
 // "3 min ago" labels are recomputed this often.
 const CLOCK_TICK_MS = 15_000
-// Refetches start at most this often, however fast the service announces changes
-// (it coalesces to one event per 250 ms; the page must follow within 2 s).
-const MIN_REFRESH_INTERVAL_MS = 1_000
 
 const LIVE_LABEL: Record<LiveState, string> = {
   connecting: 'Connecting to live updates…',
@@ -25,60 +25,18 @@ const LIVE_LABEL: Record<LiveState, string> = {
   disconnected: 'Live updates stopped',
 }
 
+// Needs a QueryClientProvider (main.tsx; tests: src/test/render.tsx).
 export function App() {
-  const initial = useMemo(() => {
+  const queryClient = useQueryClient()
+  const [initial] = useState(() => {
     adoptTokenFromFragment()
     return filtersFromSearch(window.location.search)
-  }, [])
+  })
   const [authVersion, setAuthVersion] = useState(0)
   const [filters, setFilters] = useState<NodeFilters>(initial.filters)
   const [selected, setSelected] = useState<string | null>(initial.node)
-  const [refreshKey, setRefreshKey] = useState(0)
-  const [live, setLive] = useState<LiveState>('connecting')
   const [now, setNow] = useState(() => Date.now())
-  // Newest revision announced by the event stream.
-  const announced = useRef(-1)
-  const shown = useRef<number | null>(null)
-  const wasLive = useRef(false)
-  const fleetLoading = useRef(true)
-  const lastRefresh = useRef(0)
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
-
-  const requestRefresh = useCallback(() => {
-    if (refreshTimer.current !== null) return
-    const wait = Math.max(0, lastRefresh.current + MIN_REFRESH_INTERVAL_MS - Date.now())
-    refreshTimer.current = setTimeout(() => {
-      refreshTimer.current = null
-      lastRefresh.current = Date.now()
-      setRefreshKey((k) => k + 1)
-    }, wait)
-  }, [])
-  useEffect(() => () => {
-    if (refreshTimer.current !== null) clearTimeout(refreshTimer.current)
-  }, [])
-
-  // A revision newer than the figures shown, or a reconnect after a gap (events may
-  // have been missed), refetches. The stream's first event repeats the current
-  // revision. While a load is in flight an event only raises the bar that load is
-  // checked against when it lands, so a busy fleet never starves the refetch.
-  useEffect(
-    () =>
-      subscribeFleetEvents(
-        (r) => {
-          announced.current = Math.max(announced.current, r)
-          if (shown.current !== null && r > shown.current && !fleetLoading.current) requestRefresh()
-        },
-        (state) => {
-          setLive(state)
-          if (state === 'live') {
-            if (wasLive.current) requestRefresh()
-            wasLive.current = true
-          }
-        },
-      ),
-    // A new token needs a new stream: the old one was refused.
-    [requestRefresh, authVersion],
-  )
+  const live = useLiveUpdates(authVersion)
 
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), CLOCK_TICK_MS)
@@ -92,14 +50,8 @@ export function App() {
     }
   }, [filters, selected])
 
-  const fleet = useFleet(refreshKey)
-  const pages = useNodePages(filters, refreshKey, PAGE_SIZE)
-  fleetLoading.current = fleet.loading
-  useEffect(() => {
-    if (!fleet.data) return
-    shown.current = fleet.data.revision
-    if (announced.current > fleet.data.revision) requestRefresh()
-  }, [fleet.data, requestRefresh])
+  const fleet = useFleet()
+  const pages = useNodePages(filters, PAGE_SIZE)
 
   // The same values again keep the same object, so nothing is refetched.
   const onFilter = useCallback(
@@ -118,11 +70,15 @@ export function App() {
   const summary = fleet.data
   const waves = useMemo(() => (summary ? summary.waves.map((w) => w.wave).sort() : []), [summary])
   const unauthorized = [fleet.error, pages.error].some((e) => e instanceof ApiError && e.status === 401)
-  const applyToken = useCallback((token: string) => {
-    setToken(token)
-    setAuthVersion((v) => v + 1)
-    setRefreshKey((k) => k + 1)
-  }, [])
+  // A new token: a new event stream, and every refused request asked again.
+  const applyToken = useCallback(
+    (token: string) => {
+      setToken(token)
+      setAuthVersion((v) => v + 1)
+      void queryClient.invalidateQueries({ queryKey: API_KEY })
+    },
+    [queryClient],
+  )
   const staleData = !unauthorized && summary !== undefined && (fleet.error !== undefined || live === 'disconnected')
 
   return (
@@ -214,7 +170,7 @@ export function App() {
           />
         </section>
       </main>
-      {selected ? <NodeDetailPanel name={selected} refreshKey={refreshKey} now={now} onClose={closeDetail} /> : null}
+      {selected ? <NodeDetailPanel name={selected} now={now} onClose={closeDetail} /> : null}
     </div>
   )
 }

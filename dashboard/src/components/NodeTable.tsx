@@ -1,7 +1,7 @@
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table'
 import type { Row, SortingState } from '@tanstack/react-table'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { memo, useEffect, useId, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { KeyboardEvent } from 'react'
 import type { NodePages } from '../api/hooks'
 import type { NodeRow, SortKey } from '../api/types'
@@ -204,15 +204,14 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
   }
 
   const headers = table.getHeaderGroups()[0]?.headers ?? []
-  const onSelectRef = useRef(onSelect)
-  onSelectRef.current = onSelect
-  // Stable across renders, so rows that stay in view are not rendered again on scroll.
-  const pick = useMemo(
-    () => (index: number, name: string) => {
+  // Stable across renders (for a stable onSelect, as App's), so rows that stay in view are
+  // not rendered again on scroll.
+  const pick = useCallback(
+    (index: number, name: string) => {
       setActive(index)
-      onSelectRef.current(name)
+      onSelect(name)
     },
-    [],
+    [onSelect],
   )
   const rowId = (i: number) => `${id}-row-${i}`
   const activeRendered = items.some((v) => v.index === activeIndex) && activeIndex < rows.length
