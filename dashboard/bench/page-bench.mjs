@@ -95,7 +95,8 @@ try {
 
   // Scroll: 600 frames at 240 px per frame (about 4,000 rows), as a fast wheel would.
   const scroll = await page.evaluate(async () => {
-    const body = document.querySelector('[data-testid="node-rows"]')
+    // The grid is the scrolling box (its rows are under [data-testid="node-rows"]).
+    const body = document.querySelector('[role="grid"]')
     const frames = []
     let blank = 0
     let last = performance.now()

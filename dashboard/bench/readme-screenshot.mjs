@@ -35,6 +35,8 @@ try {
   await row.click()
   await page.getByRole('region', { name: /node/i }).first().waitFor().catch(() => {})
   await page.waitForTimeout(500) // charts are lazy-loaded after the figures
+  // The click scrolled to the row; from the top the picture shows the panel beside the cards.
+  await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: out, fullPage: true })
   console.log(`wrote ${out}`)
 } finally {

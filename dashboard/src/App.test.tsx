@@ -1,16 +1,17 @@
-import { act, render, screen, waitFor } from '@testing-library/react'
+import { act, screen, waitFor } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
 import { App } from './App'
 import { nodesQuery } from './api/client'
 import { EMPTY_FILTERS } from './api/types'
 import { installFakeApi, installFakeEventSource, nodeRequests } from './test/api'
 import { FLEET, makeRows } from './test/fixtures'
+import { renderWithQuery } from './test/render'
 
 describe('page', () => {
   it('carries a visible advisory note and both cards', async () => {
     installFakeEventSource()
     installFakeApi({ fleet: FLEET, rows: makeRows(10), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(screen.getByRole('note')).toHaveTextContent('Advisory: detection is not attestation.')
     expect(await screen.findByTestId('cc-guests')).toHaveTextContent('320')
     expect(screen.getByTestId('tpm-readiness-ready')).toHaveTextContent('650')
@@ -20,7 +21,7 @@ describe('page', () => {
   it('reports invalid and stale nodes', async () => {
     installFakeEventSource()
     installFakeApi({ fleet: FLEET, rows: makeRows(10), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(await screen.findByTestId('invalid-banner')).toHaveTextContent('4 nodes sent invalid documents')
     expect(screen.getByTestId('stale-banner')).toHaveTextContent('31 nodes have not reported recently')
   })
@@ -29,7 +30,7 @@ describe('page', () => {
     const ES = installFakeEventSource()
     const rows = makeRows(10)
     const api = installFakeApi({ fleet: FLEET, rows, details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText('10 nodes; 10 loaded')
     const source = ES.instances[0]
     expect(source?.url).toBe('/api/v1/events')
@@ -53,7 +54,7 @@ describe('page', () => {
     const ES = installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: makeRows(10), details: {} })
     const fleetRequests = () => api.requests.filter((u) => u.pathname === '/api/v1/fleet').length
-    render(<App />)
+    renderWithQuery(<App />)
     const s = ES.instances[0]
     act(() => {
       s?.open()
@@ -74,7 +75,7 @@ describe('page', () => {
   it('shows when live updates stop or a refresh fails, keeping the last figures', async () => {
     const ES = installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: makeRows(10), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByTestId('cc-guests')
     act(() => ES.instances[0]?.fail(true))
     expect(await screen.findByText(/Live updates stopped: these figures may be out of date/)).toBeInTheDocument()
@@ -88,7 +89,7 @@ describe('page', () => {
   it('refetches after reconnecting, since events may have been missed', async () => {
     const ES = installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: makeRows(10), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText('10 nodes; 10 loaded')
     const s = ES.instances[0]
     act(() => s?.open())
@@ -101,7 +102,7 @@ describe('page', () => {
   it('shows an error state when the service cannot be reached', async () => {
     installFakeEventSource()
     installFakeApi({ fleet: FLEET, rows: [], details: {}, fail: { path: /^\/api\/v1\//, status: 502, error: 'bad gateway', times: 9 } })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(await screen.findAllByText(/Could not load fleet totals: \/fleet answered 502: bad gateway/)).toHaveLength(3)
     expect(await screen.findByText(/Could not load nodes/)).toBeInTheDocument()
   })

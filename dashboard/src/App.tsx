@@ -1,7 +1,10 @@
+import { useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { adoptTokenFromFragment, ApiError, getToken, setToken, subscribeFleetEvents } from './api/client'
+import { adoptTokenFromFragment, ApiError, getToken, setToken } from './api/client'
 import type { LiveState } from './api/client'
 import { useFleet, useNodePages } from './api/hooks'
+import { useLiveUpdates } from './api/live'
+import { API_KEY } from './api/queryClient'
 import type { NodeFilters } from './api/types'
 import { CCStatusCard } from './components/CCStatusCard'
 import { Filters, hasActiveFilters } from './components/Filters'
@@ -15,9 +18,6 @@ import { filtersFromSearch, searchFromFilters } from './url'
 
 // "3 min ago" labels are recomputed this often.
 const CLOCK_TICK_MS = 15_000
-// Refetches start at most this often, however fast the service announces changes
-// (it coalesces to one event per 250 ms; the page must follow within 2 s).
-const MIN_REFRESH_INTERVAL_MS = 1_000
 
 const LIVE_LABEL: Record<LiveState, string> = {
   connecting: 'Connecting to live updates…',
@@ -25,60 +25,18 @@ const LIVE_LABEL: Record<LiveState, string> = {
   disconnected: 'Live updates stopped',
 }
 
+// Needs a QueryClientProvider (main.tsx; tests: src/test/render.tsx).
 export function App() {
-  const initial = useMemo(() => {
+  const queryClient = useQueryClient()
+  const [initial] = useState(() => {
     adoptTokenFromFragment()
     return filtersFromSearch(window.location.search)
-  }, [])
+  })
   const [authVersion, setAuthVersion] = useState(0)
   const [filters, setFilters] = useState<NodeFilters>(initial.filters)
   const [selected, setSelected] = useState<string | null>(initial.node)
-  const [refreshKey, setRefreshKey] = useState(0)
-  const [live, setLive] = useState<LiveState>('connecting')
   const [now, setNow] = useState(() => Date.now())
-  // Newest revision announced by the event stream.
-  const announced = useRef(-1)
-  const shown = useRef<number | null>(null)
-  const wasLive = useRef(false)
-  const fleetLoading = useRef(true)
-  const lastRefresh = useRef(0)
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
-
-  const requestRefresh = useCallback(() => {
-    if (refreshTimer.current !== null) return
-    const wait = Math.max(0, lastRefresh.current + MIN_REFRESH_INTERVAL_MS - Date.now())
-    refreshTimer.current = setTimeout(() => {
-      refreshTimer.current = null
-      lastRefresh.current = Date.now()
-      setRefreshKey((k) => k + 1)
-    }, wait)
-  }, [])
-  useEffect(() => () => {
-    if (refreshTimer.current !== null) clearTimeout(refreshTimer.current)
-  }, [])
-
-  // A revision newer than the figures shown, or a reconnect after a gap (events may
-  // have been missed), refetches. The stream's first event repeats the current
-  // revision. While a load is in flight an event only raises the bar that load is
-  // checked against when it lands, so a busy fleet never starves the refetch.
-  useEffect(
-    () =>
-      subscribeFleetEvents(
-        (r) => {
-          announced.current = Math.max(announced.current, r)
-          if (shown.current !== null && r > shown.current && !fleetLoading.current) requestRefresh()
-        },
-        (state) => {
-          setLive(state)
-          if (state === 'live') {
-            if (wasLive.current) requestRefresh()
-            wasLive.current = true
-          }
-        },
-      ),
-    // A new token needs a new stream: the old one was refused.
-    [requestRefresh, authVersion],
-  )
+  const live = useLiveUpdates(authVersion)
 
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), CLOCK_TICK_MS)
@@ -92,14 +50,8 @@ export function App() {
     }
   }, [filters, selected])
 
-  const fleet = useFleet(refreshKey)
-  const pages = useNodePages(filters, refreshKey, PAGE_SIZE)
-  fleetLoading.current = fleet.loading
-  useEffect(() => {
-    if (!fleet.data) return
-    shown.current = fleet.data.revision
-    if (announced.current > fleet.data.revision) requestRefresh()
-  }, [fleet.data, requestRefresh])
+  const fleet = useFleet()
+  const pages = useNodePages(filters, PAGE_SIZE)
 
   // The same values again keep the same object, so nothing is refetched.
   const onFilter = useCallback(
@@ -118,15 +70,19 @@ export function App() {
   const summary = fleet.data
   const waves = useMemo(() => (summary ? summary.waves.map((w) => w.wave).sort() : []), [summary])
   const unauthorized = [fleet.error, pages.error].some((e) => e instanceof ApiError && e.status === 401)
-  const applyToken = useCallback((token: string) => {
-    setToken(token)
-    setAuthVersion((v) => v + 1)
-    setRefreshKey((k) => k + 1)
-  }, [])
+  // A new token: a new event stream, and every refused request asked again.
+  const applyToken = useCallback(
+    (token: string) => {
+      setToken(token)
+      setAuthVersion((v) => v + 1)
+      void queryClient.invalidateQueries({ queryKey: API_KEY })
+    },
+    [queryClient],
+  )
   const staleData = !unauthorized && summary !== undefined && (fleet.error !== undefined || live === 'disconnected')
 
   return (
-    <div className="app">
+    <div className={selected ? 'app with-detail' : 'app'}>
       <a className="skip-link" href="#nodes">
         Skip to the node table
       </a>
@@ -147,36 +103,37 @@ export function App() {
         </p>
       </header>
 
-      <p className="advisory" role="note">
-        <strong>Advisory: detection is not attestation.</strong> These figures are what each node’s probes observed
-        on the node itself. They help plan and track a rollout; they are not cryptographic evidence that a node is
-        a confidential guest or that its TPM is trustworthy.
-      </p>
-
-      {unauthorized ? <TokenForm rejected={getToken() !== null} onSubmit={applyToken} /> : null}
-      {staleData ? (
-        <p className="banner banner-stale" role="alert">
-          {fleet.error
-            ? `Showing the last figures received: refreshing failed (${fleet.error.message}).`
-            : 'Live updates stopped: these figures may be out of date. Reload the page to reconnect.'}
-        </p>
-      ) : null}
-      {summary && summary.invalid > 0 ? (
-        <p className="banner banner-invalid" role="status" data-testid="invalid-banner">
-          {count(summary.invalid)} {summary.invalid === 1 ? 'node sent an invalid document' : 'nodes sent invalid documents'}{' '}
-          (schema failure or over the size limit); they are left out of the counts and marked “Invalid” in the table.
-        </p>
-      ) : null}
-      {summary && summary.stale > 0 ? (
-        <p className="banner banner-stale-nodes" role="status" data-testid="stale-banner">
-          {count(summary.stale)} {summary.stale === 1 ? 'node has' : 'nodes have'} not reported recently (stale).{' '}
-          <button type="button" className="link" onClick={() => onFilter({ stale: 'true' })}>
-            Show stale nodes
-          </button>
-        </p>
-      ) : null}
-
+      {/* Everything but the header and the detail panel sits in <main>: no content outside a landmark. */}
       <main>
+        <p className="advisory" role="note">
+          <strong>Advisory: detection is not attestation.</strong> These figures are what each node’s probes observed
+          on the node itself. They help plan and track a rollout; they are not cryptographic evidence that a node is
+          a confidential guest or that its TPM is trustworthy.
+        </p>
+
+        {unauthorized ? <TokenForm rejected={getToken() !== null} onSubmit={applyToken} /> : null}
+        {staleData ? (
+          <p className="banner banner-stale" role="alert">
+            {fleet.error
+              ? `Showing the last figures received: refreshing failed (${fleet.error.message}).`
+              : 'Live updates stopped: these figures may be out of date. Reload the page to reconnect.'}
+          </p>
+        ) : null}
+        {summary && summary.invalid > 0 ? (
+          <p className="banner banner-invalid" role="status" data-testid="invalid-banner">
+            {count(summary.invalid)} {summary.invalid === 1 ? 'node sent an invalid document' : 'nodes sent invalid documents'}{' '}
+            (schema failure or over the size limit); they are left out of the counts and marked “Invalid” in the table.
+          </p>
+        ) : null}
+        {summary && summary.stale > 0 ? (
+          <p className="banner banner-stale-nodes" role="status" data-testid="stale-banner">
+            {count(summary.stale)} {summary.stale === 1 ? 'node has' : 'nodes have'} not reported recently (stale).{' '}
+            <button type="button" className="link" onClick={() => onFilter({ stale: 'true' })}>
+              Show stale nodes
+            </button>
+          </p>
+        ) : null}
+
         <div className="cards">
           <CCStatusCard summary={summary} loading={fleet.loading} error={fleet.error} onFilter={onFilter} />
           <TPMReadinessCard
@@ -200,22 +157,20 @@ export function App() {
             Nodes
           </h2>
           <Filters filters={filters} waves={waves} onChange={onFilter} />
-          <div className={selected ? 'nodes-body with-detail' : 'nodes-body'}>
-            <NodeTable
-              pages={pages}
-              queryKey={searchFromFilters(filters, null)}
-              sort={filters.sort}
-              filtered={hasActiveFilters(filters)}
-              selected={selected}
-              now={now}
-              onSort={(sort) => onFilter({ sort })}
-              onSelect={setSelected}
-              onClearFilters={() => setFilters((f) => ({ ...f, q: '', mode: '', family: '', readiness: '', missing: '', stale: '', wave: '' }))}
-            />
-            {selected ? <NodeDetailPanel name={selected} refreshKey={refreshKey} now={now} onClose={closeDetail} /> : null}
-          </div>
+          <NodeTable
+            pages={pages}
+            queryKey={searchFromFilters(filters, null)}
+            sort={filters.sort}
+            filtered={hasActiveFilters(filters)}
+            selected={selected}
+            now={now}
+            onSort={(sort) => onFilter({ sort })}
+            onSelect={setSelected}
+            onClearFilters={() => setFilters((f) => ({ ...f, q: '', mode: '', family: '', readiness: '', missing: '', stale: '', wave: '' }))}
+          />
         </section>
       </main>
+      {selected ? <NodeDetailPanel name={selected} now={now} onClose={closeDetail} /> : null}
     </div>
   )
 }

@@ -1,16 +1,17 @@
-import { render, screen, waitFor } from '@testing-library/react'
+import { act, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { App } from '../App'
 import { installFakeApi, installFakeEventSource, nodeRequests } from '../test/api'
 import { FLEET, makeRows } from '../test/fixtures'
+import { renderWithQuery } from '../test/render'
 
 const ROWS = makeRows(1200)
 
 async function setup() {
   installFakeEventSource()
   const api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
-  render(<App />)
+  renderWithQuery(<App />)
   await screen.findByText('1,200 nodes; 500 loaded')
   return api
 }
@@ -69,22 +70,46 @@ describe('filters', () => {
       expect(p?.get('missing')).toBe('resourceManager')
       expect(p?.get('readiness')).toBe('partial')
     })
+    const requests = nodeRequests(api).length
     await user.click(screen.getByRole('button', { name: 'Clear filters' }))
-    await waitFor(() => expect(nodeRequests(api).at(-1)?.has('missing')).toBe(false))
+    // Back to the unfiltered list. No change was announced since it was read, so it comes
+    // from the query cache: no new request, and none with a missing part.
+    expect(await screen.findByText('1,200 nodes; 500 loaded')).toBeInTheDocument()
     expect(screen.getByLabelText('Missing part')).toHaveValue('')
+    expect(window.location.search).toBe('')
+    expect(nodeRequests(api)).toHaveLength(requests)
+  })
+
+  it('ask the server again for a cached filter once a change was announced', async () => {
+    const ES = installFakeEventSource()
+    const api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
+    renderWithQuery(<App />)
+    await screen.findByText('1,200 nodes; 500 loaded')
+    const user = userEvent.setup()
+    await user.selectOptions(screen.getByLabelText('Missing part'), 'resourceManager')
+    await waitFor(() => expect(nodeRequests(api).at(-1)?.get('missing')).toBe('resourceManager'))
+    // The fleet changes while the unfiltered list is not shown...
+    api.rows = ROWS.slice(0, 1100)
+    api.fleet = { ...FLEET, revision: FLEET.revision + 1 }
+    act(() => ES.instances[0]?.emit(FLEET.revision + 1))
+    await waitFor(() => expect(nodeRequests(api).filter((p) => p.get('missing') === 'resourceManager').length).toBe(2))
+    // ...so going back to it reads it again instead of showing the cached rows.
+    await user.selectOptions(screen.getByLabelText('Missing part'), '')
+    expect(await screen.findByText('1,100 nodes; 500 loaded')).toBeInTheDocument()
+    expect(nodeRequests(api).at(-1)?.has('missing')).toBe(false)
   })
 
   it('a missing part is restored from the page URL; an unknown one is dropped', async () => {
     window.history.replaceState(null, '', '/admin/ztp-prem/?missing=resourceManager')
     installFakeEventSource()
     let api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
-    const { unmount } = render(<App />)
+    const { unmount } = renderWithQuery(<App />)
     await waitFor(() => expect(nodeRequests(api)[0]?.get('missing')).toBe('resourceManager'))
     expect(screen.getByLabelText('Missing part')).toHaveValue('resourceManager')
     unmount()
     window.history.replaceState(null, '', '/admin/ztp-prem/?missing=firmware')
     api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await waitFor(() => expect(nodeRequests(api).length).toBeGreaterThan(0))
     expect(nodeRequests(api)[0]?.has('missing')).toBe(false)
   })
@@ -108,7 +133,7 @@ describe('filters', () => {
     window.history.replaceState(null, '', '/admin/ztp-prem/?readiness=partial&mode=bogus')
     installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: ROWS, details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     const partial = ROWS.filter((r) => r.readiness === 'partial').length
     expect(await screen.findByText(`${partial} nodes match; ${partial} loaded`)).toBeInTheDocument()
     expect(nodeRequests(api)[0]?.get('readiness')).toBe('partial')
@@ -134,9 +159,9 @@ describe('filters', () => {
     const rm = ROWS.filter((r) => r.missingParts.includes('resourceManager')).length
     const fleet = { ...FLEET, tpm: { ...FLEET.tpm, missingParts: { tpm2: 0, driver: 0, hardwareChip: 0, resourceManager: rm, eventLog: 0 } } }
     const api = installFakeApi({ fleet, rows: ROWS, details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText('1,200 nodes; 500 loaded')
-    const chip = screen.getByRole('button', { name: `${rm} nodes no resource manager: show them in the table` })
+    const chip = screen.getByRole('button', { name: `no resource manager: ${rm} nodes, show them in the table` })
     await userEvent.click(chip)
     await waitFor(() => expect(nodeRequests(api).at(-1)?.get('missing')).toBe('resourceManager'))
     expect(await screen.findByText(`${rm} nodes match; ${rm} loaded`)).toBeInTheDocument()

@@ -27,9 +27,13 @@ export function hasActiveFilters(f: NodeFilters): boolean {
 export function Filters({ filters, waves, onChange }: FiltersProps) {
   const id = useId()
   const [text, setText] = useState(filters.q)
-
-  // Outside changes (clear, URL) replace what is typed.
-  useEffect(() => setText(filters.q), [filters.q])
+  // Outside changes (clear, URL) replace what is typed: adjusted while rendering, as React
+  // recommends for state derived from a prop, rather than one render late in an effect.
+  const [shownQ, setShownQ] = useState(filters.q)
+  if (shownQ !== filters.q) {
+    setShownQ(filters.q)
+    setText(filters.q)
+  }
 
   useEffect(() => {
     if (text === filters.q) return

@@ -1,9 +1,10 @@
-import { render, screen, within } from '@testing-library/react'
+import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { installFakeApi } from '../test/api'
 import { CC_DOC, FLEET, HOST_CC_DOC, makeRow, TPM_DOC } from '../test/fixtures'
 import { NodeDetailPanel } from './NodeDetailPanel'
+import { renderWithQuery } from '../test/render'
 
 const NOW = Date.parse('2026-11-27T19:10:00Z')
 
@@ -11,7 +12,7 @@ describe('NodeDetailPanel', () => {
   it('shows both documents with their signals and evidence', async () => {
     const row = { ...makeRow(1), name: 'gcp-tdx-01' }
     installFakeApi({ fleet: FLEET, rows: [row], details: { 'gcp-tdx-01': { cc: CC_DOC, tpm: TPM_DOC } } })
-    render(<NodeDetailPanel name="gcp-tdx-01" refreshKey={0} now={NOW} onClose={() => {}} />)
+    renderWithQuery(<NodeDetailPanel name="gcp-tdx-01" now={NOW} onClose={() => {}} />)
     const cc = await screen.findByRole('region', { name: 'Confidential Computing (CCStatus)' })
     expect(within(cc).getByText('Guest mode').nextSibling).toHaveTextContent(CC_DOC.mode)
     const ccSignals = within(cc).getByRole('table', { name: 'CC signals' })
@@ -39,7 +40,7 @@ describe('NodeDetailPanel', () => {
       invalidReasons: ['tpm: generatedAt: not RFC 3339 UTC'],
     }
     installFakeApi({ fleet: FLEET, rows: [row], details: { 'epyc-host-01': { cc: HOST_CC_DOC, tpm: null } } })
-    render(<NodeDetailPanel name="epyc-host-01" refreshKey={0} now={NOW} onClose={() => {}} />)
+    renderWithQuery(<NodeDetailPanel name="epyc-host-01" now={NOW} onClose={() => {}} />)
     expect(await screen.findByText('Invalid document, kept out of the fleet counts')).toBeInTheDocument()
     expect(screen.getByText('tpm: generatedAt: not RFC 3339 UTC')).toBeInTheDocument()
     expect(screen.getByText('Can host').nextSibling).toHaveTextContent(HOST_CC_DOC.hostCapabilities.join(', '))
@@ -49,7 +50,7 @@ describe('NodeDetailPanel', () => {
   it('reports an unknown node and closes with Escape or the button', async () => {
     installFakeApi({ fleet: FLEET, rows: [], details: {} })
     const onClose = vi.fn()
-    render(<NodeDetailPanel name="gone-01" refreshKey={0} now={NOW} onClose={onClose} />)
+    renderWithQuery(<NodeDetailPanel name="gone-01" now={NOW} onClose={onClose} />)
     expect(await screen.findByRole('alert')).toHaveTextContent('Could not load gone-01: /nodes/gone-01 answered 404: no node gone-01')
     await userEvent.keyboard('{Escape}')
     await userEvent.click(screen.getByRole('button', { name: 'Close details of gone-01' }))

@@ -6,14 +6,13 @@ import { ago, FAMILY_LABEL, label, MISSING_PART_LABEL, MODE_LABEL, READINESS_LAB
 
 export interface NodeDetailPanelProps {
   name: string
-  refreshKey: number
   now: number
   onClose: () => void
 }
 
 // One node: the derived row and both probe documents with their signals and evidence.
-export function NodeDetailPanel({ name, refreshKey, now, onClose }: NodeDetailPanelProps) {
-  const { data, error, loading } = useNodeDetail(name, refreshKey)
+export function NodeDetailPanel({ name, now, onClose }: NodeDetailPanelProps) {
+  const { data, error, loading } = useNodeDetail(name)
   const heading = useRef<HTMLHeadingElement>(null)
 
   useEffect(() => heading.current?.focus(), [name])

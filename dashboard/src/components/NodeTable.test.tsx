@@ -1,10 +1,11 @@
-import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { App } from '../App'
 import { installFakeApi, installFakeEventSource, nodeRequests } from '../test/api'
 import { FLEET, makeRows, nodeName } from '../test/fixtures'
 import { PAGE_SIZE, ROW_HEIGHT } from './NodeTable'
+import { renderWithQuery } from '../test/render'
 
 const FIFTY_K = makeRows(50_000)
 
@@ -19,7 +20,7 @@ describe('node table', () => {
   it('loads one server page of 50,000 nodes and renders only a window of rows', async () => {
     installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: FIFTY_K, details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(await screen.findByText(`50,000 nodes; ${PAGE_SIZE} loaded`)).toBeInTheDocument()
     const first = nodeRequests(api)[0]
     expect(first?.get('limit')).toBe(String(PAGE_SIZE))
@@ -35,9 +36,10 @@ describe('node table', () => {
   it('fetches the next page with the continue token as the user scrolls', async () => {
     installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: FIFTY_K, details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText(`50,000 nodes; ${PAGE_SIZE} loaded`)
-    const body = screen.getByTestId('node-rows')
+    // The grid is the scrolling box.
+    const body = grid()
     act(() => {
       body.scrollTop = (PAGE_SIZE - 30) * ROW_HEIGHT
       fireEvent.scroll(body)
@@ -54,7 +56,7 @@ describe('node table', () => {
   it('sorts on the server when a column header is activated', async () => {
     installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: makeRows(300), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText('300 nodes; 300 loaded')
     const nodeHeader = screen.getByRole('columnheader', { name: 'Node' })
     expect(nodeHeader).toHaveAttribute('aria-sort', 'ascending')
@@ -70,7 +72,7 @@ describe('node table', () => {
   it('is keyboard-usable: arrows move the active row, Enter opens it', async () => {
     installFakeEventSource()
     installFakeApi({ fleet: FLEET, rows: makeRows(300), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText('300 nodes; 300 loaded')
     grid().focus()
     await userEvent.keyboard('{ArrowDown}{ArrowDown}')
@@ -83,9 +85,10 @@ describe('node table', () => {
     expect(grid()).toHaveFocus()
     await userEvent.keyboard('{End}')
     // jsdom does not scroll: move the viewport where scrollToIndex asked for.
-    const body = screen.getByTestId('node-rows')
+    // jsdom: the grid scrolls; its header row (one ROW_HEIGHT) sits above the rows.
+    const body = grid()
     act(() => {
-      body.scrollTop = 300 * ROW_HEIGHT - 720
+      body.scrollTop = ROW_HEIGHT + 300 * ROW_HEIGHT - 720
       fireEvent.scroll(body)
     })
     expect(document.getElementById(grid().getAttribute('aria-activedescendant') ?? '')).toHaveTextContent(nodeName(299))
@@ -94,7 +97,7 @@ describe('node table', () => {
   it('marks invalid, stale and partial rows in words, not only colour', async () => {
     installFakeEventSource()
     installFakeApi({ fleet: FLEET, rows: makeRows(20), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText('20 nodes; 20 loaded')
     const invalid = bodyRows().find((r) => r.textContent?.includes(nodeName(5)))
     expect(invalid).toHaveTextContent('Invalid: cc: mode: "sev-tio" is not a CC mode')
@@ -106,7 +109,7 @@ describe('node table', () => {
     installFakeEventSource()
     const rows = makeRows(20).map((r, i) => (i === 2 ? { ...r, bootStateChangedAt: 41 } : { ...r, bootStateChangedAt: null }))
     installFakeApi({ fleet: FLEET, rows, details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText('20 nodes; 20 loaded')
     const changed = bodyRows().find((r) => r.textContent?.includes(nodeName(2)))
     expect(changed).toHaveTextContent('boot changed: at audit seq 41')
@@ -117,7 +120,7 @@ describe('node table', () => {
     installFakeEventSource()
     window.history.replaceState(null, '', '/admin/ztp-prem/?q=nothing-like-this')
     installFakeApi({ fleet: FLEET, rows: makeRows(50), details: {} })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(await screen.findByText('No nodes match these filters.')).toBeInTheDocument()
     await userEvent.click(within(screen.getByTestId('node-rows')).getByRole('button', { name: 'Clear filters' }))
     expect(await screen.findByText('50 nodes; 50 loaded')).toBeInTheDocument()
@@ -131,7 +134,7 @@ describe('node table', () => {
       details: {},
       fail: { path: /^\/api\/v1\/nodes\?/, status: 500, error: 'model not ready', times: 1 },
     })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(await screen.findByText(/Could not load nodes: .*500: model not ready/)).toBeInTheDocument()
     await userEvent.click(screen.getByRole('button', { name: 'Retry' }))
     expect(await screen.findByText('50 nodes; 50 loaded')).toBeInTheDocument()
@@ -146,9 +149,10 @@ describe('node table', () => {
       details: {},
       fail: { path: /continue=/, status: 503, error: 'busy', times: 2 },
     })
-    render(<App />)
+    renderWithQuery(<App />)
     await screen.findByText(`50,000 nodes; ${PAGE_SIZE} loaded`)
-    const body = screen.getByTestId('node-rows')
+    // The grid is the scrolling box.
+    const body = grid()
     act(() => {
       body.scrollTop = (PAGE_SIZE - 30) * ROW_HEIGHT
       fireEvent.scroll(body)

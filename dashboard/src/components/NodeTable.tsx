@@ -1,7 +1,7 @@
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table'
 import type { Row, SortingState } from '@tanstack/react-table'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { memo, useEffect, useId, useMemo, useRef, useState } from 'react'
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import type { KeyboardEvent } from 'react'
 import type { NodePages } from '../api/hooks'
 import type { NodeRow, SortKey } from '../api/types'
@@ -9,6 +9,8 @@ import { ago, count, FAMILY_LABEL, label, MISSING_PART_LABEL, MODE_LABEL, READIN
 
 // Fixed row height: the virtualiser needs no measuring and scrolling stays cheap.
 export const ROW_HEIGHT = 36
+// The header row above the rows, inside the same scrolling box (styles.css: --row).
+const HEADER_HEIGHT = ROW_HEIGHT
 // Rows per request while scrolling; the API allows up to 1000.
 export const PAGE_SIZE = 500
 // Start the next request when the view is this many rows from the loaded end.
@@ -140,7 +142,9 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
   const tableRows = table.getRowModel().rows
 
   // The scrollbar covers every matching node; rows past the loaded ones are
-  // placeholders until their page arrives.
+  // placeholders until their page arrives. The grid itself scrolls (it holds keyboard
+  // focus, so the scrolled region is reachable from the keyboard); the rows start below
+  // its sticky header row, and a row scrolled to is never left under that header.
   const rowCount = total ?? rows.length
   const scrollRef = useRef<HTMLDivElement>(null)
   const virtualizer = useVirtualizer({
@@ -148,6 +152,8 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
+    scrollMargin: HEADER_HEIGHT,
+    scrollPaddingStart: HEADER_HEIGHT,
   })
   const items = virtualizer.getVirtualItems()
   const lastVisible = items.length ? (items[items.length - 1]?.index ?? 0) : 0
@@ -198,15 +204,14 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
   }
 
   const headers = table.getHeaderGroups()[0]?.headers ?? []
-  const onSelectRef = useRef(onSelect)
-  onSelectRef.current = onSelect
-  // Stable across renders, so rows that stay in view are not rendered again on scroll.
-  const pick = useMemo(
-    () => (index: number, name: string) => {
+  // Stable across renders (for a stable onSelect, as App's), so rows that stay in view are
+  // not rendered again on scroll.
+  const pick = useCallback(
+    (index: number, name: string) => {
       setActive(index)
-      onSelectRef.current(name)
+      onSelect(name)
     },
-    [],
+    [onSelect],
   )
   const rowId = (i: number) => `${id}-row-${i}`
   const activeRendered = items.some((v) => v.index === activeIndex) && activeIndex < rows.length
@@ -235,6 +240,7 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
         </div>
       ) : null}
       <div
+        ref={scrollRef}
         role="grid"
         aria-label="Nodes"
         aria-rowcount={rowCount + 1}
@@ -279,7 +285,7 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
             })}
           </div>
         </div>
-        <div ref={scrollRef} role="rowgroup" className="grid-body" data-testid="node-rows">
+        <div role="rowgroup" className="grid-body" data-testid="node-rows">
           {rowCount === 0 && !loading && !error ? (
             <div className="state state-empty" role="row">
               <div role="gridcell">
@@ -300,7 +306,7 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
           <div className="grid-spacer" style={{ height: virtualizer.getTotalSize() }}>
             {items.map((v) => {
               const row = tableRows[v.index]
-              const top = `${v.start}px`
+              const top = `${v.start - HEADER_HEIGHT}px`
               if (!row) {
                 return (
                   <div
@@ -322,7 +328,7 @@ export function NodeTable({ pages, queryKey, sort, filtered, selected, now, onSo
                   row={row}
                   id={rowId(v.index)}
                   index={v.index}
-                  start={v.start}
+                  start={v.start - HEADER_HEIGHT}
                   selected={row.original.name === selected}
                   active={v.index === activeIndex}
                   onPick={pick}

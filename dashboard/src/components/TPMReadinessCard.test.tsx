@@ -53,16 +53,16 @@ describe('TPMReadinessCard', () => {
     const onFilter = vi.fn()
     const summary = { ...FLEET, tpm: { ...FLEET.tpm, missingParts: { tpm2: 0, driver: 1, hardwareChip: 0, resourceManager: 90, eventLog: 50 } } }
     const { rerender } = render(<TPMReadinessCard summary={summary} loading={false} onFilter={onFilter} />)
-    const eventLog = screen.getByRole('button', { name: '50 nodes no firmware event log: show them in the table' })
+    const eventLog = screen.getByRole('button', { name: 'no firmware event log: 50 nodes, show them in the table' })
     expect(eventLog).toHaveAttribute('aria-pressed', 'false')
     await userEvent.click(eventLog)
     expect(onFilter).toHaveBeenLastCalledWith({ missing: 'eventLog' })
-    await userEvent.click(screen.getByRole('button', { name: '1 node no kernel driver: show them in the table' }))
+    await userEvent.click(screen.getByRole('button', { name: 'no kernel driver: 1 node, show them in the table' }))
     expect(onFilter).toHaveBeenLastCalledWith({ missing: 'driver' })
     // The table's current part shows as pressed.
     rerender(<TPMReadinessCard summary={summary} loading={false} onFilter={onFilter} activeMissing="eventLog" />)
-    expect(screen.getByRole('button', { name: /50 nodes no firmware event log/ })).toHaveAttribute('aria-pressed', 'true')
-    expect(screen.getByRole('button', { name: /90 nodes no resource manager/ })).toHaveAttribute('aria-pressed', 'false')
+    expect(screen.getByRole('button', { name: /^no firmware event log: 50 nodes/ })).toHaveAttribute('aria-pressed', 'true')
+    expect(screen.getByRole('button', { name: /^no resource manager: 90 nodes/ })).toHaveAttribute('aria-pressed', 'false')
   })
 
   it('points to the table when the service does not count parts', () => {

@@ -132,11 +132,12 @@ function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
           {parts.map(([part, n]) => (
             <li key={part} data-testid={`tpm-part-${part}`}>
               {onFilter ? (
+                // The name starts with the visible text (label, count), so speech input finds it (WCAG 2.5.3).
                 <button
                   type="button"
                   className="chip-button"
                   aria-pressed={activeMissing === part}
-                  aria-label={`${count(n)} ${n === 1 ? 'node' : 'nodes'} ${label(MISSING_PART_LABEL, part)}: show them in the table`}
+                  aria-label={`${label(MISSING_PART_LABEL, part)}: ${count(n)} ${n === 1 ? 'node' : 'nodes'}, show them in the table`}
                   onClick={() => onFilter({ missing: part })}
                 >
                   <span className="chip-label">{label(MISSING_PART_LABEL, part)}</span>{' '}

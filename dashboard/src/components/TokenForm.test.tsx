@@ -1,9 +1,10 @@
-import { render, screen, waitFor } from '@testing-library/react'
+import { screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { App } from '../App'
 import { installFakeApi, installFakeEventSource } from '../test/api'
 import { FLEET, makeRows } from '../test/fixtures'
+import { renderWithQuery } from '../test/render'
 
 // The `eventsource` package carries the token on the event stream; record how it is built.
 const streams = vi.hoisted(() => [] as { url: string; init: { fetch: (u: string, i: { headers: Record<string, string> }) => unknown } }[])
@@ -29,7 +30,7 @@ describe('bearer token', () => {
   it('is asked for after a 401 and then sent on every request and on the event stream', async () => {
     installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: makeRows(5), details: {}, token: 's3cret' })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(await screen.findByText('This fleet service requires a bearer token (its --token-file).')).toBeInTheDocument()
     expect(screen.queryByText(/Showing the last figures/)).toBeNull()
 
@@ -56,7 +57,7 @@ describe('bearer token', () => {
     window.history.replaceState(null, '', '/admin/ztp-prem/?mode=tdx#token=frag-token')
     installFakeEventSource()
     const api = installFakeApi({ fleet: FLEET, rows: makeRows(50), details: {}, token: 'frag-token' })
-    render(<App />)
+    renderWithQuery(<App />)
     expect(await screen.findByTestId('cc-guests')).toBeInTheDocument()
     expect(api.headers.every((h) => h.get('Authorization') === 'Bearer frag-token')).toBe(true)
     expect(window.location.hash).toBe('')
