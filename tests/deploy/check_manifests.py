@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Renders deploy/ with `kubectl kustomize` and checks what the install promises:
 restricted container security contexts, read-only hostPaths, least-privilege RBAC, and the
-fleet service's Deployment, Service and NetworkPolicy in every overlay; then the Dockerfile's
-two images. Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+fleet service's Deployment, Service and NetworkPolicy in every overlay; then that the
+Dockerfile builds the images of deploy/images/contents as scripts/images does.
+Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+import json
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -21,6 +24,7 @@ failures = []
 def check(cond, what):
     if not cond:
         failures.append(what)
+    return cond
 
 
 def render(overlay):
@@ -326,47 +330,75 @@ def dockerfile_stages(path):
     return stages
 
 
-stages = dockerfile_stages(f"{src}/Dockerfile")
-named = {s["name"]: s for s in stages if s["name"]}
-# `docker build .` builds the last stage: it must stay the agents' static scratch image.
-check(stages and stages[-1]["from"] == "scratch", "the image's last stage is not FROM scratch")
-check(stages and ("USER", "65532:65532") in stages[-1]["steps"],
-      "the agents' image does not run as 65532")
-fleet = named.get("fleet")
-check(fleet is not None, "the Dockerfile has no `fleet` stage")
-if fleet:
-    steps = fleet["steps"]
-    check(fleet["from"] == "debian:12-slim", f"fleet stage is FROM {fleet['from']}")
-    check(("USER", "65532:65532") in steps, "the fleet image does not run as 65532")
-    runs = " ".join(r for w, r in steps if w == "RUN")
-    check("--no-install-recommends" in runs and "rm -rf /var/lib/apt/lists" in runs,
-          "fleet stage: apt-get without --no-install-recommends or leaves its lists")
-    # The libraries `ldd ztp-prem-fleet` names (cmd/CMakeLists.txt: linked dynamically).
-    for pkg in ("libssl3", "libprometheus-cpp-core1.0"):
-        check(pkg in runs.split(), f"fleet stage does not install {pkg}")
-    entry = [r for w, r in steps if w == "ENTRYPOINT"]
-    check(len(entry) == 1, "fleet stage: one ENTRYPOINT")
-    binary = entry[0].strip('[]" ').split('"')[0] if entry else ""
-    check(binary.endswith("/bin/ztp-prem-fleet"), f"fleet ENTRYPOINT {binary}")
-    # default_dashboard_dir (src/fleet/dashboard_assets.cpp): <prefix>/bin/ztp-prem-fleet
-    # serves <prefix>/share/ztp-prem/dashboard.
-    prefix = binary[:-len("/bin/ztp-prem-fleet")]
-    copies = [r.split() for w, r in steps if w == "COPY"]
-    dash = [c for c in copies if c[-1].rstrip("/") == f"{prefix}/share/ztp-prem/dashboard"]
-    check(len(dash) == 1, f"fleet stage does not copy the dashboard to {prefix}/share/ztp-prem/dashboard")
-    if dash:
-        source_stage = next((c.split("=", 1)[1] for c in dash[0] if c.startswith("--from=")), None)
-        node = named.get(source_stage)
-        check(node is not None and node["from"].startswith("node:20"),
-              f"the dashboard comes from stage {source_stage}, not a node:20 stage")
-        if node:
-            node_runs = " ".join(r for w, r in node["steps"] if w == "RUN")
-            check("npm ci" in node_runs and "npm run build" in node_runs,
-                  "the dashboard stage does not run npm ci and npm run build")
-    # The binary comes from a stage that builds it.
-    sources = [named.get(x.split("=", 1)[1]) for c in copies for x in c if x.startswith("--from=")]
-    check(any(st and any(w == "RUN" and "--target ztp-prem-fleet" in r for w, r in st["steps"])
-              for st in sources), "fleet stage copies no stage that builds ztp-prem-fleet")
+def image_contents():
+    """deploy/images/contents, parsed by the stager both ways of building use."""
+    import importlib.machinery
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    stager = importlib.machinery.SourceFileLoader(
+        "image_rootfs", str(repo / "scripts/image-rootfs.py")).load_module()
+    path = pathlib.Path(src) / "deploy/images/contents"
+    return {image: stager.read_contents(image, path) for image in stager.images(path)}
+
+
+def check_dockerfile(contents):
+    """The Dockerfile builds what scripts/images builds: for each image of
+    deploy/images/contents a FROM scratch stage of that name whose one COPY is the root file
+    system scripts/image-rootfs.py staged for that image, with the list's configuration."""
+    stages = dockerfile_stages(f"{src}/Dockerfile")
+    named = {s["name"]: s for s in stages if s["name"]}
+    # `docker build .` builds the last stage: it must stay the agents' image.
+    check(stages and stages[-1]["name"] == "agents", "the Dockerfile's last stage is not agents")
+
+    def ancestry(stage):
+        while stage:
+            yield stage
+            stage = named.get(stage["from"])
+
+    for image, (files, config) in contents.items():
+        stage = named.get(image)
+        if not check(stage is not None, f"the Dockerfile has no `{image}` stage"):
+            continue
+        steps = stage["steps"]
+        check(stage["from"] == "scratch", f"stage {image} is FROM {stage['from']}, not scratch")
+        check(not any(w == "RUN" for w, _ in steps), f"stage {image} runs commands")
+        copies = [r.split() for w, r in steps if w in ("COPY", "ADD")]
+        want = f"/out/{image}/rootfs/"
+        check(len(copies) == 1 and copies[0][-2:] == [want, "/"],
+              f"stage {image}: copies {copies}, want only {want} to /")
+        source = named.get(copies[0][0].split("=", 1)[1]) if copies and \
+            copies[0][0].startswith("--from=") else None
+        runs = " ".join(r for st in ancestry(source) for w, r in st["steps"] if w == "RUN")
+        check(f"scripts/image-rootfs.py {image} build/release/bin dashboard/dist /out/{image}"
+              in runs, f"stage {image}: its root file system is not staged by image-rootfs.py")
+        for kind, name, _ in files:
+            if kind == "bin":
+                check(f"--target" in runs and name in runs.split(),
+                      f"stage {image}: no stage before it builds {name}")
+        check(("USER", config["user"][0]) in steps,
+              f"stage {image}: USER is not {config['user'][0]} (deploy/images/contents)")
+        entry = [json.loads(r) for w, r in steps if w == "ENTRYPOINT"]
+        check(entry == [config["entrypoint"]], f"stage {image}: ENTRYPOINT {entry}, the list "
+              f"says {config['entrypoint']}")
+        cmd = [json.loads(r) for w, r in steps if w == "CMD"]
+        check(cmd == ([config["cmd"]] if config.get("cmd") else []),
+              f"stage {image}: CMD {cmd}, the list says {config.get('cmd')}")
+        expose = [p for w, r in steps if w == "EXPOSE" for p in r.split()]
+        check(expose == config.get("port", []), f"stage {image}: EXPOSE {expose}, the list "
+              f"says {config.get('port', [])}")
+        labels = " ".join(r for w, r in steps if w == "LABEL")
+        for key in ("title", "version", "revision", "source", "licenses"):
+            check(f"org.opencontainers.image.{key}=" in labels,
+                  f"stage {image}: no label org.opencontainers.image.{key}")
+        if "dashboard" in [k for k, _, _ in files]:
+            # default_dashboard_dir (src/fleet/dashboard_assets.cpp): <prefix>/bin/X serves
+            # <prefix>/share/ztp-prem/dashboard.
+            bins = [d for k, _, d in files if k == "bin"]
+            dash = [d for k, _, d in files if k == "dashboard"][0]
+            check(any(dash == b.rsplit("/bin/", 1)[0] + "/share/ztp-prem/dashboard" for b in bins),
+                  f"{image}: the dashboard ({dash}) is not where the binary looks")
+
+
+check_dockerfile(image_contents())
 
 for f in failures:
     print("FAIL:", f)
