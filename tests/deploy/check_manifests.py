@@ -5,6 +5,7 @@ fleet service's Deployment, Service and NetworkPolicy in every overlay; then tha
 Dockerfile builds the images of deploy/images/contents as scripts/images does.
 Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
 import json
+import os
 import pathlib
 import shutil
 import subprocess
@@ -225,86 +226,142 @@ def check_fleet(overlay, docs):
                   f"{overlay}: {d['kind']}/{d['metadata']['name']} runs as the fleet account")
 
 
-for doc in base + with_policy + with_audit:
-    name = f"{doc['kind']}/{doc['metadata']['name']}"
-    audited = any(doc is d for d in with_audit)
-    if doc["kind"] == "Role" and doc["metadata"]["name"] == "ztp-prem-fleet":
-        # The fleet service reads: list and watch of configmaps, nothing more.
-        check(len(doc.get("rules", [])) == 1, f"{name}: one rule")
-        for rule in doc.get("rules", []):
-            check(set(rule.get("verbs", [])) == {"list", "watch"}, f"{name}: verbs {rule.get('verbs')}")
-            check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
-            check(rule.get("apiGroups") == [""], f"{name}: apiGroups {rule.get('apiGroups')}")
-            check(not rule.get("resourceNames") and not rule.get("nonResourceURLs"),
-                  f"{name}: unexpected rule fields")
-        continue
-    if doc["kind"] == "ClusterRoleBinding":
-        check(FLEET not in {s["name"] for s in doc.get("subjects", [])},
-              f"{name}: binds the fleet account cluster-wide")
-    if doc["kind"] == "RoleBinding":
-        subjects = {s["name"] for s in doc.get("subjects", [])}
-        if doc["roleRef"]["name"] == "ztp-prem-fleet":
-            check(subjects == {"ztp-prem-fleet"}, f"{name}: fleet role bound to {subjects}")
-        else:
-            check("ztp-prem-fleet" not in subjects, f"{name}: binds the fleet account")
-    if doc["kind"] in ("Role", "ClusterRole"):
-        for rule in doc.get("rules", []):
-            verbs = set(rule.get("verbs", []))
-            check(not verbs & FORBIDDEN_VERBS, f"{name} grants {sorted(verbs & FORBIDDEN_VERBS)}")
-            check(verbs <= {"get", "create", "patch"}, f"{name}: unexpected verbs {verbs}")
-            check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
-    if doc["kind"] != "DaemonSet":
-        continue
-    spec = doc["spec"]["template"]["spec"]
-    pod_sc = spec.get("securityContext", {})
-    check(not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"),
-          f"{name} shares host namespaces")
-    check(any(t.get("operator") == "Exists" and "key" not in t for t in spec.get("tolerations", [])),
-          f"{name} does not tolerate every taint")
-    check(spec.get("serviceAccountName") == doc["metadata"]["name"], f"{name}: own ServiceAccount")
-    host_volumes = {v["name"]: v["hostPath"]["path"] for v in spec.get("volumes", [])
-                    if "hostPath" in v}
-    audit_path = AUDIT_HOST_PATHS.get(doc["metadata"]["name"]) if audited else None
-    for path in host_volumes.values():
-        check(path in ALLOWED_HOST_PATHS or path == audit_path, f"{name} mounts host path {path}")
-    if audited:
-        check(audit_path in host_volumes.values(), f"{name}: no audit log hostPath")
-    for c in spec.get("initContainers", []) + spec["containers"]:
-        cname = f"{name}/{c['name']}"
-        check_restricted(cname, c, pod_sc)
-        check(c.get("livenessProbe"), f"{cname}: liveness probe")
-        env = {e["name"]: e for e in c.get("env", [])}
-        check(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
-              == "spec.nodeName", f"{cname}: NODE_NAME from the Downward API")
-        check("--host-root=/host" in c.get("args", []), f"{cname}: --host-root=/host")
-        check("--publish=k8s" in c.get("args", []) and "--watch" in c.get("args", []),
-              f"{cname}: --watch --publish=k8s")
+def check_objects(docs, audited):
+    """RBAC and the agents' DaemonSets of one rendering."""
+    for doc in docs:
+        name = f"{doc['kind']}/{doc['metadata']['name']}"
+        if doc["kind"] == "Role" and doc["metadata"]["name"] == "ztp-prem-fleet":
+            # The fleet service reads: list and watch of configmaps, nothing more.
+            check(len(doc.get("rules", [])) == 1, f"{name}: one rule")
+            for rule in doc.get("rules", []):
+                check(set(rule.get("verbs", [])) == {"list", "watch"}, f"{name}: verbs {rule.get('verbs')}")
+                check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
+                check(rule.get("apiGroups") == [""], f"{name}: apiGroups {rule.get('apiGroups')}")
+                check(not rule.get("resourceNames") and not rule.get("nonResourceURLs"),
+                      f"{name}: unexpected rule fields")
+            continue
+        if doc["kind"] == "ClusterRoleBinding":
+            check(FLEET not in {s["name"] for s in doc.get("subjects", [])},
+                  f"{name}: binds the fleet account cluster-wide")
+        if doc["kind"] == "RoleBinding":
+            subjects = {s["name"] for s in doc.get("subjects", [])}
+            if doc["roleRef"]["name"] == "ztp-prem-fleet":
+                check(subjects == {"ztp-prem-fleet"}, f"{name}: fleet role bound to {subjects}")
+            else:
+                check("ztp-prem-fleet" not in subjects, f"{name}: binds the fleet account")
+        if doc["kind"] in ("Role", "ClusterRole"):
+            for rule in doc.get("rules", []):
+                verbs = set(rule.get("verbs", []))
+                check(not verbs & FORBIDDEN_VERBS, f"{name} grants {sorted(verbs & FORBIDDEN_VERBS)}")
+                check(verbs <= {"get", "create", "patch"}, f"{name}: unexpected verbs {verbs}")
+                check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
+        if doc["kind"] != "DaemonSet":
+            continue
+        spec = doc["spec"]["template"]["spec"]
+        pod_sc = spec.get("securityContext", {})
+        check(not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"),
+              f"{name} shares host namespaces")
+        check(any(t.get("operator") == "Exists" and "key" not in t for t in spec.get("tolerations", [])),
+              f"{name} does not tolerate every taint")
+        check(spec.get("serviceAccountName") == doc["metadata"]["name"], f"{name}: own ServiceAccount")
+        host_volumes = {v["name"]: v["hostPath"]["path"] for v in spec.get("volumes", [])
+                        if "hostPath" in v}
+        audit_path = AUDIT_HOST_PATHS.get(doc["metadata"]["name"]) if audited else None
+        for path in host_volumes.values():
+            check(path in ALLOWED_HOST_PATHS or path == audit_path, f"{name} mounts host path {path}")
         if audited:
-            check("--audit-dir=/var/lib/ztp-prem/audit" in c.get("args", []),
-                  f"{cname}: --audit-dir")
-        for m in c.get("volumeMounts", []):
-            if m["name"] in host_volumes and host_volumes[m["name"]] == audit_path:
-                check(m["mountPath"] == "/var/lib/ztp-prem/audit", f"{cname}: audit mount path")
-                continue  # the one writable host path
-            if m["name"] in host_volumes:
-                check(m.get("readOnly") is True, f"{cname}: hostPath {m['name']} not read-only")
-                check(m["mountPath"] == "/host" + host_volumes[m["name"]],
-                      f"{cname}: {m['name']} not under /host")
+            check(audit_path in host_volumes.values(), f"{name}: no audit log hostPath")
+        for c in spec.get("initContainers", []) + spec["containers"]:
+            cname = f"{name}/{c['name']}"
+            check_restricted(cname, c, pod_sc)
+            check(c.get("livenessProbe"), f"{cname}: liveness probe")
+            env = {e["name"]: e for e in c.get("env", [])}
+            check(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+                  == "spec.nodeName", f"{cname}: NODE_NAME from the Downward API")
+            check("--host-root=/host" in c.get("args", []), f"{cname}: --host-root=/host")
+            check("--publish=k8s" in c.get("args", []) and "--watch" in c.get("args", []),
+                  f"{cname}: --watch --publish=k8s")
+            if audited:
+                check("--audit-dir=/var/lib/ztp-prem/audit" in c.get("args", []),
+                      f"{cname}: --audit-dir")
+            for m in c.get("volumeMounts", []):
+                if m["name"] in host_volumes and host_volumes[m["name"]] == audit_path:
+                    check(m["mountPath"] == "/var/lib/ztp-prem/audit", f"{cname}: audit mount path")
+                    continue  # the one writable host path
+                if m["name"] in host_volumes:
+                    check(m.get("readOnly") is True, f"{cname}: hostPath {m['name']} not read-only")
+                    check(m["mountPath"] == "/host" + host_volumes[m["name"]],
+                          f"{cname}: {m['name']} not under /host")
 
+def check_policy(name, docs):
+    """The per-node admission policy (deploy/with-admission-policy) of one rendering."""
+    ns = next((d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"), NAMESPACE)
+    kinds_ = [d["kind"] for d in docs]
+    check("ValidatingAdmissionPolicy" in kinds_, f"{name} lacks the policy")
+    for d in docs:
+        if d["kind"] == "ValidatingAdmissionPolicyBinding":
+            check(d["spec"]["validationActions"] == ["Deny"], f"{name}: policy binding does not deny")
+            check(d["spec"]["matchResources"]["namespaceSelector"]["matchLabels"] ==
+                  {"kubernetes.io/metadata.name": ns}, f"{name}: binding not limited to {ns}")
+        if d["kind"] == "ValidatingAdmissionPolicy":
+            check(d["spec"]["failurePolicy"] == "Fail", f"{name}: policy failurePolicy is not Fail")
+            text = yaml.safe_dump(d)
+            for sa in ("ztp-prem-detect", "ztp-prem-tpm"):
+                check(f"system:serviceaccount:{ns}:{sa}" in text, f"{name}: policy does not cover {sa}")
+
+
+NAMESPACE = "ztp-prem"
 for overlay, docs in (("base", base), ("with-admission-policy", with_policy),
                       ("with-audit", with_audit)):
+    check_objects(docs, audited=overlay == "with-audit")
     check_fleet(overlay, docs)
+check_policy("with-admission-policy", with_policy)
 
-policy_kinds = [d["kind"] for d in with_policy]
-check("ValidatingAdmissionPolicy" in policy_kinds, "with-admission-policy lacks the policy")
-for d in with_policy:
-    if d["kind"] == "ValidatingAdmissionPolicyBinding":
-        check(d["spec"]["validationActions"] == ["Deny"], "policy binding does not deny")
-    if d["kind"] == "ValidatingAdmissionPolicy":
-        check(d["spec"]["failurePolicy"] == "Fail", "policy failurePolicy is not Fail")
-        text = yaml.safe_dump(d)
-        for sa in ("ztp-prem-detect", "ztp-prem-tpm"):
-            check(f"system:serviceaccount:ztp-prem:{sa}" in text, f"policy does not cover {sa}")
+
+def find_helm():
+    """helm v4 from scripts/k8s-tools (ZTP_K8S_TOOLS when scripts/test set it)."""
+    tools = os.environ.get("ZTP_K8S_TOOLS")
+    if not tools:
+        repo = pathlib.Path(__file__).resolve().parents[2]
+        out = subprocess.run([str(repo / "scripts/k8s-tools"), "--check"], capture_output=True,
+                             text=True)
+        tools = out.stdout.strip() if out.returncode == 0 else ""
+    helm = os.path.join(tools, "helm") if tools else shutil.which("helm")
+    return helm if helm and os.path.exists(helm) else None
+
+
+def render_helm(helm, values):
+    """helm template of deploy/helm/ztp-prem with --set values."""
+    cmd = [helm, "template", "ztp-prem", f"{src}/deploy/helm/ztp-prem"]
+    for v in values:
+        cmd += ["--set", v]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    check(out.returncode == 0, f"helm template {values}: {out.stderr.strip()}")
+    return [d for d in yaml.safe_load_all(out.stdout) if d]
+
+
+# The Helm chart through the same checks, in the settings the overlays stand for and in a
+# namespace of its own with everything on (tests/deploy/check_helm.py compares the two ways).
+HELM_CASES = [
+    ("helm", [], False, False),
+    ("helm admission.mode=own-node", ["admission.mode=own-node"], False, True),
+    ("helm auditLog.enabled", ["auditLog.enabled=true"], True, False),
+    ("helm everything on, namespace ztp-prem-helm",
+     ["namespace.name=ztp-prem-helm", "admission.mode=own-node", "auditLog.enabled=true",
+      "fleet.token.value=t0ken", "fleet.allowedHosts={fleet.example}"], True, True),
+]
+helm = find_helm() if os.path.isdir(f"{src}/deploy/helm/ztp-prem") else None
+helm_rendered = 0
+if helm:
+    for name, values, audited, policy in HELM_CASES:
+        docs = render_helm(helm, values)
+        helm_rendered += len(docs)
+        check_objects(docs, audited)
+        check_fleet(name, docs)
+        if policy:
+            check_policy(name, docs)
+else:
+    print("SKIP (the Helm chart's part only): no helm (scripts/k8s-tools builds it)")
 
 
 def dockerfile_stages(path):
@@ -402,6 +459,6 @@ check_dockerfile(image_contents())
 
 for f in failures:
     print("FAIL:", f)
-rendered = len(base) + len(with_policy) + len(with_audit)
+rendered = len(base) + len(with_policy) + len(with_audit) + helm_rendered
 print(f"manifests: {rendered} rendered objects checked, {len(failures)} problems")
 sys.exit(1 if failures else 0)
