@@ -19,7 +19,12 @@ RUN cmake --preset release -DZTP_BENCH=OFF \
  && python3 tests/deploy/check_needed.py build/release/bin/ztp-prem-agent deploy/ztp-prem-agent.libs
 
 FROM build AS agents-rootfs
+# The SBOM's creation time and ztp-prem's version and revision (.git is not in the context).
 ARG SOURCE_DATE_EPOCH=0
+ARG ZTP_IMAGE_VERSION=0.1.0
+ARG ZTP_IMAGE_REVISION=unknown
+ARG ZTP_IMAGE_SOURCE=NOASSERTION
+ARG ZTP_IMAGE_LICENSES=NOASSERTION
 RUN python3 scripts/image-rootfs.py agents build/release/bin dashboard/dist /out/agents
 
 # The dashboard needs Node >= 20.19 (vite 8; dashboard/package.json "engines").
@@ -33,7 +38,12 @@ COPY dashboard/ ./
 RUN npm run build
 
 FROM build AS fleet-rootfs
+# The SBOM's creation time and ztp-prem's version and revision (.git is not in the context).
 ARG SOURCE_DATE_EPOCH=0
+ARG ZTP_IMAGE_VERSION=0.1.0
+ARG ZTP_IMAGE_REVISION=unknown
+ARG ZTP_IMAGE_SOURCE=NOASSERTION
+ARG ZTP_IMAGE_LICENSES=NOASSERTION
 COPY --from=dashboard /src/dashboard/dist/ dashboard/dist/
 RUN python3 scripts/image-rootfs.py fleet build/release/bin dashboard/dist /out/fleet
 
