@@ -25,10 +25,14 @@ SHELLS = {"sh", "bash", "dash", "ash", "busybox", "zsh", "ksh"}
 failures = []
 
 
+quiet = False  # while check_catches expects failures
+
+
 def check(cond, what):
     if not cond:
         failures.append(what)
-        print(f"FAIL: {what}", flush=True)
+        if not quiet:
+            print(f"FAIL: {what}", flush=True)
     return cond
 
 
@@ -95,9 +99,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-def load(image):
+def load(image, archive=None):
     meta = json.loads((images_dir / f"{image}.json").read_text())
-    archive = images_dir / f"{image}.tar"
+    archive = archive or images_dir / f"{image}.tar"
     image_id = bh("pull", "-q", f"oci-archive:{archive}").stdout.strip().splitlines()[-1]
     info = json.loads(bh("inspect", "--type", "image", image_id).stdout)
     oci = info["OCIv1"]
@@ -140,13 +144,44 @@ def check_sbom(image, files):
                   f"{image}: no copyright file for {p['name']}")
 
 
-def check_agents(validate):
-    c, meta = load("agents")
+def check_no_shell(c):
     files = rootfs_files(c)
     found = [f for f in files if pathlib.PurePath(f).name in SHELLS]
     check(not found, f"agents: a shell in the image: {found}")
     check(bh("run", c, "--", "/bin/sh", "-c", "true", check_rc=False).returncode != 0,
           "agents: /bin/sh ran")
+    return files
+
+
+def check_catches():
+    """The checks above fail on a broken agents image: the same files plus /bin/sh, as root."""
+    global failures, quiet
+    meta = json.loads((images_dir / "agents.json").read_text())
+    c = bh("from", "--name", f"ztp-check-bad-{os.getpid()}", "scratch").stdout.strip()
+    bh("copy", c, str(images_dir / "stage-agents/rootfs/"), "/")
+    bh("copy", c, os.path.realpath("/bin/dash"), "/bin/sh")
+    labels = [a for k, v in meta["labels"].items() for a in ("--label", f"{k}={v}")]
+    bh("config", "--user", "0:0", *labels, c)
+    with tempfile.TemporaryDirectory(prefix="ztp-images-bad-") as tmp:
+        bh("commit", "-q", "--timestamp", str(meta["sourceDateEpoch"]), c,
+           f"oci-archive:{tmp}/bad.tar")
+        bh("rm", c)
+        kept, failures, quiet = failures, [], True
+        try:
+            bad, _ = load("agents", pathlib.Path(tmp) / "bad.tar")
+            check_no_shell(bad)
+            bh("rm", bad)
+        finally:
+            caught, failures, quiet = failures, kept, False
+    for want in ("user '0:0', not 65532:65532", "agents: a shell in the image: ['/bin/sh']",
+                 "agents: /bin/sh ran"):
+        check(any(want in c for c in caught), f"the checks miss a broken image: no {want!r} in {caught}")
+    print(f"images: a broken agents image (a shell, user 0) fails {len(caught)} checks, as it should")
+
+
+def check_agents(validate):
+    c, meta = load("agents")
+    files = check_no_shell(c)
     check_sbom("agents", files)
     for probe, kind in (("/ztp-prem-detect", "CCStatus"), ("/ztp-prem-tpm", "TPMStatus")):
         out = bh("run", c, "--", probe, "--format", "json", check_rc=False)
@@ -225,21 +260,29 @@ def check_reproducible():
     """A second build from the same tree is the same bytes."""
     with tempfile.TemporaryDirectory(prefix="ztp-images-again-") as again:
         meta = json.loads((images_dir / "agents.json").read_text())
-        e = dict(os.environ, SOURCE_DATE_EPOCH=str(meta["sourceDateEpoch"]))
+        # The first build's inputs (a commit since then changes the revision label).
+        labels = meta["labels"]
+        e = dict(os.environ, SOURCE_DATE_EPOCH=str(meta["sourceDateEpoch"]),
+                 **{f"ZTP_IMAGE_{k.upper()}": labels[f"org.opencontainers.image.{k}"]
+                    for k in ("version", "revision", "source", "licenses")})
         out = subprocess.run([str(src / "scripts/images"), again], capture_output=True,
                              text=True, env=e, cwd=src)
         if not check(out.returncode == 0, f"second build failed: {out.stderr}"):
             return
+        same = True
         for image in ("agents", "fleet"):
-            a, b = (images_dir / f"{image}.tar").read_bytes(), (pathlib.Path(again) / f"{image}.tar").read_bytes()
-            check(a == b, f"{image}: a second build differs (not reproducible)")
-        print("images: a second build is byte-identical")
+            a = (images_dir / f"{image}.tar").read_bytes()
+            b = (pathlib.Path(again) / f"{image}.tar").read_bytes()
+            same &= check(a == b, f"{image}: a second build differs (not reproducible)")
+        if same:
+            print("images: a second build is byte-identical")
 
 
 try:
     check_agents(validator())
     check_fleet()
     check_reproducible()
+    check_catches()
 finally:
     subprocess.run(BUILDAH + ["rm", "--all"], capture_output=True, env=env)
     subprocess.run(BUILDAH + ["rmi", "--all", "--force"], capture_output=True, env=env)
