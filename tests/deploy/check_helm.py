@@ -90,7 +90,8 @@ for values in ([], ["admission.mode=own-node", "auditLog.enabled=true", "fleet.t
     args = [a for v in values for a in ("--set", v)]
     lint = run(helm, "lint", "--strict", str(chart), *args)
     check(lint.returncode == 0, f"helm lint --strict {values}: {lint.stdout}{lint.stderr}")
-for bad in ("admission.mode=enforcing-typo", "namespace.name="):
+for bad in ("admission.mode=enforcing-typo", "namespace.name=", "agents.intervall=30",
+            "namespace.name=Not_A_Name", "fleet.replicas=many"):
     out = run(helm, "template", "t", str(chart), "--set", bad)
     check(out.returncode != 0, f"helm template accepts {bad}")
 
