@@ -114,9 +114,10 @@ def load(image, archive=None):
     want = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(meta["sourceDateEpoch"]))
     check(oci.get("created") == want, f"{image}: created {oci.get('created')}, not {want}")
     size = archive.stat().st_size
-    print(f"{image}: {meta['ref']}: archive {size} bytes ({size / 1e6:.1f} MB, budget "
-          f"{BUDGET[image] / 1e6:.0f} MB), {meta['files']} files, {meta['debianPackages']} "
-          f"Debian + {meta['npmPackages']} npm packages")
+    if not quiet:
+        print(f"{image}: {meta['ref']}: archive {size} bytes ({size / 1e6:.1f} MB, budget "
+              f"{BUDGET[image] / 1e6:.0f} MB), {meta['files']} files, {meta['debianPackages']} "
+              f"Debian + {meta['npmPackages']} npm packages")
     check(size < BUDGET[image], f"{image}: {size} bytes, over the budget of {BUDGET[image]}")
     container = bh("from", "--name", f"ztp-check-{image}-{os.getpid()}", image_id).stdout.strip()
     return container, meta
