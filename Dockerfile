@@ -1,12 +1,13 @@
-# ztp-prem images, one Dockerfile (see docs/deploy.md):
+# ztp-prem images for users with a container engine (see docs/deploy.md "The images"):
 #   agents (the default, last stage):  docker build -t ztp-prem:0.1.0 .
 #   fleet service and dashboard:        docker build --target fleet -t ztp-prem-fleet:0.1.0 .
-# The agent image holds no shell and no CA bundle: the agents use the service account's
-# ca.crt, numeric user 65532 and UTC timestamps. ztp-prem-detect is static; ztp-prem-tpm
-# links tpm2-tss (shared only in Debian), so the image also carries exactly the shared
-# libraries deploy/ztp-prem-tpm.libs lists (checked against `ldd` at build time).
+# Without an engine, scripts/images builds the same two images with buildah. Both ways stage
+# each image's files with scripts/image-rootfs.py from the one list deploy/images/contents
+# (binaries stripped, exactly the shared libraries `ldd` names with their Debian copyright
+# files, an SPDX SBOM from dpkg's records), and both final images are FROM scratch, user
+# 65532, no shell. tests/deploy/check_manifests.py holds this file to that list.
 # BuildKit builds only the stages the chosen target needs, so the agents' build never
-# waits for npm.
+# waits for npm. SOURCE_DATE_EPOCH (a build argument BuildKit also honours) dates the SBOM.
 
 FROM debian:12 AS build
 WORKDIR /src
@@ -14,25 +15,17 @@ COPY scripts/bootstrap scripts/bootstrap
 RUN scripts/bootstrap
 COPY . .
 RUN cmake --preset release -DZTP_BENCH=OFF \
- && cmake --build --preset release --target ztp-prem-detect \
- && if cmake --build --preset release --target help | grep -q 'ztp-prem-tpm'; then \
-      cmake --build --preset release --target ztp-prem-tpm; fi \
- && mkdir /out \
- && strip -o /out/ztp-prem-detect build/release/bin/ztp-prem-detect \
- && python3 tests/deploy/check_static.py /out ztp-prem-detect \
- && if [ -f build/release/bin/ztp-prem-tpm ]; then \
-      strip -o /out/ztp-prem-tpm build/release/bin/ztp-prem-tpm \
-      && python3 tests/deploy/check_needed.py /out/ztp-prem-tpm deploy/ztp-prem-tpm.libs \
-      && for lib in $(ldd /out/ztp-prem-tpm | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do \
-           cp --parents -L "$lib" /out/; \
-         done; \
-    fi
+ && cmake --build --preset release --target ztp-prem-agent ztp-prem-fleet \
+ && python3 tests/deploy/check_needed.py build/release/bin/ztp-prem-agent deploy/ztp-prem-agent.libs
 
-# The fleet service links Debian's shared libraries (cmd/CMakeLists.txt), so it is built
-# apart from the static probes and runs on debian:12-slim, not scratch.
-FROM build AS fleet-build
-RUN cmake --build --preset release --target ztp-prem-fleet \
- && install -D -m 0755 -s build/release/bin/ztp-prem-fleet /out-fleet/usr/local/bin/ztp-prem-fleet
+FROM build AS agents-rootfs
+# The SBOM's creation time and ztp-prem's version and revision (.git is not in the context).
+ARG SOURCE_DATE_EPOCH=0
+ARG ZTP_IMAGE_VERSION=0.1.0
+ARG ZTP_IMAGE_REVISION=unknown
+ARG ZTP_IMAGE_SOURCE=NOASSERTION
+ARG ZTP_IMAGE_LICENSES=NOASSERTION
+RUN python3 scripts/image-rootfs.py agents build/release/bin dashboard/dist /out/agents
 
 # The dashboard needs Node >= 20.19 (vite 8; dashboard/package.json "engines").
 FROM node:20-bookworm-slim AS dashboard
@@ -44,28 +37,43 @@ RUN npm ci --no-audit --no-fund
 COPY dashboard/ ./
 RUN npm run build
 
-FROM debian:12-slim AS fleet
-# Exactly the libraries `ldd ztp-prem-fleet` names beyond libc6, libgcc-s1 and libstdc++6
-# (libstdc++6 is already in the slim image; listed so the set is complete).
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      libssl3 libprometheus-cpp-core1.0 libstdc++6 \
- && apt-get clean \
- && rm -rf /var/lib/apt/lists/* \
- && groupadd --system --gid 65532 ztp-prem \
- && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /nonexistent \
-      --shell /usr/sbin/nologin ztp-prem
-COPY --from=fleet-build /out-fleet/ /
-# <prefix>/bin/ztp-prem-fleet looks for <prefix>/share/ztp-prem/dashboard
-# (default_dashboard_dir, src/fleet/dashboard_assets.cpp).
-COPY --from=dashboard /src/dashboard/dist/ /usr/local/share/ztp-prem/dashboard/
+FROM build AS fleet-rootfs
+# The SBOM's creation time and ztp-prem's version and revision (.git is not in the context).
+ARG SOURCE_DATE_EPOCH=0
+ARG ZTP_IMAGE_VERSION=0.1.0
+ARG ZTP_IMAGE_REVISION=unknown
+ARG ZTP_IMAGE_SOURCE=NOASSERTION
+ARG ZTP_IMAGE_LICENSES=NOASSERTION
+COPY --from=dashboard /src/dashboard/dist/ dashboard/dist/
+RUN python3 scripts/image-rootfs.py fleet build/release/bin dashboard/dist /out/fleet
+
+FROM scratch AS fleet
+ARG ZTP_IMAGE_VERSION=0.1.0
+ARG ZTP_IMAGE_REVISION=unknown
+ARG ZTP_IMAGE_SOURCE=NOASSERTION
+ARG ZTP_IMAGE_LICENSES=NOASSERTION
+COPY --from=fleet-rootfs /out/fleet/rootfs/ /
+LABEL org.opencontainers.image.title="ztp-prem fleet service and dashboard" \
+      org.opencontainers.image.version=$ZTP_IMAGE_VERSION \
+      org.opencontainers.image.revision=$ZTP_IMAGE_REVISION \
+      org.opencontainers.image.source=$ZTP_IMAGE_SOURCE \
+      org.opencontainers.image.licenses=$ZTP_IMAGE_LICENSES
 USER 65532:65532
-EXPOSE 8080
+EXPOSE 8080/tcp
 ENTRYPOINT ["/usr/local/bin/ztp-prem-fleet"]
 CMD ["--help"]
 
 # The agents. Last, so that a plain `docker build .` still builds this image.
 FROM scratch AS agents
-COPY --from=build /out/ /
+ARG ZTP_IMAGE_VERSION=0.1.0
+ARG ZTP_IMAGE_REVISION=unknown
+ARG ZTP_IMAGE_SOURCE=NOASSERTION
+ARG ZTP_IMAGE_LICENSES=NOASSERTION
+COPY --from=agents-rootfs /out/agents/rootfs/ /
+LABEL org.opencontainers.image.title="ztp-prem agents (ztp-prem-detect, ztp-prem-tpm)" \
+      org.opencontainers.image.version=$ZTP_IMAGE_VERSION \
+      org.opencontainers.image.revision=$ZTP_IMAGE_REVISION \
+      org.opencontainers.image.source=$ZTP_IMAGE_SOURCE \
+      org.opencontainers.image.licenses=$ZTP_IMAGE_LICENSES
 USER 65532:65532
 ENTRYPOINT ["/ztp-prem-detect"]

@@ -1,8 +1,12 @@
 #!/usr/bin/python3
 """Renders deploy/ with `kubectl kustomize` and checks what the install promises:
 restricted container security contexts, read-only hostPaths, least-privilege RBAC, and the
-fleet service's Deployment, Service and NetworkPolicy in every overlay; then the Dockerfile's
-two images. Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+fleet service's Deployment, Service and NetworkPolicy in every overlay; then that the
+Dockerfile builds the images of deploy/images/contents as scripts/images does.
+Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+import json
+import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -21,6 +25,7 @@ failures = []
 def check(cond, what):
     if not cond:
         failures.append(what)
+    return cond
 
 
 def render(overlay):
@@ -221,86 +226,142 @@ def check_fleet(overlay, docs):
                   f"{overlay}: {d['kind']}/{d['metadata']['name']} runs as the fleet account")
 
 
-for doc in base + with_policy + with_audit:
-    name = f"{doc['kind']}/{doc['metadata']['name']}"
-    audited = any(doc is d for d in with_audit)
-    if doc["kind"] == "Role" and doc["metadata"]["name"] == "ztp-prem-fleet":
-        # The fleet service reads: list and watch of configmaps, nothing more.
-        check(len(doc.get("rules", [])) == 1, f"{name}: one rule")
-        for rule in doc.get("rules", []):
-            check(set(rule.get("verbs", [])) == {"list", "watch"}, f"{name}: verbs {rule.get('verbs')}")
-            check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
-            check(rule.get("apiGroups") == [""], f"{name}: apiGroups {rule.get('apiGroups')}")
-            check(not rule.get("resourceNames") and not rule.get("nonResourceURLs"),
-                  f"{name}: unexpected rule fields")
-        continue
-    if doc["kind"] == "ClusterRoleBinding":
-        check(FLEET not in {s["name"] for s in doc.get("subjects", [])},
-              f"{name}: binds the fleet account cluster-wide")
-    if doc["kind"] == "RoleBinding":
-        subjects = {s["name"] for s in doc.get("subjects", [])}
-        if doc["roleRef"]["name"] == "ztp-prem-fleet":
-            check(subjects == {"ztp-prem-fleet"}, f"{name}: fleet role bound to {subjects}")
-        else:
-            check("ztp-prem-fleet" not in subjects, f"{name}: binds the fleet account")
-    if doc["kind"] in ("Role", "ClusterRole"):
-        for rule in doc.get("rules", []):
-            verbs = set(rule.get("verbs", []))
-            check(not verbs & FORBIDDEN_VERBS, f"{name} grants {sorted(verbs & FORBIDDEN_VERBS)}")
-            check(verbs <= {"get", "create", "patch"}, f"{name}: unexpected verbs {verbs}")
-            check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
-    if doc["kind"] != "DaemonSet":
-        continue
-    spec = doc["spec"]["template"]["spec"]
-    pod_sc = spec.get("securityContext", {})
-    check(not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"),
-          f"{name} shares host namespaces")
-    check(any(t.get("operator") == "Exists" and "key" not in t for t in spec.get("tolerations", [])),
-          f"{name} does not tolerate every taint")
-    check(spec.get("serviceAccountName") == doc["metadata"]["name"], f"{name}: own ServiceAccount")
-    host_volumes = {v["name"]: v["hostPath"]["path"] for v in spec.get("volumes", [])
-                    if "hostPath" in v}
-    audit_path = AUDIT_HOST_PATHS.get(doc["metadata"]["name"]) if audited else None
-    for path in host_volumes.values():
-        check(path in ALLOWED_HOST_PATHS or path == audit_path, f"{name} mounts host path {path}")
-    if audited:
-        check(audit_path in host_volumes.values(), f"{name}: no audit log hostPath")
-    for c in spec.get("initContainers", []) + spec["containers"]:
-        cname = f"{name}/{c['name']}"
-        check_restricted(cname, c, pod_sc)
-        check(c.get("livenessProbe"), f"{cname}: liveness probe")
-        env = {e["name"]: e for e in c.get("env", [])}
-        check(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
-              == "spec.nodeName", f"{cname}: NODE_NAME from the Downward API")
-        check("--host-root=/host" in c.get("args", []), f"{cname}: --host-root=/host")
-        check("--publish=k8s" in c.get("args", []) and "--watch" in c.get("args", []),
-              f"{cname}: --watch --publish=k8s")
+def check_objects(docs, audited):
+    """RBAC and the agents' DaemonSets of one rendering."""
+    for doc in docs:
+        name = f"{doc['kind']}/{doc['metadata']['name']}"
+        if doc["kind"] == "Role" and doc["metadata"]["name"] == "ztp-prem-fleet":
+            # The fleet service reads: list and watch of configmaps, nothing more.
+            check(len(doc.get("rules", [])) == 1, f"{name}: one rule")
+            for rule in doc.get("rules", []):
+                check(set(rule.get("verbs", [])) == {"list", "watch"}, f"{name}: verbs {rule.get('verbs')}")
+                check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
+                check(rule.get("apiGroups") == [""], f"{name}: apiGroups {rule.get('apiGroups')}")
+                check(not rule.get("resourceNames") and not rule.get("nonResourceURLs"),
+                      f"{name}: unexpected rule fields")
+            continue
+        if doc["kind"] == "ClusterRoleBinding":
+            check(FLEET not in {s["name"] for s in doc.get("subjects", [])},
+                  f"{name}: binds the fleet account cluster-wide")
+        if doc["kind"] == "RoleBinding":
+            subjects = {s["name"] for s in doc.get("subjects", [])}
+            if doc["roleRef"]["name"] == "ztp-prem-fleet":
+                check(subjects == {"ztp-prem-fleet"}, f"{name}: fleet role bound to {subjects}")
+            else:
+                check("ztp-prem-fleet" not in subjects, f"{name}: binds the fleet account")
+        if doc["kind"] in ("Role", "ClusterRole"):
+            for rule in doc.get("rules", []):
+                verbs = set(rule.get("verbs", []))
+                check(not verbs & FORBIDDEN_VERBS, f"{name} grants {sorted(verbs & FORBIDDEN_VERBS)}")
+                check(verbs <= {"get", "create", "patch"}, f"{name}: unexpected verbs {verbs}")
+                check(rule.get("resources") == ["configmaps"], f"{name}: resources {rule.get('resources')}")
+        if doc["kind"] != "DaemonSet":
+            continue
+        spec = doc["spec"]["template"]["spec"]
+        pod_sc = spec.get("securityContext", {})
+        check(not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"),
+              f"{name} shares host namespaces")
+        check(any(t.get("operator") == "Exists" and "key" not in t for t in spec.get("tolerations", [])),
+              f"{name} does not tolerate every taint")
+        check(spec.get("serviceAccountName") == doc["metadata"]["name"], f"{name}: own ServiceAccount")
+        host_volumes = {v["name"]: v["hostPath"]["path"] for v in spec.get("volumes", [])
+                        if "hostPath" in v}
+        audit_path = AUDIT_HOST_PATHS.get(doc["metadata"]["name"]) if audited else None
+        for path in host_volumes.values():
+            check(path in ALLOWED_HOST_PATHS or path == audit_path, f"{name} mounts host path {path}")
         if audited:
-            check("--audit-dir=/var/lib/ztp-prem/audit" in c.get("args", []),
-                  f"{cname}: --audit-dir")
-        for m in c.get("volumeMounts", []):
-            if m["name"] in host_volumes and host_volumes[m["name"]] == audit_path:
-                check(m["mountPath"] == "/var/lib/ztp-prem/audit", f"{cname}: audit mount path")
-                continue  # the one writable host path
-            if m["name"] in host_volumes:
-                check(m.get("readOnly") is True, f"{cname}: hostPath {m['name']} not read-only")
-                check(m["mountPath"] == "/host" + host_volumes[m["name"]],
-                      f"{cname}: {m['name']} not under /host")
+            check(audit_path in host_volumes.values(), f"{name}: no audit log hostPath")
+        for c in spec.get("initContainers", []) + spec["containers"]:
+            cname = f"{name}/{c['name']}"
+            check_restricted(cname, c, pod_sc)
+            check(c.get("livenessProbe"), f"{cname}: liveness probe")
+            env = {e["name"]: e for e in c.get("env", [])}
+            check(env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+                  == "spec.nodeName", f"{cname}: NODE_NAME from the Downward API")
+            check("--host-root=/host" in c.get("args", []), f"{cname}: --host-root=/host")
+            check("--publish=k8s" in c.get("args", []) and "--watch" in c.get("args", []),
+                  f"{cname}: --watch --publish=k8s")
+            if audited:
+                check("--audit-dir=/var/lib/ztp-prem/audit" in c.get("args", []),
+                      f"{cname}: --audit-dir")
+            for m in c.get("volumeMounts", []):
+                if m["name"] in host_volumes and host_volumes[m["name"]] == audit_path:
+                    check(m["mountPath"] == "/var/lib/ztp-prem/audit", f"{cname}: audit mount path")
+                    continue  # the one writable host path
+                if m["name"] in host_volumes:
+                    check(m.get("readOnly") is True, f"{cname}: hostPath {m['name']} not read-only")
+                    check(m["mountPath"] == "/host" + host_volumes[m["name"]],
+                          f"{cname}: {m['name']} not under /host")
 
+def check_policy(name, docs):
+    """The per-node admission policy (deploy/with-admission-policy) of one rendering."""
+    ns = next((d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"), NAMESPACE)
+    kinds_ = [d["kind"] for d in docs]
+    check("ValidatingAdmissionPolicy" in kinds_, f"{name} lacks the policy")
+    for d in docs:
+        if d["kind"] == "ValidatingAdmissionPolicyBinding":
+            check(d["spec"]["validationActions"] == ["Deny"], f"{name}: policy binding does not deny")
+            check(d["spec"]["matchResources"]["namespaceSelector"]["matchLabels"] ==
+                  {"kubernetes.io/metadata.name": ns}, f"{name}: binding not limited to {ns}")
+        if d["kind"] == "ValidatingAdmissionPolicy":
+            check(d["spec"]["failurePolicy"] == "Fail", f"{name}: policy failurePolicy is not Fail")
+            text = yaml.safe_dump(d)
+            for sa in ("ztp-prem-detect", "ztp-prem-tpm"):
+                check(f"system:serviceaccount:{ns}:{sa}" in text, f"{name}: policy does not cover {sa}")
+
+
+NAMESPACE = "ztp-prem"
 for overlay, docs in (("base", base), ("with-admission-policy", with_policy),
                       ("with-audit", with_audit)):
+    check_objects(docs, audited=overlay == "with-audit")
     check_fleet(overlay, docs)
+check_policy("with-admission-policy", with_policy)
 
-policy_kinds = [d["kind"] for d in with_policy]
-check("ValidatingAdmissionPolicy" in policy_kinds, "with-admission-policy lacks the policy")
-for d in with_policy:
-    if d["kind"] == "ValidatingAdmissionPolicyBinding":
-        check(d["spec"]["validationActions"] == ["Deny"], "policy binding does not deny")
-    if d["kind"] == "ValidatingAdmissionPolicy":
-        check(d["spec"]["failurePolicy"] == "Fail", "policy failurePolicy is not Fail")
-        text = yaml.safe_dump(d)
-        for sa in ("ztp-prem-detect", "ztp-prem-tpm"):
-            check(f"system:serviceaccount:ztp-prem:{sa}" in text, f"policy does not cover {sa}")
+
+def find_helm():
+    """helm v4 from scripts/k8s-tools (ZTP_K8S_TOOLS when scripts/test set it)."""
+    tools = os.environ.get("ZTP_K8S_TOOLS")
+    if not tools:
+        repo = pathlib.Path(__file__).resolve().parents[2]
+        out = subprocess.run([str(repo / "scripts/k8s-tools"), "--check"], capture_output=True,
+                             text=True)
+        tools = out.stdout.strip() if out.returncode == 0 else ""
+    helm = os.path.join(tools, "helm") if tools else shutil.which("helm")
+    return helm if helm and os.path.exists(helm) else None
+
+
+def render_helm(helm, values):
+    """helm template of deploy/helm/ztp-prem with --set values."""
+    cmd = [helm, "template", "ztp-prem", f"{src}/deploy/helm/ztp-prem"]
+    for v in values:
+        cmd += ["--set", v]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    check(out.returncode == 0, f"helm template {values}: {out.stderr.strip()}")
+    return [d for d in yaml.safe_load_all(out.stdout) if d]
+
+
+# The Helm chart through the same checks, in the settings the overlays stand for and in a
+# namespace of its own with everything on (tests/deploy/check_helm.py compares the two ways).
+HELM_CASES = [
+    ("helm", [], False, False),
+    ("helm admission.mode=own-node", ["admission.mode=own-node"], False, True),
+    ("helm auditLog.enabled", ["auditLog.enabled=true"], True, False),
+    ("helm everything on, namespace ztp-prem-helm",
+     ["namespace.name=ztp-prem-helm", "admission.mode=own-node", "auditLog.enabled=true",
+      "fleet.token.value=t0ken", "fleet.allowedHosts={fleet.example}"], True, True),
+]
+helm = find_helm() if os.path.isdir(f"{src}/deploy/helm/ztp-prem") else None
+helm_rendered = 0
+if helm:
+    for name, values, audited, policy in HELM_CASES:
+        docs = render_helm(helm, values)
+        helm_rendered += len(docs)
+        check_objects(docs, audited)
+        check_fleet(name, docs)
+        if policy:
+            check_policy(name, docs)
+else:
+    print("SKIP (the Helm chart's part only): no helm (scripts/k8s-tools builds it)")
 
 
 def dockerfile_stages(path):
@@ -326,50 +387,78 @@ def dockerfile_stages(path):
     return stages
 
 
-stages = dockerfile_stages(f"{src}/Dockerfile")
-named = {s["name"]: s for s in stages if s["name"]}
-# `docker build .` builds the last stage: it must stay the agents' static scratch image.
-check(stages and stages[-1]["from"] == "scratch", "the image's last stage is not FROM scratch")
-check(stages and ("USER", "65532:65532") in stages[-1]["steps"],
-      "the agents' image does not run as 65532")
-fleet = named.get("fleet")
-check(fleet is not None, "the Dockerfile has no `fleet` stage")
-if fleet:
-    steps = fleet["steps"]
-    check(fleet["from"] == "debian:12-slim", f"fleet stage is FROM {fleet['from']}")
-    check(("USER", "65532:65532") in steps, "the fleet image does not run as 65532")
-    runs = " ".join(r for w, r in steps if w == "RUN")
-    check("--no-install-recommends" in runs and "rm -rf /var/lib/apt/lists" in runs,
-          "fleet stage: apt-get without --no-install-recommends or leaves its lists")
-    # The libraries `ldd ztp-prem-fleet` names (cmd/CMakeLists.txt: linked dynamically).
-    for pkg in ("libssl3", "libprometheus-cpp-core1.0"):
-        check(pkg in runs.split(), f"fleet stage does not install {pkg}")
-    entry = [r for w, r in steps if w == "ENTRYPOINT"]
-    check(len(entry) == 1, "fleet stage: one ENTRYPOINT")
-    binary = entry[0].strip('[]" ').split('"')[0] if entry else ""
-    check(binary.endswith("/bin/ztp-prem-fleet"), f"fleet ENTRYPOINT {binary}")
-    # default_dashboard_dir (src/fleet/dashboard_assets.cpp): <prefix>/bin/ztp-prem-fleet
-    # serves <prefix>/share/ztp-prem/dashboard.
-    prefix = binary[:-len("/bin/ztp-prem-fleet")]
-    copies = [r.split() for w, r in steps if w == "COPY"]
-    dash = [c for c in copies if c[-1].rstrip("/") == f"{prefix}/share/ztp-prem/dashboard"]
-    check(len(dash) == 1, f"fleet stage does not copy the dashboard to {prefix}/share/ztp-prem/dashboard")
-    if dash:
-        source_stage = next((c.split("=", 1)[1] for c in dash[0] if c.startswith("--from=")), None)
-        node = named.get(source_stage)
-        check(node is not None and node["from"].startswith("node:20"),
-              f"the dashboard comes from stage {source_stage}, not a node:20 stage")
-        if node:
-            node_runs = " ".join(r for w, r in node["steps"] if w == "RUN")
-            check("npm ci" in node_runs and "npm run build" in node_runs,
-                  "the dashboard stage does not run npm ci and npm run build")
-    # The binary comes from a stage that builds it.
-    sources = [named.get(x.split("=", 1)[1]) for c in copies for x in c if x.startswith("--from=")]
-    check(any(st and any(w == "RUN" and "--target ztp-prem-fleet" in r for w, r in st["steps"])
-              for st in sources), "fleet stage copies no stage that builds ztp-prem-fleet")
+def image_contents():
+    """deploy/images/contents, parsed by the stager both ways of building use."""
+    import importlib.machinery
+    repo = pathlib.Path(__file__).resolve().parents[2]
+    stager = importlib.machinery.SourceFileLoader(
+        "image_rootfs", str(repo / "scripts/image-rootfs.py")).load_module()
+    path = pathlib.Path(src) / "deploy/images/contents"
+    return {image: stager.read_contents(image, path) for image in stager.images(path)}
+
+
+def check_dockerfile(contents):
+    """The Dockerfile builds what scripts/images builds: for each image of
+    deploy/images/contents a FROM scratch stage of that name whose one COPY is the root file
+    system scripts/image-rootfs.py staged for that image, with the list's configuration."""
+    stages = dockerfile_stages(f"{src}/Dockerfile")
+    named = {s["name"]: s for s in stages if s["name"]}
+    # `docker build .` builds the last stage: it must stay the agents' image.
+    check(stages and stages[-1]["name"] == "agents", "the Dockerfile's last stage is not agents")
+
+    def ancestry(stage):
+        while stage:
+            yield stage
+            stage = named.get(stage["from"])
+
+    for image, (files, config) in contents.items():
+        stage = named.get(image)
+        if not check(stage is not None, f"the Dockerfile has no `{image}` stage"):
+            continue
+        steps = stage["steps"]
+        check(stage["from"] == "scratch", f"stage {image} is FROM {stage['from']}, not scratch")
+        check(not any(w == "RUN" for w, _ in steps), f"stage {image} runs commands")
+        copies = [r.split() for w, r in steps if w in ("COPY", "ADD")]
+        want = f"/out/{image}/rootfs/"
+        check(len(copies) == 1 and copies[0][-2:] == [want, "/"],
+              f"stage {image}: copies {copies}, want only {want} to /")
+        source = named.get(copies[0][0].split("=", 1)[1]) if copies and \
+            copies[0][0].startswith("--from=") else None
+        runs = " ".join(r for st in ancestry(source) for w, r in st["steps"] if w == "RUN")
+        check(f"scripts/image-rootfs.py {image} build/release/bin dashboard/dist /out/{image}"
+              in runs, f"stage {image}: its root file system is not staged by image-rootfs.py")
+        for kind, name, _ in files:
+            if kind == "bin":
+                check(f"--target" in runs and name in runs.split(),
+                      f"stage {image}: no stage before it builds {name}")
+        check(("USER", config["user"][0]) in steps,
+              f"stage {image}: USER is not {config['user'][0]} (deploy/images/contents)")
+        entry = [json.loads(r) for w, r in steps if w == "ENTRYPOINT"]
+        check(entry == [config["entrypoint"]], f"stage {image}: ENTRYPOINT {entry}, the list "
+              f"says {config['entrypoint']}")
+        cmd = [json.loads(r) for w, r in steps if w == "CMD"]
+        check(cmd == ([config["cmd"]] if config.get("cmd") else []),
+              f"stage {image}: CMD {cmd}, the list says {config.get('cmd')}")
+        expose = [p for w, r in steps if w == "EXPOSE" for p in r.split()]
+        check(expose == config.get("port", []), f"stage {image}: EXPOSE {expose}, the list "
+              f"says {config.get('port', [])}")
+        labels = " ".join(r for w, r in steps if w == "LABEL")
+        for key in ("title", "version", "revision", "source", "licenses"):
+            check(f"org.opencontainers.image.{key}=" in labels,
+                  f"stage {image}: no label org.opencontainers.image.{key}")
+        if "dashboard" in [k for k, _, _ in files]:
+            # default_dashboard_dir (src/fleet/dashboard_assets.cpp): <prefix>/bin/X serves
+            # <prefix>/share/ztp-prem/dashboard.
+            bins = [d for k, _, d in files if k == "bin"]
+            dash = [d for k, _, d in files if k == "dashboard"][0]
+            check(any(dash == b.rsplit("/bin/", 1)[0] + "/share/ztp-prem/dashboard" for b in bins),
+                  f"{image}: the dashboard ({dash}) is not where the binary looks")
+
+
+check_dockerfile(image_contents())
 
 for f in failures:
     print("FAIL:", f)
-rendered = len(base) + len(with_policy) + len(with_audit)
+rendered = len(base) + len(with_policy) + len(with_audit) + helm_rendered
 print(f"manifests: {rendered} rendered objects checked, {len(failures)} problems")
 sys.exit(1 if failures else 0)
