@@ -20,7 +20,7 @@ std::string temp_prefix(std::string_view name) { return "." + std::string(name) 
 }  // namespace
 
 Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_view name,
-                               std::string_view content) {
+                               std::string_view content, mode_t mode) {
   std::string tmpl = (dir / (temp_prefix(name) + "XXXXXX")).string();
   UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
   if (fd.get() < 0) {
@@ -33,8 +33,8 @@ Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_vie
     ::unlink(tmpl.c_str());
     return fail(ErrorKind::io_error, what + " '" + tmpl + "': " + errno_text(e));
   };
-  // Readers (the fleet service, NFD) run as other users; the data is not secret.
-  if (::fchmod(fd.get(), 0644) != 0) {
+  // Documents: readers (the fleet service, NFD) run as other users; state: owner only.
+  if (::fchmod(fd.get(), mode) != 0) {
     return abandon("cannot chmod");
   }
   std::size_t done = 0;
