@@ -111,10 +111,15 @@ Verifier::~Verifier() = default;
 Refusal Verifier::decide(std::string_view node, std::string_view group, std::string_view code,
                          std::string reason, bool publish) {
   m_metrics->decisions.Add({{"decision", "refused"}, {"reason", std::string(code)}}).Increment();
+  nlohmann::ordered_json fields = {{"node", node}};
+  if (!group.empty()) {
+    fields["group"] = group;  // unknown before the node's registration is read
+  }
+  fields["decision"] = "refused";
+  fields["reason"] = code;
   {
     const std::lock_guard lock(m_mutex);
-    m_log.info("attest.decision",
-               {{"node", node}, {"group", group}, {"decision", "refused"}, {"reason", code}});
+    m_log.info("attest.decision", fields);
   }
   if (publish) {
     publish_verdict(node, group, false, code);
