@@ -182,6 +182,22 @@ Result<EkPublic> ek_from_public(std::string_view tpm2b_public) {
                   std::string(reinterpret_cast<const char*>(u.buffer), u.size)};
 }
 
+Result<void> check_ak_admin_role(std::string_view tpm2b_public) {
+  TPM2B_PUBLIC pub{};
+  std::size_t offset = 0;
+  if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(u8(tpm2b_public), tpm2b_public.size(), &offset, &pub) !=
+          TSS2_RC_SUCCESS ||
+      offset != tpm2b_public.size()) {
+    return bad("the AK public area is not a TPM2B_PUBLIC");
+  }
+  if ((pub.publicArea.objectAttributes & TPMA_OBJECT_ADMINWITHPOLICY) != 0) {
+    return bad(
+        "the AK has adminWithPolicy SET: credential activation would not need its "
+        "authValue");
+  }
+  return {};
+}
+
 Result<std::string> kdfa_sha256(std::string_view key, std::string_view label,
                                 std::string_view context, std::size_t bytes) {
   Owned<EVP_KDF> kdf(EVP_KDF_fetch(nullptr, "KBKDF", nullptr));

@@ -35,6 +35,13 @@ struct Credential {
 Result<Credential> make_credential(const EkPublic& ek, std::string_view ak_name,
                                    std::string_view secret);
 
+// The AK's ADMIN role (which TPM2_ActivateCredential needs) must be its authValue, not a
+// policy: adminWithPolicy CLEAR. A public area loaded alone with TPM2_LoadExternal gets any
+// name and attributes the caller likes, but has no authValue (TPM_RC_AUTH_UNAVAILABLE,
+// shown on swtpm by tests/attest); with adminWithPolicy SET its authPolicy, chosen by the
+// caller, would be the way in.
+Result<void> check_ak_admin_role(std::string_view tpm2b_public);
+
 // KDFa (TPM 2.0 Part 1 section 11.4.10.2): SP 800-108 counter-mode HMAC-SHA256, with the
 // label's terminating zero as the separator; OpenSSL's KBKDF computes exactly that.
 Result<std::string> kdfa_sha256(std::string_view key, std::string_view label,

@@ -177,6 +177,9 @@ Outcome<RegisterChallenge> Verifier::register_node(const RegisterRequest& r) {
   if (!ak) {
     return tl::unexpected(decide(r.node, r.group, k_ak_rejected, ak.error().message, false));
   }
+  if (auto admin = check_ak_admin_role(r.ak_public); !admin) {
+    return tl::unexpected(decide(r.node, r.group, k_ak_rejected, admin.error().message, false));
+  }
   auto ek = ek_from_public(r.ek_public);
   if (!ek) {
     return tl::unexpected(decide(r.node, r.group, k_ek_not_trusted, ek.error().message, false));

@@ -207,16 +207,22 @@ Result<std::optional<std::string>> endorsement_certificate(Session& session) {
 
 Result<std::string> activate_credential(Session& session, std::string_view id_object,
                                         std::string_view encrypted_secret) {
+  auto ak = LoadedAk::create(session);
+  if (!ak) {
+    return tl::unexpected(ak.error());
+  }
+  return activate_credential_for(session, ak->handle(), id_object, encrypted_secret);
+}
+
+Result<std::string> activate_credential_for(Session& session, std::uint32_t object,
+                                            std::string_view id_object,
+                                            std::string_view encrypted_secret) {
   auto blob =
       unmarshal<TPM2B_ID_OBJECT>(id_object, Tss2_MU_TPM2B_ID_OBJECT_Unmarshal, "credential blob");
   auto secret = unmarshal<TPM2B_ENCRYPTED_SECRET>(
       encrypted_secret, Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal, "encrypted secret");
   if (!blob || !secret) {
     return tl::unexpected(!blob ? blob.error() : secret.error());
-  }
-  auto ak = LoadedAk::create(session);
-  if (!ak) {
-    return tl::unexpected(ak.error());
   }
   auto ek = LoadedEk::create(session);
   if (!ek) {
@@ -228,7 +234,7 @@ Result<std::string> activate_credential(Session& session, std::string_view id_ob
   }
   TPM2B_DIGEST* cert_info = nullptr;
   const TSS2_RC rc =
-      Esys_ActivateCredential(session.context(), ak->handle(), ek->handle(), ESYS_TR_PASSWORD,
+      Esys_ActivateCredential(session.context(), object, ek->handle(), ESYS_TR_PASSWORD,
                               policy->handle(), ESYS_TR_NONE, &*blob, &*secret, &cert_info);
   auto info = owned(cert_info);
   if (rc != TSS2_RC_SUCCESS) {

@@ -6,6 +6,7 @@
 // (or swtpm_setup --create-ek-cert) certified, recreated on demand and flushed after use.
 // The endorsement authorisation is assumed empty (the TPM default).
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,5 +30,11 @@ Result<std::optional<std::string>> endorsement_certificate(Session& session);
 // flushed before it returns.
 Result<std::string> activate_credential(Session& session, std::string_view id_object,
                                         std::string_view encrypted_secret);
+
+// The same for any loaded object (tests activate for objects loaded with LoadExternal, to
+// show what the verifier's AK checks stop). The object's authValue must be empty.
+Result<std::string> activate_credential_for(Session& session, std::uint32_t object,
+                                            std::string_view id_object,
+                                            std::string_view encrypted_secret);
 
 }  // namespace ztp::esapi
