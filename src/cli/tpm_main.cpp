@@ -1,10 +1,12 @@
 #include "cli/tpm_main.h"
 
+#include <sys/stat.h>
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
+#include "attest/node_client.h"
 #include "cli/probe_cli.h"
 #include "common/command_line.h"
 #include "common/posix_file.h"
@@ -22,7 +24,80 @@ int fault(std::ostream& err, const Error& error) {
   return error.kind == ErrorKind::bad_input ? k_exit_usage : k_exit_internal;
 }
 
+constexpr const char* k_attest_name = "ztp-prem-tpm attest";
+
+int attest_fault(std::ostream& err, const Error& error) {
+  err << k_attest_name << ": " << error.message << "\n";
+  return error.kind == ErrorKind::bad_input ? k_exit_usage : k_exit_internal;
+}
+
+// The released secret: 0600, replaced atomically, and never over an existing file
+// unless --force (a node must not silently lose the key it had).
+Result<void> write_secret(const std::string& out_path, std::string_view secret, bool force) {
+  struct stat st {};
+  if (!force && ::lstat(out_path.c_str(), &st) == 0) {
+    return fail(ErrorKind::bad_input, "'" + out_path + "' exists (use --force to replace it)");
+  }
+  const std::filesystem::path path(out_path);
+  const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  return write_file_atomic(dir, path.filename().string(), secret, 0600);
+}
+
 }  // namespace
+
+int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Prove this node's boot state to the verifier with a TPM quote and write the secret it "
+      "releases (registers this TPM first when the verifier does not know the node).",
+      k_attest_name};
+  attest::NodeOptions o;
+  std::string ca_file;
+  std::string out_path;
+  bool force = false;
+  long timeout_ms = 10000;
+  app.add_option("--verifier", o.verifier, "https://HOST:PORT of ztp-prem-attest serve")
+      ->required();
+  app.add_option("--ca", ca_file, "PEM CA bundle the verifier's certificate must chain to")
+      ->required();
+  app.add_option("--tcti", o.tcti, "The TPM: device:/dev/tpmrmN or swtpm:host=H,port=N")
+      ->required();
+  app.add_option("--node", o.node, "This node's name (as registered)")->required();
+  app.add_option("--group", o.group, "The node's group (used when registering)")->required();
+  app.add_option("--secret", o.secret, "Name of the secret to release")->required();
+  app.add_option("--out", out_path, "File to write the secret to (0600)")->required();
+  app.add_flag("--force", force, "Replace --out if it exists");
+  app.add_option("--timeout-ms", timeout_ms, "Per HTTPS request, connect to last byte")
+      ->capture_default_str()
+      ->check(CLI::Range(100L, 600000L));
+  if (const auto done = parse_command_line(app, args, k_attest_name, out, err)) {
+    return *done;
+  }
+  o.timeout = std::chrono::milliseconds(timeout_ms);
+  auto ca = read_local_file(ca_file, 1024 * 1024);
+  if (!ca) {
+    return attest_fault(err, ca.error());
+  }
+  o.ca_pem = *ca;
+  struct stat st {};
+  if (!force && ::lstat(out_path.c_str(), &st) == 0) {
+    return attest_fault(
+        err, Error{ErrorKind::bad_input, "'" + out_path + "' exists (use --force to replace it)"});
+  }
+  auto result = attest::attest_node(o);
+  if (!result) {
+    return attest_fault(err, result.error());
+  }
+  if (!*result) {
+    err << k_attest_name << ": refused: " << result->error().code << ": " << result->error().reason
+        << "\n";
+    return k_exit_refused;
+  }
+  if (auto ok = write_secret(out_path, **result, force); !ok) {
+    return attest_fault(err, ok.error());
+  }
+  err << k_attest_name << ": released; wrote secret " << o.secret << " to '" << out_path << "'\n";
+  return k_exit_ok;
+}
 
 int run_ak(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   CLI::App app{
@@ -70,6 +145,14 @@ int tpm_main(int argc, char** argv) {
       return run_ak(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
     } catch (const std::exception& e) {
       std::cerr << k_name << ": internal error: " << e.what() << "\n";
+      return k_exit_internal;
+    }
+  }
+  if (argc > 1 && std::string_view(argv[1]) == "attest") {
+    try {
+      return run_attest(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+    } catch (const std::exception& e) {
+      std::cerr << k_attest_name << ": internal error: " << e.what() << "\n";
       return k_exit_internal;
     }
   }

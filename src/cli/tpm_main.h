@@ -1,6 +1,7 @@
 #pragma once
-// ztp-prem-tpm's command line: the probe and agent (probe_cli.h), and `ak`, which exports
-// the attestation key's public area for the off-node verifier (docs/audit.md).
+// ztp-prem-tpm's command line: the probe and agent (probe_cli.h), `ak`, which exports
+// the attestation key's public area for the off-node verifier (docs/audit.md), and `attest`
+// (docs/attest.md).
 
 #include <iosfwd>
 #include <string>
@@ -10,6 +11,10 @@ namespace ztp::cli {
 
 // `ztp-prem-tpm ak --tcti SPEC --out FILE` (args without argv[0] and without "ak").
 int run_ak(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// `ztp-prem-tpm attest --verifier URL --ca F --tcti SPEC --node N --group G --secret NAME
+// --out FILE [--force]`: 0 released, 4 refused by policy, 2 bad input, 1 fault.
+int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // main() for ztp-prem-tpm: "ak ..." or the probe; never throws.
 int tpm_main(int argc, char** argv);

@@ -7,98 +7,13 @@
 #include <cstring>
 #include <memory>
 
+#include "esapi/loaded_ak.h"
+
 namespace ztp::esapi {
-namespace {
 
-std::string rc_text(std::string_view what, TSS2_RC rc) {
-  char hex[16];
-  std::snprintf(hex, sizeof hex, "0x%08x", static_cast<unsigned>(rc));
-  return std::string(what) + " failed: TSS2_RC " + hex;
-}
-
-template <class T>
-using EsysOwned = std::unique_ptr<T, void (*)(void*)>;
-template <class T>
-EsysOwned<T> owned(T* p) {
-  return EsysOwned<T>(p, Esys_Free);
-}
-
-// The fixed AK template (TPM 2.0 Part 2 section 12.2.4; header comment for the choices).
-TPM2B_PUBLIC ak_template() {
-  TPM2B_PUBLIC t{};
-  TPMT_PUBLIC& p = t.publicArea;
-  p.type = TPM2_ALG_ECC;
-  p.nameAlg = TPM2_ALG_SHA256;
-  p.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-                       TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                       TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_NODA;
-  TPMS_ECC_PARMS& ecc = p.parameters.eccDetail;
-  ecc.symmetric.algorithm = TPM2_ALG_NULL;
-  ecc.scheme.scheme = TPM2_ALG_ECDSA;
-  ecc.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-  ecc.curveID = TPM2_ECC_NIST_P256;
-  ecc.kdf.scheme = TPM2_ALG_NULL;
-  return t;
-}
-
-// A transient AK handle that is flushed when it goes out of scope.
-class LoadedAk {
- public:
-  static Result<LoadedAk> create(Session& session) {
-    ESYS_CONTEXT* esys = session.context();
-    const TPM2B_SENSITIVE_CREATE sensitive{};
-    const TPM2B_PUBLIC in_public = ak_template();
-    const TPM2B_DATA outside{};
-    const TPML_PCR_SELECTION creation_pcrs{};
-    ESYS_TR handle = ESYS_TR_NONE;
-    TPM2B_PUBLIC* out_public = nullptr;
-    TPM2B_CREATION_DATA* creation_data = nullptr;
-    TPM2B_DIGEST* creation_hash = nullptr;
-    TPMT_TK_CREATION* ticket = nullptr;
-    const TSS2_RC rc =
-        Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                           &sensitive, &in_public, &outside, &creation_pcrs, &handle, &out_public,
-                           &creation_data, &creation_hash, &ticket);
-    auto pub = owned(out_public);
-    owned(creation_data);
-    owned(creation_hash);
-    owned(ticket);
-    if (rc != TSS2_RC_SUCCESS) {
-      return fail(ErrorKind::io_error, rc_text("TPM2_CreatePrimary(owner, AK)", rc));
-    }
-    LoadedAk ak(esys, handle);
-    std::uint8_t buffer[sizeof(TPM2B_PUBLIC)];
-    std::size_t offset = 0;
-    if (Tss2_MU_TPM2B_PUBLIC_Marshal(pub.get(), buffer, sizeof buffer, &offset) !=
-        TSS2_RC_SUCCESS) {
-      return fail(ErrorKind::io_error, "cannot marshal the AK public area");
-    }
-    ak.m_public.assign(reinterpret_cast<const char*>(buffer), offset);
-    return ak;
-  }
-  LoadedAk(LoadedAk&& other) noexcept
-      : m_esys(other.m_esys), m_handle(other.m_handle), m_public(std::move(other.m_public)) {
-    other.m_handle = ESYS_TR_NONE;
-  }
-  LoadedAk& operator=(LoadedAk&&) = delete;
-  LoadedAk(const LoadedAk&) = delete;
-  LoadedAk& operator=(const LoadedAk&) = delete;
-  ~LoadedAk() {
-    if (m_handle != ESYS_TR_NONE) {
-      (void)Esys_FlushContext(m_esys, m_handle);
-    }
-  }
-  ESYS_TR handle() const { return m_handle; }
-  const std::string& public_area() const { return m_public; }
-
- private:
-  LoadedAk(ESYS_CONTEXT* esys, ESYS_TR handle) : m_esys(esys), m_handle(handle) {}
-  ESYS_CONTEXT* m_esys;
-  ESYS_TR m_handle;
-  std::string m_public;
-};
-
-}  // namespace
+using detail::LoadedAk;
+using detail::owned;
+using detail::rc_text;
 
 Result<std::string> attestation_key_public(Session& session) {
   auto ak = LoadedAk::create(session);

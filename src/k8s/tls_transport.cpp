@@ -77,6 +77,9 @@ struct TlsTransport::Impl {
           co_await resolver.async_resolve(options.host, options.port, net::use_awaitable);
       co_await tcp_layer.async_connect(results, net::use_awaitable);
     }
+    // Header and body leave as separate TLS records: without TCP_NODELAY the body waits
+    // for the peer's delayed ACK of the header (Nagle, RFC 896; ~40 ms on Linux).
+    tcp_layer.socket().set_option(tcp::no_delay(true));
     co_await stream.async_handshake(ssl::stream_base::client, net::use_awaitable);
 
     http::request<http::string_body> req;

@@ -79,15 +79,16 @@ std::optional<std::string> SwtpmProcess::find_executable() {
   return std::nullopt;
 }
 
-Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::start(const std::string& executable) {
+Result<std::unique_ptr<SwtpmProcess>> SwtpmProcess::start(const std::string& executable,
+                                                          const std::string& state_dir) {
   std::unique_ptr<SwtpmProcess> p(new SwtpmProcess());
   const auto port = free_port_pair();
   if (!port) {
     return fail(ErrorKind::io_error, "no free loopback port pair for swtpm");
   }
   p->m_port = *port;
-  const std::string state = p->m_state.str();
-  const std::string log = state + "/swtpm.log";
+  const std::string state = state_dir.empty() ? p->m_state.str() : state_dir;
+  const std::string log = p->m_state.str() + "/swtpm.log";
   std::vector<std::string> args = {
       executable,
       "socket",

@@ -19,8 +19,10 @@ class SwtpmProcess {
   static std::optional<std::string> find_executable();
 
   // Starts "swtpm socket --tpm2" on 127.0.0.1:port (and port+1 for its control
-  // channel) and waits until it accepts connections.
-  static Result<std::unique_ptr<SwtpmProcess>> start(const std::string& executable);
+  // channel) and waits until it accepts connections. state_dir: a TPM state made before
+  // (swtpm_setup --create-ek-cert); empty = a fresh TPM in a private directory.
+  static Result<std::unique_ptr<SwtpmProcess>> start(const std::string& executable,
+                                                     const std::string& state_dir = "");
 
   SwtpmProcess(const SwtpmProcess&) = delete;
   SwtpmProcess& operator=(const SwtpmProcess&) = delete;
