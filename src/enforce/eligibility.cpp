@@ -46,6 +46,8 @@ std::string_view to_string(Reason reason) {
       return "attestation-missing";
     case Reason::attestation_failed:
       return "attestation-failed";
+    case Reason::not_published:
+      return "not-published";
   }
   return "unknown";
 }

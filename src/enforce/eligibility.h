@@ -46,6 +46,7 @@ enum class Reason {
   tpm_not_ready,        // TPM readiness required, verdict partial or none
   attestation_missing,  // attestation required, no verdict yet
   attestation_failed,   // attestation required, the verifier refused the node
+  not_published,        // not in the published eligible list (read back from the shards)
 };
 std::string_view to_string(Reason reason);  // "eligible", "no-cc-document", ...
 

@@ -40,6 +40,8 @@ std::string_view to_string(PodIssue issue) {
       return "node-name-ineligible";
     case PodIssue::bound_to_ineligible:
       return "bound-to-ineligible";
+    case PodIssue::no_parameters:
+      return "no-parameters";
   }
   return "none";
 }
@@ -52,7 +54,7 @@ bool placement_constrained(const k8s::PodObject& pod) {
   return runtime || (sel != pod.node_selector.end() && sel->second == "true");
 }
 
-PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts) {
+PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts, bool params_present) {
   PodFinding f;
   f.namespace_name = pod.meta.namespace_name;
   f.name = pod.meta.name;
@@ -72,6 +74,12 @@ PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts) {
       f.why = "node " + pod.node_name + " is not eligible: " + node_reason(verdicts, pod.node_name);
     }
   }
+  if (!params_present) {
+    f.issues.push_back(PodIssue::no_parameters);
+    if (f.why.empty()) {
+      f.why = "no eligible-node shards published (is ztp-prem-enforce controller running?)";
+    }
+  }
   f.would_refuse = !f.mirror && !f.issues.empty();
   return f;
 }
@@ -79,7 +87,7 @@ PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts) {
 Preflight build_preflight(const std::vector<std::string>& nodes, const Verdicts& verdicts,
                           const std::vector<std::string>& tierb_namespaces,
                           const std::vector<k8s::PodObject>& pods, std::string mode,
-                          std::string generated_at) {
+                          std::string generated_at, bool params_present) {
   Preflight p;
   p.generated_at = std::move(generated_at);
   p.mode = std::move(mode);
@@ -104,7 +112,7 @@ Preflight build_preflight(const std::vector<std::string>& nodes, const Verdicts&
     if (ns == p.namespaces.end()) {
       continue;  // not Tier B, or exempt
     }
-    const PodFinding f = check_pod(pod, verdicts);
+    const PodFinding f = check_pod(pod, verdicts, params_present);
     ++p.tierb_pods;
     ++ns->second.pods;
     p.mirror_pods += f.mirror ? 1U : 0U;

@@ -43,6 +43,7 @@ enum class PodIssue {
   no_placement,          // neither an accepted runtime class nor the cc=true nodeSelector
   node_name_ineligible,  // spec.nodeName set (at create) to a node that is not eligible
   bound_to_ineligible,   // running or bound on a node that is not eligible
+  no_parameters,         // no shard is published: enforcing denies every Tier B pod
 };
 std::string_view to_string(PodIssue issue);
 
@@ -59,7 +60,10 @@ struct PodFinding {
 };
 
 // A Tier B pod against the verdicts (mirror pods are judged but never "refused").
-PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts);
+// params_present false: no shard exists, and enforcing's parameterNotFoundAction Deny
+// refuses every Tier B pod.
+PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts,
+                     bool params_present = true);
 bool placement_constrained(const k8s::PodObject& pod);
 
 struct NamespaceCounts {
@@ -93,7 +97,7 @@ inline constexpr std::size_t k_max_findings = 200;
 Preflight build_preflight(const std::vector<std::string>& nodes, const Verdicts& verdicts,
                           const std::vector<std::string>& tierb_namespaces,
                           const std::vector<k8s::PodObject>& pods, std::string mode,
-                          std::string generated_at);
+                          std::string generated_at, bool params_present = true);
 
 // schema/enforcement.v1.schema.json
 std::string preflight_json(const Preflight& p);

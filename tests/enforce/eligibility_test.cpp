@@ -197,10 +197,10 @@ TEST(Policy, ModesComeFromTheVocabulary) {
 
 TEST(Reason, WordsAreDistinct) {
   std::set<std::string_view> words;
-  for (int i = 0; i <= static_cast<int>(Reason::attestation_failed); ++i) {
+  for (int i = 0; i <= static_cast<int>(Reason::not_published); ++i) {
     words.insert(to_string(static_cast<Reason>(i)));
   }
-  EXPECT_EQ(words.size(), static_cast<std::size_t>(Reason::attestation_failed) + 1);
+  EXPECT_EQ(words.size(), static_cast<std::size_t>(Reason::not_published) + 1);
 }
 
 }  // namespace

@@ -121,3 +121,19 @@ TEST(TierB, FindingsAreCappedCountsAreNot) {
 
 }  // namespace
 }  // namespace ztp::enforce
+
+namespace ztp::enforce {
+namespace {
+
+TEST(TierB, WithoutParametersEnforcingRefusesEveryTierBPod) {
+  const auto p =
+      build_preflight({"cc-1"}, {}, {"team-b"}, {pod("team-b", "placed", "", "ztp-prem-cc")},
+                      "advisory", "2026-12-01T19:00:00Z", false);
+  EXPECT_EQ(p.would_refuse, 1u);
+  ASSERT_EQ(p.findings.size(), 1u);
+  EXPECT_EQ(p.findings[0].issues.back(), PodIssue::no_parameters);
+  EXPECT_NE(p.findings[0].why.find("controller"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ztp::enforce
