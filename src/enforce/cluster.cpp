@@ -90,6 +90,23 @@ std::vector<std::string> wanted_actions(std::string_view binding, Mode mode) {
                                      : std::vector<std::string>{"Audit"};
 }
 
+// The managers whose server-side apply owns spec.validationActions. The list is a set
+// under server-side apply (listType=set): an apply by one manager cannot remove another's
+// elements, and the union of [Warn, Audit] and [Deny, Audit] is invalid. So the flip
+// applies in the name of the owner (the installer, a GitOps tool): its own list is then
+// replaced, and its next apply from Git replaces ours the same way.
+std::vector<std::string> action_owners(const json& live) {
+  std::vector<std::string> out;
+  for (const auto& m :
+       live.value("metadata", json::object()).value("managedFields", json::array())) {
+    const auto& spec = m.value("fieldsV1", json::object()).value("f:spec", json::object());
+    if (m.value("operation", "") == "Apply" && spec.contains("f:validationActions")) {
+      out.push_back(m.value("manager", ""));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<k8s::ObjectMeta>> list_nodes(k8s::ApiClient& api) {
@@ -287,21 +304,28 @@ Result<std::vector<std::string>> set_mode(k8s::ApiClient& api, Mode mode) {
     if (state.actions == actions && state.not_found_action == not_found) {
       continue;
     }
-    // paramRef whole, as the server has it, with the one field changed.
-    json param_ref = live["spec"].value("paramRef", json::object());
-    param_ref["parameterNotFoundAction"] = not_found;
+    // The whole spec as the server has it, with the two fields changed: the apply is made
+    // in the owner's name (below), and an apply drops whatever its manager owned but omits.
+    json spec = live["spec"];
+    spec["validationActions"] = actions;
+    spec["paramRef"]["parameterNotFoundAction"] = not_found;
     json body;
     body["apiVersion"] = "admissionregistration.k8s.io/v1";
     body["kind"] = "ValidatingAdmissionPolicyBinding";
     body["metadata"]["name"] = std::string(name);
-    body["spec"]["validationActions"] = actions;
-    body["spec"]["paramRef"] = param_ref;
+    for (const char* keep : {"labels", "annotations"}) {
+      if (live["metadata"].contains(keep)) {
+        body["metadata"][keep] = live["metadata"][keep];
+      }
+    }
+    body["spec"] = spec;
     const std::string path = std::string(k_bindings_path) + std::string(name);
-    auto r = api.apply(path, body.dump(), k_field_manager);
+    const auto owners = action_owners(live);
+    const std::string manager = owners.empty() ? std::string(k_field_manager) : owners.front();
+    auto r = api.apply(path, body.dump(), manager);
     if (r && r->status == 422) {
-      // validationActions is a set under server-side apply: elements another manager
-      // applied (the installer's "Warn") stay and the union ("Warn" with "Deny") is
-      // invalid. A merge patch replaces the list; the apply then claims it.
+      // Several appliers own elements of the set: a merge patch replaces the list as a
+      // whole, and the apply (force) then leaves one owner.
       json patch;
       patch["spec"]["validationActions"] = actions;
       patch["spec"]["paramRef"]["parameterNotFoundAction"] = not_found;
@@ -310,14 +334,15 @@ Result<std::vector<std::string>> set_mode(k8s::ApiClient& api, Mode mode) {
           !ok) {
         return tl::unexpected(ok.error());
       }
-      r = api.apply(path, body.dump(), k_field_manager);
+      r = api.apply(path, body.dump(), manager);
     }
     if (auto ok = expect_status(r, "apply " + std::string(name), {200}); !ok) {
       return tl::unexpected(ok.error());
     }
     changed.push_back("validatingadmissionpolicybinding/" + std::string(name) +
                       ": validationActions " + join(state.actions) + " -> " + join(actions) +
-                      ", parameterNotFoundAction " + state.not_found_action + " -> " + not_found);
+                      ", parameterNotFoundAction " + state.not_found_action + " -> " + not_found +
+                      " (server-side apply as " + manager + ")");
   }
   return changed;
 }
