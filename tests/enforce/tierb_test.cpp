@@ -137,3 +137,34 @@ TEST(TierB, WithoutParametersEnforcingRefusesEveryTierBPod) {
 
 }  // namespace
 }  // namespace ztp::enforce
+
+#include <fstream>
+
+#include "testlib/fixtures.h"
+
+namespace ztp::enforce {
+namespace {
+
+// The report as ztp-prem-enforce writes it validates against schema/enforcement.v1.
+TEST(TierB, ReportMatchesItsSchema) {
+  auto m = pod("team-b", "static", "plain-1");
+  m.meta.annotations[std::string(k_mirror_annotation)] = "abc";
+  const auto p =
+      build_preflight({"cc-1", "plain-1", "silent"}, verdicts(), {"team-b"},
+                      {pod("team-b", "bare"), m, pod("team-b", "ok", "cc-1", "ztp-prem-cc")},
+                      "advisory", "2026-12-01T19:00:00Z");
+  const auto file = std::filesystem::temp_directory_path() / "ztp-enforce-report-test.json";
+  std::ofstream(file) << preflight_json(p);
+  const auto schema = ztp::testing::source_dir() / "schema/enforcement.v1.schema.json";
+  const auto r = ztp::testing::run_command(
+      {"/usr/bin/python3", "-c",
+       "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[2])), "
+       "json.load(open(sys.argv[1]))); print(\"valid\")",
+       schema.string(), file.string()});
+  std::filesystem::remove(file);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("valid"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace ztp::enforce
