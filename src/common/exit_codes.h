@@ -13,4 +13,7 @@ inline constexpr int k_exit_usage = 2;
 // EK not trusted, digest not approved, expired...; docs/attest.md). One line says why.
 inline constexpr int k_exit_refused = 4;
 
+// ztp-prem-enforce preflight: enforcing would refuse something now (docs/enforcement.md).
+inline constexpr int k_exit_preflight_refusals = 5;
+
 }  // namespace ztp

@@ -233,6 +233,7 @@ void FleetState::publish_locked(std::chrono::system_clock::time_point now) {
       row.capabilities = cc->capabilities;
       row.wave = cc->wave;
       row.cc_document = slots.cc.compact;
+      row.cc_generated_at = cc->generated_at;
     }
     if (tpm != nullptr) {
       row.family = static_cast<std::int8_t>(tpm->family);
@@ -243,6 +244,7 @@ void FleetState::publish_locked(std::chrono::system_clock::time_point now) {
         row.wave = tpm->wave;
       }
       row.tpm_document = slots.tpm.compact;
+      row.tpm_generated_at = tpm->generated_at;
     }
     for (const StatusDocument* doc : {cc, tpm}) {
       if (doc == nullptr) {

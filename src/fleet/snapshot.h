@@ -36,6 +36,9 @@ struct Row {
   bool missing_tpm = false;
   std::vector<std::string> invalid_reasons;  // "cc: generatedAt: ..."
   std::optional<TimePoint> last_seen;
+  // Each valid document's generatedAt (the Tier B verdict ages them separately).
+  std::optional<TimePoint> cc_generated_at;
+  std::optional<TimePoint> tpm_generated_at;
   std::shared_ptr<const std::string> cc_document;  // compact JSON of the valid document
   std::shared_ptr<const std::string> tpm_document;
 };

@@ -25,6 +25,9 @@ inline constexpr std::array<std::string_view, 3> k_readiness = {"ready", "partia
 inline constexpr std::array<std::string_view, 5> k_missing_parts = {
     "tpm2", "driver", "hardwareChip", "resourceManager", "eventLog"};
 
+// envelope.v1 "enforcement": the Tier B enforcement mode in force (docs/enforcement.md).
+inline constexpr std::array<std::string_view, 2> k_enforcement_modes = {"advisory", "enforcing"};
+
 // Index of word in words, or nullopt.
 template <std::size_t N>
 std::optional<int> index_of(const std::array<std::string_view, N>& words, std::string_view word) {

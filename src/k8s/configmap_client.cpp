@@ -50,11 +50,6 @@ StatusText status_text(const HttpResponse& r) {
   return out;
 }
 
-std::string status_line(const HttpResponse& r) {
-  const StatusText s = status_text(r);
-  return s.message.empty() ? s.reason : s.reason + ": " + s.message;
-}
-
 // RBAC's refusal reads 'User "..." cannot patch resource "configmaps" ...'; a 403 from an
 // admission policy (reason: Forbidden) does not, and gets no RBAC hint.
 bool rbac_denial(const StatusText& s) {
@@ -62,6 +57,11 @@ bool rbac_denial(const StatusText& s) {
 }
 
 }  // namespace
+
+std::string status_line(const HttpResponse& r) {
+  const StatusText s = status_text(r);
+  return s.message.empty() ? s.reason : s.reason + ": " + s.message;
+}
 
 bool permanent_refusal(int status) { return status == 400 || status == 403 || status == 422; }
 

@@ -71,6 +71,10 @@ std::string apply_body(const ApplyTarget& target);
 // Retry-After (RFC 9110 §10.2.3) in its delay-seconds form; nullopt otherwise.
 std::optional<std::chrono::seconds> parse_retry_after(const std::optional<std::string>& value);
 
+// An error response's Status as one line: "Forbidden: <the server's message>" (message cut
+// to a few hundred bytes, newlines removed); "HTTP <code>" when the body is no Status.
+std::string status_line(const HttpResponse& response);
+
 // Percent-encodes a query parameter value (RFC 3986 unreserved kept).
 std::string query_escape(std::string_view s);
 

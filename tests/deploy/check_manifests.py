@@ -42,6 +42,7 @@ ALLOWED_HOST_PATHS = {"/sys", "/dev", "/proc/cpuinfo"}
 base = render("base")
 with_policy = render("with-admission-policy")
 with_audit = render("with-audit")
+with_enforcement = render("with-enforcement")
 # The audit overlay's one writable host path per probe (issue 6): nothing else may write.
 AUDIT_HOST_PATHS = {"ztp-prem-detect": "/var/lib/ztp-prem/audit/detect",
                     "ztp-prem-tpm": "/var/lib/ztp-prem/audit/tpm"}
@@ -312,8 +313,9 @@ def check_policy(name, docs):
 
 NAMESPACE = "ztp-prem"
 for overlay, docs in (("base", base), ("with-admission-policy", with_policy),
-                      ("with-audit", with_audit)):
-    check_objects(docs, audited=overlay == "with-audit")
+                      ("with-audit", with_audit), ("with-enforcement", with_enforcement)):
+    if overlay != "with-enforcement":  # its controller's RBAC is check_enforcement's
+        check_objects(docs, audited=overlay == "with-audit")
     check_fleet(overlay, docs)
 check_policy("with-admission-policy", with_policy)
 
@@ -362,6 +364,79 @@ if helm:
             check_policy(name, docs)
 else:
     print("SKIP (the Helm chart's part only): no helm (scripts/k8s-tools builds it)")
+
+def check_enforcement(docs, mode):
+    """deploy/with-enforcement (issue 17): the policies, the RuntimeClass, the controller's
+    least-privilege RBAC, and the flip's values for one mode."""
+    ov = f"with-enforcement ({mode})"
+    by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    rc = by.get(("RuntimeClass", "ztp-prem-cc"))
+    check(rc and rc["scheduling"]["nodeSelector"] ==
+          {"ztp-prem.tlsstress.art.node-restriction.kubernetes.io/cc": "true"},
+          f"{ov}: RuntimeClass ztp-prem-cc selects the restricted label")
+    want = {"advisory": {"ztp-prem-tierb-create": (["Warn", "Audit"], "Allow"),
+                         "ztp-prem-tierb-bind": (["Audit"], "Allow")},
+            "enforcing": {"ztp-prem-tierb-create": (["Deny", "Audit"], "Deny"),
+                          "ztp-prem-tierb-bind": (["Deny", "Audit"], "Deny")}}[mode]
+    for name, (actions, not_found) in want.items():
+        vap = by.get(("ValidatingAdmissionPolicy", name))
+        b = by.get(("ValidatingAdmissionPolicyBinding", name))
+        check(vap and vap["spec"]["failurePolicy"] == "Fail", f"{ov}: {name} failurePolicy")
+        check(b and b["spec"]["validationActions"] == actions, f"{ov}: {name} actions")
+        check(b and b["spec"]["paramRef"]["parameterNotFoundAction"] == not_found,
+              f"{ov}: {name} parameterNotFoundAction")
+        exprs = b["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"] if b else []
+        check({"key": "ztp-prem.tlsstress.art/tier", "operator": "In", "values": ["b"]} in exprs,
+              f"{ov}: {name} matches only Tier B namespaces")
+        check(any(x["key"] == "kubernetes.io/metadata.name" and x["operator"] == "NotIn" and
+                  {"kube-system", "ztp-prem"} <= set(x["values"]) for x in exprs),
+              f"{ov}: {name} does not exempt kube-system and ztp-prem")
+    bind = by.get(("ValidatingAdmissionPolicy", "ztp-prem-tierb-bind"))
+    check(bind and set(bind["spec"]["matchConstraints"]["resourceRules"][0]["resources"]) ==
+          {"pods/binding", "bindings"}, f"{ov}: bind policy misses pods/binding or bindings")
+    # The controller alone writes node labels and the shards; it can never flip the mode.
+    for d in docs:
+        if d["kind"] not in ("Role", "ClusterRole"):
+            continue
+        for rule in d.get("rules", []):
+            verbs, res = set(rule.get("verbs", [])), set(rule.get("resources", []))
+            name = f"{ov}: {d['kind']}/{d['metadata']['name']}"
+            check("*" not in verbs and not verbs & {"update", "escalate", "bind", "impersonate",
+                                                     "deletecollection"}, f"{name}: {verbs}")
+            if "nodes" in res or "validatingadmissionpolicybindings" in res:
+                check(d["metadata"]["name"] == "ztp-prem-enforce", f"{name} touches {res}")
+            if "validatingadmissionpolicybindings" in res:
+                check(verbs == {"get"} and rule.get("resourceNames"), f"{name}: binding rights {verbs}")
+            if "delete" in verbs or ("patch" in verbs and "configmaps" in res and
+                                     d["metadata"]["name"] == "ztp-prem-enforce"):
+                check(rule.get("resourceNames"), f"{name}: {verbs} without resourceNames")
+    dep = by.get(("Deployment", "ztp-prem-enforce"))
+    check(dep is not None, f"{ov}: no controller Deployment")
+    if dep:
+        spec = dep["spec"]["template"]["spec"]
+        check(spec["serviceAccountName"] == "ztp-prem-enforce", f"{ov}: controller account")
+        check(dep["metadata"]["namespace"] == "ztp-prem", f"{ov}: controller outside ztp-prem")
+        for c in spec["containers"]:
+            check_restricted(f"{ov}: Deployment/ztp-prem-enforce/{c['name']}", c,
+                             spec.get("securityContext", {}))
+
+
+check_enforcement(with_enforcement, "advisory")
+# The flip is one value: the same overlay with the one line changed renders enforcing.
+import pathlib  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+with tempfile.TemporaryDirectory() as tmp:
+    shutil.copytree(f"{src}/deploy", f"{tmp}/deploy")
+    k = pathlib.Path(f"{tmp}/deploy/with-enforcement/kustomization.yaml")
+    text = k.read_text()
+    check(text.count("  - mode/advisory\n") == 1, "with-enforcement: the flip is not one line")
+    k.write_text(text.replace("  - mode/advisory\n", "  - mode/enforcing\n"))
+    out = subprocess.run([kubectl, "kustomize", f"{tmp}/deploy/with-enforcement"],
+                         capture_output=True, text=True)
+    check(out.returncode == 0, f"with-enforcement (enforcing): {out.stderr}")
+    check_enforcement([d for d in yaml.safe_load_all(out.stdout) if d], "enforcing")
+
 
 
 def dockerfile_stages(path):

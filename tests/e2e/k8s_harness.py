@@ -131,6 +131,19 @@ def _alive(pid):
         return False
 
 
+AUDIT_POLICY = """apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [create]
+    resources:
+      - group: ""
+        resources: [pods, pods/binding, bindings]
+  - level: None
+"""
+
+
 class ControlPlane:
     """etcd + kube-apiserver as children of the calling (supervisor) process."""
 
@@ -159,6 +172,10 @@ class ControlPlane:
     def start_apiserver(self):
         s, pki = self.state, self.dir / "pki"
         port = s["api_port"]
+        # An audit log of pod creates and bindings only (the Tier B policies' Audit action
+        # writes its annotations there; tests/e2e/enforce_test.py reads them), so the bulk
+        # ConfigMap tests add nothing to it.
+        (self.dir / "audit-policy.yaml").write_text(AUDIT_POLICY)
         self.spawn("kube-apiserver", [
             str(self.tools / "kube-apiserver"),
             f"--etcd-servers=http://127.0.0.1:{s['etcd_port']}",
@@ -180,6 +197,8 @@ class ControlPlane:
             "--endpoint-reconciler-type=none",
             # The e2e tests compact etcd themselves; no surprise compaction mid-test.
             "--etcd-compaction-interval=0",
+            f"--audit-policy-file={self.dir / 'audit-policy.yaml'}",
+            f"--audit-log-path={self.dir / 'audit.log'}",
         ])
         wait_until(lambda: self.readyz(), START_TIMEOUT_S, "kube-apiserver /readyz",
                    self.procs["kube-apiserver"])

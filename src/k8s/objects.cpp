@@ -1,0 +1,144 @@
+#include "k8s/objects.h"
+
+#include <nlohmann/json.hpp>
+
+namespace ztp::k8s {
+namespace {
+
+using json = nlohmann::json;
+
+// A list page is a few MiB at most; nesting deeper than this is no Kubernetes object.
+constexpr int k_max_depth = 64;
+
+Result<json> parse_body(std::string_view body) {
+  int depth = 0;
+  bool too_deep = false;
+  json j = json::parse(
+      body,
+      [&](int, json::parse_event_t event, json&) {
+        if (event == json::parse_event_t::object_start ||
+            event == json::parse_event_t::array_start) {
+          too_deep = too_deep || ++depth > k_max_depth;
+        } else if (event == json::parse_event_t::object_end ||
+                   event == json::parse_event_t::array_end) {
+          --depth;
+        }
+        return !too_deep;
+      },
+      false);
+  if (too_deep) {
+    return fail(ErrorKind::bad_input, "list: nested too deeply");
+  }
+  if (!j.is_object() || !j.contains("items") || !(j["items"].is_array() || j["items"].is_null())) {
+    return fail(ErrorKind::bad_input, "list: not a Kubernetes list object");
+  }
+  return j;
+}
+
+std::string string_at(const json& j, const char* key) {
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+Result<std::map<std::string, std::string>> string_map(const json& j, const char* key) {
+  std::map<std::string, std::string> out;
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) {
+    return out;
+  }
+  if (!it->is_object()) {
+    return fail(ErrorKind::bad_input, std::string(key) + ": not an object");
+  }
+  for (const auto& [k, v] : it->items()) {
+    if (!v.is_string()) {
+      return fail(ErrorKind::bad_input, std::string(key) + ": a value is not a string");
+    }
+    out.emplace(k, v.get<std::string>());
+  }
+  return out;
+}
+
+Result<ObjectMeta> meta_of(const json& item) {
+  if (!item.is_object() || !item.contains("metadata") || !item["metadata"].is_object()) {
+    return fail(ErrorKind::bad_input, "item: no metadata");
+  }
+  const json& m = item["metadata"];
+  ObjectMeta meta;
+  meta.name = string_at(m, "name");
+  meta.namespace_name = string_at(m, "namespace");
+  if (meta.name.empty()) {
+    return fail(ErrorKind::bad_input, "item: no metadata.name");
+  }
+  auto labels = string_map(m, "labels");
+  auto annotations = string_map(m, "annotations");
+  if (!labels || !annotations) {
+    return tl::unexpected(!labels ? labels.error() : annotations.error());
+  }
+  meta.labels = std::move(*labels);
+  meta.annotations = std::move(*annotations);
+  if (const auto owners = m.find("ownerReferences"); owners != m.end() && owners->is_array()) {
+    for (const auto& o : *owners) {
+      if (o.is_object()) {
+        meta.owner_kinds.push_back(string_at(o, "kind"));
+      }
+    }
+  }
+  return meta;
+}
+
+std::string continue_of(const json& list) {
+  const auto m = list.find("metadata");
+  return m != list.end() && m->is_object() ? string_at(*m, "continue") : std::string();
+}
+
+}  // namespace
+
+Result<ObjectList<ObjectMeta>> parse_meta_list(std::string_view body) {
+  auto j = parse_body(body);
+  if (!j) {
+    return tl::unexpected(j.error());
+  }
+  ObjectList<ObjectMeta> out;
+  out.continue_token = continue_of(*j);
+  for (const auto& item : (*j)["items"]) {
+    auto meta = meta_of(item);
+    if (!meta) {
+      return tl::unexpected(meta.error());
+    }
+    out.items.push_back(std::move(*meta));
+  }
+  return out;
+}
+
+Result<ObjectList<PodObject>> parse_pod_list(std::string_view body) {
+  auto j = parse_body(body);
+  if (!j) {
+    return tl::unexpected(j.error());
+  }
+  ObjectList<PodObject> out;
+  out.continue_token = continue_of(*j);
+  for (const auto& item : (*j)["items"]) {
+    auto meta = meta_of(item);
+    if (!meta) {
+      return tl::unexpected(meta.error());
+    }
+    PodObject pod;
+    pod.meta = std::move(*meta);
+    if (const auto spec = item.find("spec"); spec != item.end() && spec->is_object()) {
+      pod.node_name = string_at(*spec, "nodeName");
+      pod.runtime_class = string_at(*spec, "runtimeClassName");
+      auto selector = string_map(*spec, "nodeSelector");
+      if (!selector) {
+        return tl::unexpected(selector.error());
+      }
+      pod.node_selector = std::move(*selector);
+    }
+    if (const auto status = item.find("status"); status != item.end() && status->is_object()) {
+      pod.phase = string_at(*status, "phase");
+    }
+    out.items.push_back(std::move(pod));
+  }
+  return out;
+}
+
+}  // namespace ztp::k8s
