@@ -15,7 +15,7 @@ COPY scripts/bootstrap scripts/bootstrap
 RUN scripts/bootstrap
 COPY . .
 RUN cmake --preset release -DZTP_BENCH=OFF \
- && cmake --build --preset release --target ztp-prem-agent ztp-prem-fleet \
+ && cmake --build --preset release --target ztp-prem-agent ztp-prem-fleet ztp-prem-enforce ztp-prem-attest \
  && python3 tests/deploy/check_needed.py build/release/bin/ztp-prem-agent deploy/ztp-prem-agent.libs
 
 FROM build AS agents-rootfs

@@ -7,16 +7,15 @@
 #include <cstring>
 #include <memory>
 
-#include "esapi/loaded_ak.h"
+#include "esapi/loaded_primary.h"
 
 namespace ztp::esapi {
 
-using detail::LoadedAk;
 using detail::owned;
 using detail::rc_text;
 
 Result<std::string> attestation_key_public(Session& session) {
-  auto ak = LoadedAk::create(session);
+  auto ak = detail::create_ak(session);
   if (!ak) {
     return tl::unexpected(ak.error());
   }
@@ -36,7 +35,7 @@ Result<Quote> quote_raw(Session& session, const TPML_PCR_SELECTION& selection,
   }
   data.size = static_cast<UINT16>(qualifying.size());
   std::memcpy(data.buffer, qualifying.data(), qualifying.size());
-  auto ak = LoadedAk::create(session);
+  auto ak = detail::create_ak(session);
   if (!ak) {
     return tl::unexpected(ak.error());
   }

@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
-#include "esapi/loaded_ak.h"
+#include "esapi/loaded_primary.h"
 
 namespace ztp::esapi {
 namespace {
 
-using detail::LoadedAk;
 using detail::owned;
 using detail::rc_text;
 
@@ -42,61 +41,10 @@ TPM2B_PUBLIC ek_template() {
   return t;
 }
 
-class LoadedEk {
- public:
-  static Result<LoadedEk> create(Session& session) {
-    ESYS_CONTEXT* esys = session.context();
-    const TPM2B_SENSITIVE_CREATE sensitive{};
-    const TPM2B_PUBLIC in_public = ek_template();
-    const TPM2B_DATA outside{};
-    const TPML_PCR_SELECTION creation_pcrs{};
-    ESYS_TR handle = ESYS_TR_NONE;
-    TPM2B_PUBLIC* out_public = nullptr;
-    TPM2B_CREATION_DATA* creation_data = nullptr;
-    TPM2B_DIGEST* creation_hash = nullptr;
-    TPMT_TK_CREATION* ticket = nullptr;
-    const TSS2_RC rc =
-        Esys_CreatePrimary(esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-                           ESYS_TR_NONE, &sensitive, &in_public, &outside, &creation_pcrs, &handle,
-                           &out_public, &creation_data, &creation_hash, &ticket);
-    auto pub = owned(out_public);
-    owned(creation_data);
-    owned(creation_hash);
-    owned(ticket);
-    if (rc != TSS2_RC_SUCCESS) {
-      return fail(ErrorKind::io_error, rc_text("TPM2_CreatePrimary(endorsement, EK)", rc));
-    }
-    LoadedEk ek(esys, handle);
-    std::uint8_t buffer[sizeof(TPM2B_PUBLIC)];
-    std::size_t offset = 0;
-    if (Tss2_MU_TPM2B_PUBLIC_Marshal(pub.get(), buffer, sizeof buffer, &offset) !=
-        TSS2_RC_SUCCESS) {
-      return fail(ErrorKind::io_error, "cannot marshal the EK public area");
-    }
-    ek.m_public.assign(reinterpret_cast<const char*>(buffer), offset);
-    return ek;
-  }
-  LoadedEk(LoadedEk&& other) noexcept
-      : m_esys(other.m_esys), m_handle(other.m_handle), m_public(std::move(other.m_public)) {
-    other.m_handle = ESYS_TR_NONE;
-  }
-  LoadedEk& operator=(LoadedEk&&) = delete;
-  LoadedEk(const LoadedEk&) = delete;
-  LoadedEk& operator=(const LoadedEk&) = delete;
-  ~LoadedEk() {
-    if (m_handle != ESYS_TR_NONE) {
-      (void)Esys_FlushContext(m_esys, m_handle);
-    }
-  }
-  ESYS_TR handle() const { return m_handle; }
-  const std::string& public_area() const { return m_public; }
-
- private:
-  LoadedEk(ESYS_CONTEXT* esys, ESYS_TR handle) : m_esys(esys), m_handle(handle) {}
-  ESYS_CONTEXT* m_esys;
-  ESYS_TR m_handle;
-  std::string m_public;
-};
+Result<detail::LoadedPrimary> create_ek(Session& session) {
+  return detail::LoadedPrimary::create(session, ESYS_TR_RH_ENDORSEMENT, ek_template(),
+                                       "TPM2_CreatePrimary(endorsement, EK)");
+}
 
 // A policy session whose digest is PolicySecret(TPM_RH_ENDORSEMENT): the EK's authPolicy.
 class EkPolicySession {
@@ -157,7 +105,7 @@ Result<T> unmarshal(std::string_view bytes, F fn, std::string_view what) {
 }  // namespace
 
 Result<std::string> endorsement_key_public(Session& session) {
-  auto ek = LoadedEk::create(session);
+  auto ek = create_ek(session);
   if (!ek) {
     return tl::unexpected(ek.error());
   }
@@ -207,7 +155,7 @@ Result<std::optional<std::string>> endorsement_certificate(Session& session) {
 
 Result<std::string> activate_credential(Session& session, std::string_view id_object,
                                         std::string_view encrypted_secret) {
-  auto ak = LoadedAk::create(session);
+  auto ak = detail::create_ak(session);
   if (!ak) {
     return tl::unexpected(ak.error());
   }
@@ -224,7 +172,7 @@ Result<std::string> activate_credential_for(Session& session, std::uint32_t obje
   if (!blob || !secret) {
     return tl::unexpected(!blob ? blob.error() : secret.error());
   }
-  auto ek = LoadedEk::create(session);
+  auto ek = create_ek(session);
   if (!ek) {
     return tl::unexpected(ek.error());
   }

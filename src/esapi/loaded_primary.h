@@ -1,6 +1,7 @@
 #pragma once
-// Internal to src/esapi: the AK as a transient object, flushed when it goes out of scope
-// (attestation.cpp quotes with it, credential.cpp activates a credential for it).
+// Internal to src/esapi: primary keys (the AK, the EK) as transient objects, flushed when
+// they go out of scope (attestation.cpp quotes with the AK, endorsement.cpp activates a
+// credential with the EK).
 
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_mu.h>
@@ -46,13 +47,16 @@ inline TPM2B_PUBLIC ak_template() {
   return t;
 }
 
-// A transient AK handle that is flushed when it goes out of scope.
-class LoadedAk {
+// A primary object created from a fixed template in one hierarchy (the same key after
+// every reboot, no persistent handle), as a transient handle flushed when it goes out of
+// scope. The AK (owner hierarchy) and the EK (endorsement hierarchy, endorsement.cpp).
+class LoadedPrimary {
  public:
-  static Result<LoadedAk> create(Session& session) {
+  // what names the call in errors, e.g. "TPM2_CreatePrimary(owner, AK)".
+  static Result<LoadedPrimary> create(Session& session, ESYS_TR hierarchy,
+                                      const TPM2B_PUBLIC& in_public, std::string_view what) {
     ESYS_CONTEXT* esys = session.context();
     const TPM2B_SENSITIVE_CREATE sensitive{};
-    const TPM2B_PUBLIC in_public = ak_template();
     const TPM2B_DATA outside{};
     const TPML_PCR_SELECTION creation_pcrs{};
     ESYS_TR handle = ESYS_TR_NONE;
@@ -60,35 +64,34 @@ class LoadedAk {
     TPM2B_CREATION_DATA* creation_data = nullptr;
     TPM2B_DIGEST* creation_hash = nullptr;
     TPMT_TK_CREATION* ticket = nullptr;
-    const TSS2_RC rc =
-        Esys_CreatePrimary(esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                           &sensitive, &in_public, &outside, &creation_pcrs, &handle, &out_public,
-                           &creation_data, &creation_hash, &ticket);
+    const TSS2_RC rc = Esys_CreatePrimary(
+        esys, hierarchy, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sensitive, &in_public,
+        &outside, &creation_pcrs, &handle, &out_public, &creation_data, &creation_hash, &ticket);
     auto pub = owned(out_public);
     owned(creation_data);
     owned(creation_hash);
     owned(ticket);
     if (rc != TSS2_RC_SUCCESS) {
-      return fail(ErrorKind::io_error, rc_text("TPM2_CreatePrimary(owner, AK)", rc));
+      return fail(ErrorKind::io_error, rc_text(what, rc));
     }
-    LoadedAk ak(esys, handle);
+    LoadedPrimary key(esys, handle);
     std::uint8_t buffer[sizeof(TPM2B_PUBLIC)];
     std::size_t offset = 0;
     if (Tss2_MU_TPM2B_PUBLIC_Marshal(pub.get(), buffer, sizeof buffer, &offset) !=
         TSS2_RC_SUCCESS) {
-      return fail(ErrorKind::io_error, "cannot marshal the AK public area");
+      return fail(ErrorKind::io_error, std::string(what) + ": cannot marshal the public area");
     }
-    ak.m_public.assign(reinterpret_cast<const char*>(buffer), offset);
-    return ak;
+    key.m_public.assign(reinterpret_cast<const char*>(buffer), offset);
+    return key;
   }
-  LoadedAk(LoadedAk&& other) noexcept
+  LoadedPrimary(LoadedPrimary&& other) noexcept
       : m_esys(other.m_esys), m_handle(other.m_handle), m_public(std::move(other.m_public)) {
     other.m_handle = ESYS_TR_NONE;
   }
-  LoadedAk& operator=(LoadedAk&&) = delete;
-  LoadedAk(const LoadedAk&) = delete;
-  LoadedAk& operator=(const LoadedAk&) = delete;
-  ~LoadedAk() {
+  LoadedPrimary& operator=(LoadedPrimary&&) = delete;
+  LoadedPrimary(const LoadedPrimary&) = delete;
+  LoadedPrimary& operator=(const LoadedPrimary&) = delete;
+  ~LoadedPrimary() {
     if (m_handle != ESYS_TR_NONE) {
       (void)Esys_FlushContext(m_esys, m_handle);
     }
@@ -97,10 +100,15 @@ class LoadedAk {
   const std::string& public_area() const { return m_public; }
 
  private:
-  LoadedAk(ESYS_CONTEXT* esys, ESYS_TR handle) : m_esys(esys), m_handle(handle) {}
+  LoadedPrimary(ESYS_CONTEXT* esys, ESYS_TR handle) : m_esys(esys), m_handle(handle) {}
   ESYS_CONTEXT* m_esys;
   ESYS_TR m_handle;
   std::string m_public;
 };
+
+inline Result<LoadedPrimary> create_ak(Session& session) {
+  return LoadedPrimary::create(session, ESYS_TR_RH_OWNER, ak_template(),
+                               "TPM2_CreatePrimary(owner, AK)");
+}
 
 }  // namespace ztp::esapi::detail
