@@ -147,6 +147,17 @@ with e.workdir() as tmp:
     placed = cluster.must("POST", f"/api/v1/namespaces/{NS}/pods", x.pod_doc("enf-placed", "ztp-prem-cc"))
     f.check(placed["spec"].get("nodeSelector", {}).get(x.CC_LABEL) == "true",
             f"RuntimeClass did not merge its nodeSelector: {placed['spec'].get('nodeSelector')}")
+    # The two bindings reach the server's policy informer one by one: the create denial above
+    # does not prove the bind policy is in force yet (a binding slipped through once, under
+    # ASan). Wait for its denial too, with a throwaway pod per attempt, removed after.
+    def bind_probe(i):
+        cluster.must("POST", f"/api/v1/namespaces/{NS}/pods", x.pod_doc(f"enf-probe-{i}", "ztp-prem-cc"))
+        probes.append(f"enf-probe-{i}")
+        return x.bind(cluster, NS, f"enf-probe-{i}", PLAIN)[0] == 403
+    probes = []
+    f.check(x.poll("the bind denial", bind_probe), "the bind policy never denied after the flip")
+    for probe in probes:
+        cluster.api("DELETE", f"/api/v1/namespaces/{NS}/pods/{probe}?gracePeriodSeconds=0")
     for legacy in (False, True):
         status, out = x.bind(cluster, NS, "enf-placed", PLAIN, legacy)
         f.check(status == 403 and x.DENY_BIND + x.BIND_MSG in json.dumps(out),
