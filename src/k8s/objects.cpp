@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "k8s/json_fields.h"
+
 namespace ztp::k8s {
 namespace {
 
@@ -38,24 +40,6 @@ Result<json> parse_body(std::string_view body) {
 std::string string_at(const json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-Result<std::map<std::string, std::string>> string_map(const json& j, const char* key) {
-  std::map<std::string, std::string> out;
-  const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) {
-    return out;
-  }
-  if (!it->is_object()) {
-    return fail(ErrorKind::bad_input, std::string(key) + ": not an object");
-  }
-  for (const auto& [k, v] : it->items()) {
-    if (!v.is_string()) {
-      return fail(ErrorKind::bad_input, std::string(key) + ": a value is not a string");
-    }
-    out.emplace(k, v.get<std::string>());
-  }
-  return out;
 }
 
 Result<ObjectMeta> meta_of(const json& item) {
@@ -137,6 +121,25 @@ Result<ObjectList<PodObject>> parse_pod_list(std::string_view body) {
       pod.phase = string_at(*status, "phase");
     }
     out.items.push_back(std::move(pod));
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> string_map(const nlohmann::json& parent,
+                                                      const char* key) {
+  std::map<std::string, std::string> out;
+  const auto it = parent.find(key);
+  if (it == parent.end() || it->is_null()) {
+    return out;
+  }
+  if (!it->is_object()) {
+    return fail(ErrorKind::bad_input, std::string(key) + ": not an object");
+  }
+  for (const auto& [k, v] : it->items()) {
+    if (!v.is_string()) {
+      return fail(ErrorKind::bad_input, std::string(key) + ": a value is not a string");
+    }
+    out.emplace(k, v.get<std::string>());
   }
   return out;
 }

@@ -3,30 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include "k8s/configmap_client.h"
+#include "k8s/json_fields.h"
 
 namespace ztp::k8s {
 namespace {
 
 using nlohmann::json;
-
-// Strings of an object field as a map; anything else there is refused.
-Result<std::map<std::string, std::string>> string_map(const json& parent, const char* key) {
-  std::map<std::string, std::string> out;
-  const auto it = parent.find(key);
-  if (it == parent.end() || it->is_null()) {
-    return out;
-  }
-  if (!it->is_object()) {
-    return fail(ErrorKind::bad_input, std::string(key) + ": not an object");
-  }
-  for (const auto& [k, v] : it->items()) {
-    if (!v.is_string()) {
-      return fail(ErrorKind::bad_input, std::string(key) + ": a value is not a string");
-    }
-    out.emplace(k, v.get<std::string>());
-  }
-  return out;
-}
 
 std::string string_field(const json& parent, const char* key) {
   const auto it = parent.find(key);
