@@ -11,9 +11,9 @@
 #include "attest/service.h"
 #include "attest/state.h"
 #include "attest/verifier.h"
+#include "common/cli_values.h"
 #include "common/command_line.h"
 #include "common/posix_file.h"
-#include "fleet/fleet_cli.h"
 
 namespace ztp::cli {
 namespace {
@@ -40,8 +40,8 @@ struct ServeFlags {
 };
 
 int serve(const ServeFlags& f, std::ostream& out, std::ostream& err) {
-  const auto listen = fleet::parse_listen(f.listen);
-  const auto ttl = fleet::parse_duration(f.nonce_ttl);
+  const auto listen = parse_listen(f.listen);
+  const auto ttl = parse_duration(f.nonce_ttl);
   if (!listen || !ttl || *ttl > std::chrono::minutes(10)) {
     err << k_name << ": --listen must be HOST:PORT and --nonce-ttl a duration up to 10m\n";
     return k_exit_usage;

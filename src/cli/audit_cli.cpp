@@ -9,6 +9,7 @@
 #include "audit/show.h"
 #include "audit/verify.h"
 #include "cli/probe_cli.h"
+#include "common/cli_values.h"
 #include "common/command_line.h"
 #include "common/posix_file.h"
 #include "tpmquote/boot_quote.h"
@@ -19,34 +20,6 @@ namespace {
 constexpr const char* k_name = "ztp-prem-audit";
 // Key and AK files are a few hundred bytes.
 constexpr std::size_t k_max_small_file = 64 * 1024;
-
-// "15m", "900s", "1h" or plain seconds.
-std::optional<std::chrono::seconds> parse_duration(const std::string& text) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  std::uint64_t value = 0;
-  std::size_t i = 0;
-  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-    value = value * 10 + static_cast<std::uint64_t>(text[i] - '0');
-    if (value > 10'000'000'000ull) {
-      return std::nullopt;
-    }
-  }
-  const std::string unit = text.substr(i);
-  std::uint64_t scale = 0;
-  if (unit.empty() || unit == "s") {
-    scale = 1;
-  } else if (unit == "m") {
-    scale = 60;
-  } else if (unit == "h") {
-    scale = 3600;
-  }
-  if (i == 0 || scale == 0 || value == 0) {
-    return std::nullopt;
-  }
-  return std::chrono::seconds(static_cast<std::int64_t>(value * scale));
-}
 
 int usage(std::ostream& err, const std::string& message) {
   err << k_name << ": " << message << "\n";
@@ -177,7 +150,7 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
   auto* setup =
       app.add_subcommand("setup", "Create a log directory and print its verification key once");
   setup->add_option("--dir", dir, "Log directory to create (one per probe and node)")->required();
-  setup->add_option("--epoch", epoch, "Key epoch length (e.g. 15m, 900s, 1h)")
+  setup->add_option("--epoch", epoch, "Key epoch length (e.g. 15m, 900s, 1h; at most 720h)")
       ->capture_default_str();
 
   auto* keygen = app.add_subcommand(

@@ -10,9 +10,9 @@
 #include <iostream>
 #include <thread>
 
+#include "common/cli_values.h"
 #include "common/command_line.h"
 #include "enforce/controller.h"
-#include "fleet/fleet_cli.h"
 #include "fleet/k8s_source.h"
 #include "k8s/tls_transport.h"
 
@@ -102,8 +102,8 @@ std::string summary_json(const ReconcileResult& r) {
 }
 
 int run_controller(const ControllerFlags& flags, std::ostream& out, std::ostream& err) {
-  const auto staleness = fleet::parse_duration(flags.max_staleness);
-  const auto resync = fleet::parse_duration(flags.resync);
+  const auto staleness = parse_duration(flags.max_staleness);
+  const auto resync = parse_duration(flags.resync);
   if (!staleness || !resync) {
     err << k_name << ": --max-staleness and --resync take a duration like 30m or 45s\n";
     return k_exit_usage;

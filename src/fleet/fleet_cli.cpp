@@ -1,7 +1,5 @@
 #include "fleet/fleet_cli.h"
 
-#include "common/posix_file.h"
-
 #include <pthread.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -9,10 +7,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <cstdlib>
 #include <thread>
 
+#include "common/cli_values.h"
 #include "common/clock.h"
 #include "common/command_line.h"
 #include "common/posix_file.h"
@@ -34,7 +32,6 @@ constexpr std::string_view k_dir_prefix = "dir:";
 // The service account mount of a pod (k8s.io/docs/tasks/run-application/access-api-from-pod/).
 constexpr const char* k_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 // The longest --stale-after: a month of silence is already far past any heartbeat.
-constexpr std::chrono::seconds k_max_duration = std::chrono::hours(24 * 30);
 // Per request of the list (connect to last byte); a watch uses the idle timeout instead.
 constexpr std::chrono::seconds k_list_timeout{30};
 
@@ -261,63 +258,6 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
 }
 
 }  // namespace
-
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
-  if (text.empty()) {
-    return std::nullopt;
-  }
-  std::chrono::seconds total{0};
-  while (!text.empty()) {
-    long long value = 0;
-    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    // Bounded before any multiplication: no overflow, and nothing beyond k_max_duration.
-    if (ec != std::errc{} || ptr == text.data() + text.size() || value < 0 ||
-        value > k_max_duration.count()) {
-      return std::nullopt;
-    }
-    text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
-    const char unit = text.front();
-    text.remove_prefix(1);
-    switch (unit) {
-      case 's':
-        total += std::chrono::seconds(value);
-        break;
-      case 'm':
-        total += std::chrono::minutes(value);
-        break;
-      case 'h':
-        total += std::chrono::hours(value);
-        break;
-      default:
-        return std::nullopt;
-    }
-  }
-  if (total.count() == 0 || total > k_max_duration) {
-    return std::nullopt;
-  }
-  return total;
-}
-
-std::optional<ListenAddress> parse_listen(std::string_view text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return std::nullopt;
-  }
-  std::string_view host = text.substr(0, colon);
-  const std::string_view port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);  // RFC 3986 IP-literal
-  }
-  int port = -1;
-  const auto [ptr, ec] =
-      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  // Ports are 16-bit (RFC 793).
-  if (ec != std::errc{} || ptr != port_text.data() + port_text.size() || port < 0 || port > 65535 ||
-      host.empty()) {
-    return std::nullopt;
-  }
-  return ListenAddress{std::string(host), port};
-}
 
 int run_fleet(const std::vector<std::string>& args, const std::string& executable,
               std::ostream& out, std::ostream& err) {

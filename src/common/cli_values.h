@@ -1,0 +1,24 @@
+#pragma once
+// Values every command line takes the same way: durations and listen addresses.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ztp {
+
+// The longest duration any flag accepts: a month. Bounded so nothing wraps (BUG-14).
+inline constexpr std::chrono::seconds k_max_duration = std::chrono::hours(24 * 30);
+
+// "30m", "90s", "2h", "1h30m"; nullopt for anything else, zero, or more than k_max_duration.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+
+// "127.0.0.1:8080", "[::1]:8080", "localhost:0".
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+std::optional<ListenAddress> parse_listen(std::string_view text);
+
+}  // namespace ztp
