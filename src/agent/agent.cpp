@@ -28,10 +28,6 @@ void Agent::produce(TimePoint now) {
                {{"kind", m_latest->doc.envelope.kind}, {"digest", m_latest->digest.substr(0, 16)}});
     m_last_logged_digest = m_latest->digest;
   }
-  const publish::Publication view = m_latest->view();
-  for (const auto& hook : m_hooks) {
-    hook(view);
-  }
 }
 
 bool Agent::due(const SinkState& s, TimePoint now) const {

@@ -2,9 +2,9 @@
 // The watch loop shared by every probe: re-probe every interval, publish to each
 // sink when the content changed or its heartbeat is due, back off per sink.
 //
-// Order of one cycle: produce -> hooks (in order) -> sinks (in order). Hooks
-// see every produced document before any sink publishes it; that is where the
-// audit log plugs in. Each sink keeps its own schedule, so a Kubernetes outage
+// Order of one cycle: produce -> sinks (in order). The audit log wraps the
+// producer (agent/audit_stamp.h), so every document a sink sees is already
+// recorded. Each sink keeps its own schedule, so a Kubernetes outage
 // delays only the Kubernetes sink, and when a sink retries it sends the newest
 // document, never a stale one.
 
@@ -36,8 +36,6 @@ struct Schedule {
 
 // Produces a fresh document (generatedAt = now). Called once per interval.
 using Producer = std::function<report::Document()>;
-// Runs after a document is produced and before any sink publishes it.
-using Hook = std::function<void(const publish::Publication&)>;
 
 struct SinkStats {
   std::uint64_t attempts = 0;
@@ -51,14 +49,12 @@ class Agent {
   Agent(Schedule schedule, Producer producer, std::vector<publish::Sink> sinks, const Clock& clock,
         log::Logger& logger, std::uint64_t seed);
 
-  void add_hook(Hook hook) { m_hooks.push_back(std::move(hook)); }
-
   // Does whatever is due at clock.monotonic_now() and returns when to call again.
   TimePoint step();
   // Calls step() and sleeps until stop is requested. Returns after at most one
   // blocking sink call once the stop arrives.
   void run(const StopSignal& stop);
-  // One cycle without retries: produce, hooks, every sink once. True when all
+  // One cycle without retries: produce, every sink once. True when all
   // sinks succeeded (the one-shot `--publish` mode).
   bool run_once();
 
@@ -85,7 +81,6 @@ class Agent {
   Producer m_producer;
   std::vector<publish::Sink> m_sinks;
   std::vector<SinkState> m_states;
-  std::vector<Hook> m_hooks;
   const Clock& m_clock;
   log::Logger& m_log;
   std::mt19937_64 m_rng;
