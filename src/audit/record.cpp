@@ -310,24 +310,14 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   return point;
 }
 
-Result<Record> parse_record(std::string_view line) {
-  if (line.size() > k_max_line_bytes) {
-    return bad("a line longer than " + std::to_string(k_max_line_bytes) +
-               " bytes: no record is that long");
-  }
-  const json j = json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return bad("not a JSON object");
-  }
-  if (dump(j) != line) {
-    return bad("not in canonical form (keys sorted, no whitespace)");
-  }
-  Record r;
+namespace {
+
+// The members every record type has (record.h "Common members").
+Result<void> parse_common(const json& j, Record& r) {
   const auto version = u64(j, "v");
   if (!version || *version != static_cast<std::uint64_t>(k_format_version)) {
     return bad("unknown format version");
   }
-  const auto type = str(j, "type");
   const auto seq = u64(j, "seq");
   const auto epoch = u64(j, "epoch");
   const auto time = time_field(j, "time");
@@ -335,7 +325,7 @@ Result<Record> parse_record(std::string_view line) {
   const auto prev = str(j, "prev");
   const auto hash = str(j, "hash");
   const auto seal = str(j, "seal");
-  if (!type || !seq || !epoch || !time || !log || !prev || !hash || !seal) {
+  if (!str(j, "type") || !seq || !epoch || !time || !log || !prev || !hash || !seal) {
     return bad(
         "a common member (type, seq, epoch, time, log, prev, hash, seal) is missing or "
         "has the wrong type");
@@ -356,81 +346,123 @@ Result<Record> parse_record(std::string_view line) {
   r.prev = *prev_hash;
   r.hash = *own_hash;
   r.seal = *own_seal;
+  return {};
+}
 
-  if (*type == "open") {
-    r.type = RecordType::open;
-    const auto start = time_field(j, "start");
-    const auto seconds = u64(j, "epochSeconds");
-    if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "start",
-                       "epochSeconds"}) ||
-        !start || !seconds || *seconds == 0) {
-      return bad("open record: members must be start and epochSeconds (> 0)");
+Result<void> parse_open(const json& j, Record& r) {
+  r.type = RecordType::open;
+  const auto start = time_field(j, "start");
+  const auto seconds = u64(j, "epochSeconds");
+  if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "start",
+                     "epochSeconds"}) ||
+      !start || !seconds || *seconds == 0) {
+    return bad("open record: members must be start and epochSeconds (> 0)");
+  }
+  r.start = *start;
+  r.epoch_seconds = *seconds;
+  return {};
+}
+
+// An entry's optional members: readiness, missed, boot.
+Result<void> parse_entry_options(const json& j, Record& r) {
+  if (j.contains("readiness")) {
+    const auto readiness = str(j, "readiness");
+    if (!readiness) {
+      return bad("entry record: readiness must be a string");
     }
-    r.start = *start;
-    r.epoch_seconds = *seconds;
-  } else if (*type == "entry") {
-    r.type = RecordType::entry;
-    if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "probe",
-                       "node", "wave", "generatedAt", "digest", "classification", "readiness",
-                       "reason", "missed", "boot"})) {
-      return bad("entry record: unknown member");
+    r.entry.readiness = std::string(*readiness);
+  }
+  if (j.contains("missed")) {
+    const auto missed = u64(j, "missed");
+    if (!missed || *missed == 0) {
+      return bad("entry record: missed must be a positive integer when present");
     }
-    const auto probe = str(j, "probe");
-    const auto node = str(j, "node");
-    const auto wave = str(j, "wave");
-    const auto generated = time_field(j, "generatedAt");
-    const auto digest = str(j, "digest");
-    const auto classification = str(j, "classification");
-    const auto reason = str(j, "reason");
-    if (!probe || !node || !wave || !generated || !digest || !classification || !reason) {
-      return bad("entry record: a member is missing or has the wrong type");
+    r.missed = *missed;
+  }
+  if (const auto boot = j.find("boot"); boot != j.end()) {
+    auto parsed = parse_boot(*boot);
+    if (!parsed) {
+      return tl::unexpected(parsed.error());
     }
-    r.entry.probe = std::string(*probe);
-    r.entry.node = std::string(*node);
-    r.entry.wave = std::string(*wave);
-    r.entry.generated_at = *generated;
-    r.entry.digest = std::string(*digest);
-    r.entry.classification = std::string(*classification);
-    if (j.contains("readiness")) {
-      const auto readiness = str(j, "readiness");
-      if (!readiness) {
-        return bad("entry record: readiness must be a string");
-      }
-      r.entry.readiness = std::string(*readiness);
-    }
-    const auto parsed_reason = parse_reason(*reason);
-    if (!parsed_reason) {
-      return bad("entry record: reason must be start, change or heartbeat");
-    }
-    r.entry.reason = *parsed_reason;
-    if (j.contains("missed")) {
-      const auto missed = u64(j, "missed");
-      if (!missed || *missed == 0) {
-        return bad("entry record: missed must be a positive integer when present");
-      }
-      r.missed = *missed;
-    }
-    if (const auto boot = j.find("boot"); boot != j.end()) {
-      auto parsed = parse_boot(*boot);
-      if (!parsed) {
-        return tl::unexpected(parsed.error());
-      }
-      r.boot = std::move(*parsed);
-    }
-    if (auto ok = check_entry(r.entry); !ok) {
-      return tl::unexpected(ok.error());
-    }
-  } else if (*type == "close") {
-    r.type = RecordType::close;
-    const auto next = u64(j, "next");
-    if (!only_keys(j,
-                   {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "next"}) ||
-        !next) {
-      return bad("close record: the only extra member must be next");
-    }
-    r.next_epoch = *next;
-  } else {
-    return bad("unknown record type");
+    r.boot = std::move(*parsed);
+  }
+  return {};
+}
+
+Result<void> parse_entry(const json& j, Record& r) {
+  r.type = RecordType::entry;
+  if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "probe",
+                     "node", "wave", "generatedAt", "digest", "classification", "readiness",
+                     "reason", "missed", "boot"})) {
+    return bad("entry record: unknown member");
+  }
+  const auto probe = str(j, "probe");
+  const auto node = str(j, "node");
+  const auto wave = str(j, "wave");
+  const auto generated = time_field(j, "generatedAt");
+  const auto digest = str(j, "digest");
+  const auto classification = str(j, "classification");
+  const auto reason = str(j, "reason");
+  if (!probe || !node || !wave || !generated || !digest || !classification || !reason) {
+    return bad("entry record: a member is missing or has the wrong type");
+  }
+  r.entry.probe = std::string(*probe);
+  r.entry.node = std::string(*node);
+  r.entry.wave = std::string(*wave);
+  r.entry.generated_at = *generated;
+  r.entry.digest = std::string(*digest);
+  r.entry.classification = std::string(*classification);
+  const auto parsed_reason = parse_reason(*reason);
+  if (!parsed_reason) {
+    return bad("entry record: reason must be start, change or heartbeat");
+  }
+  r.entry.reason = *parsed_reason;
+  if (auto ok = parse_entry_options(j, r); !ok) {
+    return ok;
+  }
+  return check_entry(r.entry);
+}
+
+Result<void> parse_close(const json& j, Record& r) {
+  r.type = RecordType::close;
+  const auto next = u64(j, "next");
+  if (!only_keys(j, {"v", "type", "seq", "epoch", "time", "log", "prev", "hash", "seal", "next"}) ||
+      !next) {
+    return bad("close record: the only extra member must be next");
+  }
+  r.next_epoch = *next;
+  return {};
+}
+
+}  // namespace
+
+Result<Record> parse_record(std::string_view line) {
+  if (line.size() > k_max_line_bytes) {
+    return bad("a line longer than " + std::to_string(k_max_line_bytes) +
+               " bytes: no record is that long");
+  }
+  const json j = json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return bad("not a JSON object");
+  }
+  if (dump(j) != line) {
+    return bad("not in canonical form (keys sorted, no whitespace)");
+  }
+  Record r;
+  if (auto ok = parse_common(j, r); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  const std::string_view type = *str(j, "type");
+  Result<void> body = bad("unknown record type");
+  if (type == "open") {
+    body = parse_open(j, r);
+  } else if (type == "entry") {
+    body = parse_entry(j, r);
+  } else if (type == "close") {
+    body = parse_close(j, r);
+  }
+  if (!body) {
+    return tl::unexpected(body.error());
   }
   return r;
 }
