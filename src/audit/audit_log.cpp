@@ -334,6 +334,28 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySourc
   return log;
 }
 
+namespace {
+
+// The last record's line and the segment it is in: the last line of the last non-empty
+// segment (a rotation may have left the newest segment empty).
+struct HeadLine {
+  std::string text;  // the tail bytes the line is in
+  std::filesystem::path path;
+};
+
+Result<HeadLine> find_head_line(const std::vector<Segment>& segments, HeadLine newest) {
+  for (auto it = segments.rbegin() + 1; newest.text.empty() && it != segments.rend(); ++it) {
+    auto earlier = read_segment_tail(it->path);
+    if (!earlier) {
+      return tl::unexpected(earlier.error());
+    }
+    newest = HeadLine{std::move(earlier->text), it->path};
+  }
+  return newest;
+}
+
+}  // namespace
+
 Result<void> AuditLog::recover_on_open() {
   auto segments = list_segments(m_dir);
   if (!segments) {
@@ -344,7 +366,29 @@ Result<void> AuditLog::recover_on_open() {
                                           "' has an audit key state but no log segment "
                                           "(audit-*.jsonl): the log was removed");
   }
-  const Segment& last = segments->back();
+  auto tail = open_last_segment(segments->back());
+  if (!tail || !*tail) {
+    return tail ? Result<void>{} : tl::unexpected(tail.error());  // or stalled: not a torn append
+  }
+  auto head = find_head_line(*segments, HeadLine{std::move(**tail), m_segment_path});
+  if (!head) {
+    return tl::unexpected(head.error());
+  }
+  const std::string_view line = last_line(head->text);
+  if (line.empty()) {
+    return fail(ErrorKind::bad_input,
+                "audit log '" + m_dir.string() + "' holds no record (its genesis is gone)");
+  }
+  auto record = parse_record(line);
+  if (!record) {
+    stop_broken(head->path, "does not parse (" + record.error().message + ")");
+    return {};
+  }
+  adopt_head(*record, head->path);
+  return {};
+}
+
+Result<std::optional<std::string>> AuditLog::open_last_segment(const Segment& last) {
   m_segment_path = last.path;
   m_segment_index = last.index;
   auto fd = open_regular(last.path, O_RDWR);
@@ -362,71 +406,50 @@ Result<void> AuditLog::recover_on_open() {
     return tl::unexpected(tail.error());
   }
   if (!cut_torn_tail(tail->text, tail->offset)) {
-    return {};  // stalled: the tail is not a torn append
+    return std::optional<std::string>{};
   }
+  return std::optional<std::string>{std::move(tail->text)};
+}
 
-  // The head: the last line of the last non-empty segment.
-  std::string tail_text = std::move(tail->text);
-  std::filesystem::path tail_path = m_segment_path;
-  for (auto it = segments->rbegin() + 1; tail_text.empty() && it != segments->rend(); ++it) {
-    auto earlier = read_segment_tail(it->path);
-    if (!earlier) {
-      return tl::unexpected(earlier.error());
-    }
-    tail_text = std::move(earlier->text);
-    tail_path = it->path;
+void AuditLog::stop_broken(const std::filesystem::path& segment, const std::string& why) {
+  m_broken =
+      Error{ErrorKind::bad_input, "audit log '" + segment.string() + "': last record " + why +
+                                      "; appending stopped, run ztp-prem-audit verify"};
+  stall(*m_broken);
+}
+
+void AuditLog::adopt_head(const Record& record, const std::filesystem::path& segment) {
+  m_head.seq = record.seq;
+  m_head.hash = record.hash;
+  m_last_type = record.type;
+  auto hash = compute_hash(record);
+  if (!hash || !equal(*hash, record.hash)) {
+    return stop_broken(segment, "does not match its hash");
   }
-  const std::string_view line = last_line(tail_text);
-  if (line.empty()) {
-    return fail(ErrorKind::bad_input,
-                "audit log '" + m_dir.string() + "' holds no record (its genesis is gone)");
-  }
-  auto record = parse_record(line);
-  auto broken = [&](std::string why) {
-    m_broken =
-        Error{ErrorKind::bad_input, "audit log '" + tail_path.string() + "': last record " + why +
-                                        "; appending stopped, run ztp-prem-audit verify"};
-    stall(*m_broken);
-  };
-  if (!record) {
-    broken("does not parse (" + record.error().message + ")");
-    return {};
-  }
-  m_head.seq = record->seq;
-  m_head.hash = record->hash;
-  m_last_type = record->type;
-  auto hash = compute_hash(*record);
-  if (!hash || !equal(*hash, record->hash)) {
-    broken("does not match its hash");
-    return {};
-  }
-  if (record->log_id != m_key->params().log_id) {
-    broken("belongs to another log (" + record->log_id + ")");
-    return {};
+  if (record.log_id != m_key->params().log_id) {
+    return stop_broken(segment, "belongs to another log (" + record.log_id + ")");
   }
   const std::uint64_t key_epoch = m_key->epoch();
-  if (record->type == RecordType::close && key_epoch == record->epoch) {
+  if (record.type == RecordType::close && key_epoch == record.epoch) {
     // Crash after the close record, before the key evolved: finish the evolution.
-    m_pending_epoch = record->next_epoch;
-    if (auto ok = m_key->evolve_to(record->next_epoch); !ok) {
+    m_pending_epoch = record.next_epoch;
+    if (auto ok = m_key->evolve_to(record.next_epoch); !ok) {
       stall(ok.error());
     } else {
       m_pending_epoch.reset();
     }
-  } else if (record->type == RecordType::close ? key_epoch != record->next_epoch
-                                               : key_epoch != record->epoch) {
-    broken("is in epoch " + std::to_string(record->epoch) + " but the key state is at epoch " +
-           std::to_string(key_epoch) +
-           " (records are missing from the tail, or the key state was replaced)");
-    return {};
-  } else if (record->type != RecordType::close) {
-    auto mac = seal_of(m_key->key(), record->hash);
-    if (!mac || !equal(*mac, record->seal)) {
-      broken("is not sealed with this node's key");
-      return {};
+  } else if (record.type == RecordType::close ? key_epoch != record.next_epoch
+                                              : key_epoch != record.epoch) {
+    stop_broken(segment, "is in epoch " + std::to_string(record.epoch) +
+                             " but the key state is at epoch " + std::to_string(key_epoch) +
+                             " (records are missing from the tail, or the key state was "
+                             "replaced)");
+  } else if (record.type != RecordType::close) {
+    auto mac = seal_of(m_key->key(), record.hash);
+    if (!mac || !equal(*mac, record.seal)) {
+      stop_broken(segment, "is not sealed with this node's key");
     }
   }
-  return {};
 }
 
 // A crash mid-append can leave a partial line (or, on some file systems, zeros) after the

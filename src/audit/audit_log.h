@@ -55,6 +55,7 @@
 #include "audit/crypto.h"
 #include "audit/key_state.h"
 #include "audit/record.h"
+#include "audit/segments.h"
 #include "common/clock.h"
 #include "common/posix_file.h"
 #include "common/result.h"
@@ -139,6 +140,13 @@ class AuditLog {
   static Result<std::string> setup_in(const std::filesystem::path& dir, std::chrono::seconds epoch,
                                       const Clock& clock);
   Result<void> recover_on_open();
+  // Opens the newest segment for appending and cuts a torn tail; the tail's text, or
+  // nothing when the log stalled (the tail is not a torn append).
+  Result<std::optional<std::string>> open_last_segment(const Segment& last);
+  // Takes the last record as the head, or stops appending when it does not continue this
+  // log under this key.
+  void adopt_head(const Record& record, const std::filesystem::path& segment);
+  void stop_broken(const std::filesystem::path& segment, const std::string& why);
   bool cut_torn_tail(std::string& text, std::uint64_t offset);
   Result<void> read_boot_history();
   Result<void> roll_to(std::chrono::system_clock::time_point now);
