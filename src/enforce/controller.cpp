@@ -46,11 +46,34 @@ Result<ReconcileResult> Controller::reconcile(const fleet::Snapshot& snapshot) {
   }
   const Verdicts verdicts = verdicts_for(*nodes, snapshot, m_policy, now);
   out.nodes = nodes->size();
-  // Labels: only where the node's label disagrees with its verdict.
-  std::map<std::string, std::string> eligible;
+  auto eligible = sync_labels(*nodes, verdicts, out);
+  if (!eligible) {
+    return tl::unexpected(eligible.error());
+  }
+  out.eligible = eligible->size();
+  if (auto ok = sync_shards(std::move(*eligible), out); !ok) {
+    return tl::unexpected(ok.error());
+  }
   std::vector<std::string> names;
   for (const auto& n : *nodes) {
     names.push_back(n.name);
+  }
+  auto preflight = cluster_preflight(m_api, names, verdicts, true, now);
+  if (!preflight) {
+    return tl::unexpected(preflight.error());
+  }
+  if (auto ok = sync_report(*preflight); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  out.preflight = std::move(*preflight);
+  return out;
+}
+
+Result<std::map<std::string, std::string>> Controller::sync_labels(
+    const std::vector<k8s::ObjectMeta>& nodes, const Verdicts& verdicts, ReconcileResult& out) {
+  // Labels: only where the node's label disagrees with its verdict.
+  std::map<std::string, std::string> eligible;
+  for (const auto& n : nodes) {
     const Verdict& v = verdicts.at(n.name);
     const auto label = n.labels.find(std::string(k_cc_label));
     const bool labelled = label != n.labels.end() && label->second == "true";
@@ -65,7 +88,11 @@ Result<ReconcileResult> Controller::reconcile(const fleet::Snapshot& snapshot) {
       ++(v.eligible ? out.labels_set : out.labels_removed);
     }
   }
-  out.eligible = eligible.size();
+  return eligible;
+}
+
+Result<void> Controller::sync_shards(std::map<std::string, std::string> eligible,
+                                     ReconcileResult& out) {
   // Shards: rewritten only when the eligible set changed (or on the first pass).
   if (!m_published || *m_published != eligible) {
     auto plan = plan_shards(eligible);
@@ -92,21 +119,22 @@ Result<ReconcileResult> Controller::reconcile(const fleet::Snapshot& snapshot) {
     m_published = std::move(eligible);
   }
   out.shards = m_shard_names.size();
-  auto preflight = cluster_preflight(m_api, names, verdicts, true, now);
-  if (!preflight) {
-    return tl::unexpected(preflight.error());
-  }
-  Preflight undated = *preflight;
+  return {};
+}
+
+Result<void> Controller::sync_report(const Preflight& preflight) {
+  // Rewritten only when something but its generatedAt changed.
+  Preflight undated = preflight;
   undated.generated_at.clear();
   const std::string fingerprint = preflight_json(undated);
-  if (fingerprint != m_last_report) {
-    if (auto ok = write_report(m_api, m_namespace, preflight_json(*preflight)); !ok) {
-      return tl::unexpected(ok.error());
-    }
-    m_last_report = fingerprint;
+  if (fingerprint == m_last_report) {
+    return {};
   }
-  out.preflight = std::move(*preflight);
-  return out;
+  if (auto ok = write_report(m_api, m_namespace, preflight_json(preflight)); !ok) {
+    return ok;
+  }
+  m_last_report = fingerprint;
+  return {};
 }
 
 }  // namespace ztp::enforce

@@ -50,6 +50,13 @@ class Controller {
   Result<ReconcileResult> reconcile(const fleet::Snapshot& snapshot);
 
  private:
+  // Each returns what it changed in out; writes only where the cluster disagrees.
+  Result<std::map<std::string, std::string>> sync_labels(const std::vector<k8s::ObjectMeta>& nodes,
+                                                         const Verdicts& verdicts,
+                                                         ReconcileResult& out);
+  Result<void> sync_shards(std::map<std::string, std::string> eligible, ReconcileResult& out);
+  Result<void> sync_report(const Preflight& preflight);
+
   k8s::ApiClient& m_api;
   std::string m_namespace;
   Policy m_policy;

@@ -101,6 +101,64 @@ std::string summary_json(const ReconcileResult& r) {
   return j.dump();
 }
 
+void log_reconciled(log::Logger& logger, const ReconcileResult& result,
+                    std::chrono::milliseconds took) {
+  logger.info("enforce.reconciled",
+              {{"nodes", result.nodes},
+               {"eligible", result.eligible},
+               {"labelsSet", result.labels_set},
+               {"labelsRemoved", result.labels_removed},
+               {"shardWrites", result.shard_writes},
+               {"ms", took.count()},
+               {"ztp_prem_tierb_pods_on_ineligible_nodes", result.preflight.on_ineligible_nodes}});
+}
+
+// Reconciles whenever the fleet model changes, and at least every resync, until shutdown
+// (or once with --once). Returns the exit code.
+int reconcile_until_stopped(fleet::FleetState& state, Controller& controller,
+                            const ControllerFlags& flags, std::chrono::seconds resync,
+                            const Clock& clock, log::Logger& logger, std::ostream& out) {
+  std::uint64_t seen = 0;
+  while (!state.shutting_down()) {
+    // Until the first list completes, look often; then wake on a change or at --resync.
+    const auto wait = state.ready() ? std::chrono::duration_cast<std::chrono::milliseconds>(resync)
+                                    : std::chrono::milliseconds(100);
+    seen = state.wait_for_revision(seen, wait);
+    if (state.shutting_down()) {
+      break;
+    }
+    if (!state.ready()) {
+      continue;  // the first list is not complete: every node would look document-less
+    }
+    const auto started = clock.monotonic_now();
+    auto result = controller.reconcile(*state.snapshot());
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.monotonic_now() - started);
+    if (!result) {
+      logger.warn("enforce.reconcile_failed", {{"reason", result.error().message}});
+      if (flags.once) {
+        return k_exit_internal;
+      }
+      continue;
+    }
+    log_reconciled(logger, *result, took);
+    if (flags.once) {
+      out << summary_json(*result) << "\n";
+      break;
+    }
+  }
+  return k_exit_ok;
+}
+
+fleet::K8sSourceOptions source_options_for(const Connection& conn) {
+  fleet::K8sSourceOptions options;
+  options.namespace_name = conn.namespace_name;
+  options.base_path = conn.config.base_path;
+  options.credentials = conn.config.credentials;
+  options.user_agent = std::string(k_name) + "/" + ZTP_VERSION;
+  return options;
+}
+
 int run_controller(const ControllerFlags& flags, std::ostream& out, std::ostream& err) {
   const auto staleness = parse_duration(flags.max_staleness);
   const auto resync = parse_duration(flags.resync);
@@ -138,12 +196,7 @@ int run_controller(const ControllerFlags& flags, std::ostream& out, std::ostream
   // The fleet's own model and source: the same list+watch and validation of the agents'
   // documents as ztp-prem-fleet (src/fleet), so both see the same rows.
   fleet::FleetState state(clock, *staleness);
-  fleet::K8sSourceOptions source_options;
-  source_options.namespace_name = conn->namespace_name;
-  source_options.base_path = conn->config.base_path;
-  source_options.credentials = conn->config.credentials;
-  source_options.user_agent = std::string(k_name) + "/" + ZTP_VERSION;
-  fleet::K8sSource source(**watch_transport, state, source_options, stop_fd);
+  fleet::K8sSource source(**watch_transport, state, source_options_for(*conn), stop_fd);
   source.start();
   std::thread signal_thread([&] {
     int signal = 0;
@@ -153,44 +206,7 @@ int run_controller(const ControllerFlags& flags, std::ostream& out, std::ostream
     state.shutdown();
   });
   Controller controller(*conn->api, conn->namespace_name, *policy, clock);
-  int code = k_exit_ok;
-  std::uint64_t seen = 0;
-  while (!state.shutting_down()) {
-    // Until the first list completes, look often; then wake on a change or at --resync.
-    const auto wait = state.ready() ? std::chrono::duration_cast<std::chrono::milliseconds>(*resync)
-                                    : std::chrono::milliseconds(100);
-    seen = state.wait_for_revision(seen, wait);
-    if (state.shutting_down()) {
-      break;
-    }
-    if (!state.ready()) {
-      continue;  // the first list is not complete: every node would look document-less
-    }
-    const auto started = clock.monotonic_now();
-    auto result = controller.reconcile(*state.snapshot());
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(clock.monotonic_now() - started);
-    if (!result) {
-      logger.warn("enforce.reconcile_failed", {{"reason", result.error().message}});
-      if (flags.once) {
-        code = k_exit_internal;
-        break;
-      }
-      continue;
-    }
-    logger.info("enforce.reconciled", {{"nodes", result->nodes},
-                                       {"eligible", result->eligible},
-                                       {"labelsSet", result->labels_set},
-                                       {"labelsRemoved", result->labels_removed},
-                                       {"shardWrites", result->shard_writes},
-                                       {"ms", ms.count()},
-                                       {"ztp_prem_tierb_pods_on_ineligible_nodes",
-                                        result->preflight.on_ineligible_nodes}});
-    if (flags.once) {
-      out << summary_json(*result) << "\n";
-      break;
-    }
-  }
+  const int code = reconcile_until_stopped(state, controller, flags, *resync, clock, logger, out);
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   source.stop();
