@@ -135,7 +135,15 @@ Result<KeyState> KeyState::create(const std::filesystem::path& path, const LogPa
   return state;
 }
 
-Result<KeyState> KeyState::open(const std::filesystem::path& path) {
+namespace {
+
+// The key state file, opened, checked private, locked and read whole.
+struct OpenedFile {
+  UniqueFd fd;
+  std::string content;
+};
+
+Result<OpenedFile> open_key_file(const std::filesystem::path& path) {
   // The key state is the file itself, never a link: a symlinked seal.key would have the
   // node write its key state wherever the link points (redteam.md T25).
   const RegularOpen how{.follow_symlinks = false};
@@ -165,23 +173,29 @@ Result<KeyState> KeyState::open(const std::filesystem::path& path) {
                                           std::to_string(content->size()) + " bytes, not " +
                                           std::to_string(k_file_size));
   }
-  const std::string_view text(*content);
+  return OpenedFile{std::move(*fd), std::move(*content)};
+}
+
+Result<LogParams> parse_header(std::string_view text, const std::filesystem::path& path) {
   const json header = json::parse(text.substr(0, k_header_size), nullptr, false);
-  KeyState state;
-  state.m_path = path;
   if (header.is_discarded() || !header.is_object() || !header.contains("log") ||
       !header["log"].is_string() || !header.contains("start") || !header["start"].is_string() ||
       !header.contains("epochSeconds") || !header["epochSeconds"].is_number_unsigned()) {
     return fail(ErrorKind::bad_input, "audit key state '" + path.string() + "': bad header");
   }
   const auto start = parse_rfc3339(header["start"].get<std::string>());
-  state.m_params.log_id = header["log"].get<std::string>();
-  state.m_params.epoch_seconds = header["epochSeconds"].get<std::uint64_t>();
-  if (!start || state.m_params.epoch_seconds == 0) {
+  LogParams params;
+  params.log_id = header["log"].get<std::string>();
+  params.epoch_seconds = header["epochSeconds"].get<std::uint64_t>();
+  if (!start || params.epoch_seconds == 0) {
     return fail(ErrorKind::bad_input, "audit key state '" + path.string() + "': bad header");
   }
-  state.m_params.start = *start;
+  params.start = *start;
+  return params;
+}
 
+// The newer intact slot (index and content); the caller wipes the key when done.
+Result<std::pair<int, Slot>> newest_slot(std::string_view text, const std::filesystem::path& path) {
   std::optional<Slot> slots[2] = {parse_slot(text.substr(slot_offset(0), k_slot_size)),
                                   parse_slot(text.substr(slot_offset(1), k_slot_size))};
   if (!slots[0] && !slots[1]) {
@@ -192,19 +206,43 @@ Result<KeyState> KeyState::open(const std::filesystem::path& path) {
   if (slots[0] && slots[1] && slots[1]->epoch > slots[0]->epoch) {
     chosen = 1;
   }
-  state.m_epoch = slots[chosen]->epoch;
-  state.m_key = slots[chosen]->key;
-  state.m_slot = chosen;
+  std::pair<int, Slot> out{chosen, *slots[chosen]};
   for (auto& slot : slots) {
     if (slot) {
       wipe(slot->key);
     }
   }
-  state.m_fd = std::move(*fd);
+  return out;
+}
+
+}  // namespace
+
+Result<KeyState> KeyState::open(const std::filesystem::path& path) {
+  auto file = open_key_file(path);
+  if (!file) {
+    return tl::unexpected(file.error());
+  }
+  const std::string_view text(file->content);
+  auto params = parse_header(text, path);
+  if (!params) {
+    return tl::unexpected(params.error());
+  }
+  auto slot = newest_slot(text, path);
+  if (!slot) {
+    return tl::unexpected(slot.error());
+  }
+  KeyState state;
+  state.m_path = path;
+  state.m_params = std::move(*params);
+  state.m_slot = slot->first;
+  state.m_epoch = slot->second.epoch;
+  state.m_key = slot->second.key;
+  wipe(slot->second.key);
+  state.m_fd = std::move(file->fd);
   // A crash between writing the new slot and blanking the old leaves both: blank the older.
-  const int other = 1 - chosen;
-  if (text.substr(slot_offset(other), k_slot_size) != pad("", k_slot_size)) {
-    const std::string blank = pad("", k_slot_size);
+  const int other = 1 - state.m_slot;
+  const std::string blank = pad("", k_slot_size);
+  if (text.substr(slot_offset(other), k_slot_size) != blank) {
     if (write_all_at(state.m_fd.get(), path, blank, slot_offset(other))) {
       (void)sync_data(state.m_fd.get(), path);
     }
