@@ -38,60 +38,50 @@ std::optional<std::size_t> primary_chip(const TpmObservations& obs) {
   return 0;
 }
 
-ChipVerdict classify_chip(const ChipFacts& chip) {
-  ChipVerdict v;
-  const std::string& n = chip.name;
-  std::vector<std::string> tpm2_clues;
-  std::vector<std::string> tpm1_clues;
+// What points at TPM 2.0 and what at TPM 1.2 in one chip's sysfs.
+struct ChipClues {
+  std::vector<std::string> tpm2;
+  std::vector<std::string> tpm1;
+};
+
+ChipClues clues_of(const ChipFacts& chip) {
+  ChipClues c;
   if (chip.version == VersionFile::tpm2) {
-    tpm2_clues.push_back("tpm_version_major is 2");
+    c.tpm2.push_back("tpm_version_major is 2");
   } else if (chip.version == VersionFile::tpm1) {
-    tpm1_clues.push_back("tpm_version_major is 1");
+    c.tpm1.push_back("tpm_version_major is 1");
   }
   if (chip.tpmrm_sysfs) {
-    tpm2_clues.push_back("resource manager tpmrm" + std::to_string(chip.index) + " in sysfs");
+    c.tpm2.push_back("resource manager tpmrm" + std::to_string(chip.index) + " in sysfs");
   }
   if (chip.rm_node) {
-    tpm2_clues.push_back(dev_path("tpmrm", chip.index) + " exists");
+    c.tpm2.push_back(dev_path("tpmrm", chip.index) + " exists");
   }
   for (const auto& bank : chip.pcr_banks) {
     if (bank != k_tpm1_bank) {
-      tpm2_clues.push_back("PCR bank " + bank + " (a TPM 1.2 has only sha1)");
+      c.tpm2.push_back("PCR bank " + bank + " (a TPM 1.2 has only sha1)");
       break;
     }
   }
   if (chip.caps_in_class || chip.caps_in_device) {
-    tpm1_clues.push_back(std::string("TPM 1.x attribute caps present") +
-                         (chip.caps_in_class ? "" : " under device/ (older kernel layout)"));
+    c.tpm1.push_back(std::string("TPM 1.x attribute caps present") +
+                     (chip.caps_in_class ? "" : " under device/ (older kernel layout)"));
   }
+  return c;
+}
 
-  if (!tpm2_clues.empty() && !tpm1_clues.empty()) {
-    v.kind = ChipKind::contradictory;
-    std::string why = n + ": contradictory: TPM 2.0 (";
-    for (std::size_t i = 0; i < tpm2_clues.size(); ++i) {
-      why += (i ? "; " : "") + tpm2_clues[i];
-    }
-    why += ") vs TPM 1.2 (";
-    for (std::size_t i = 0; i < tpm1_clues.size(); ++i) {
-      why += (i ? "; " : "") + tpm1_clues[i];
-    }
-    v.reasons.push_back(why + ")");
-    return v;
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    out += (i ? "; " : "") + parts[i];
   }
-  if (!tpm2_clues.empty()) {
-    v.kind = ChipKind::tpm2;
-    for (const auto& clue : tpm2_clues) {
-      v.reasons.push_back(n + ": TPM 2.0: " + clue);
-    }
-    return v;
-  }
-  if (!tpm1_clues.empty()) {
-    v.kind = ChipKind::tpm1_2;
-    for (const auto& clue : tpm1_clues) {
-      v.reasons.push_back(n + ": TPM 1.2: " + clue);
-    }
-    return v;
-  }
+  return out;
+}
+
+// A chip with no positive clue: what the version file and the directory still tell.
+ChipVerdict classify_without_clues(const ChipFacts& chip) {
+  ChipVerdict v;
+  const std::string& n = chip.name;
   if (!chip.listable) {
     v.reasons.push_back(n + ": its sysfs directory cannot be listed");
     return v;
@@ -117,18 +107,31 @@ ChipVerdict classify_chip(const ChipFacts& chip) {
   return v;
 }
 
+ChipVerdict classify_chip(const ChipFacts& chip) {
+  const ChipClues clues = clues_of(chip);
+  const std::string& n = chip.name;
+  ChipVerdict v;
+  if (!clues.tpm2.empty() && !clues.tpm1.empty()) {
+    v.kind = ChipKind::contradictory;
+    v.reasons.push_back(n + ": contradictory: TPM 2.0 (" + joined(clues.tpm2) + ") vs TPM 1.2 (" +
+                        joined(clues.tpm1) + ")");
+    return v;
+  }
+  if (clues.tpm2.empty() && clues.tpm1.empty()) {
+    return classify_without_clues(chip);
+  }
+  const bool tpm2 = !clues.tpm2.empty();
+  v.kind = tpm2 ? ChipKind::tpm2 : ChipKind::tpm1_2;
+  for (const auto& clue : tpm2 ? clues.tpm2 : clues.tpm1) {
+    v.reasons.push_back(n + (tpm2 ? ": TPM 2.0: " : ": TPM 1.2: ") + clue);
+  }
+  return v;
+}
+
 namespace {
 
-void decide_family_from_chips(const TpmObservations& obs, TpmVerdict& out) {
-  const std::size_t p = *out.primary;
-  const ChipFacts& chip = obs.chips[p];
-  ChipVerdict cv = classify_chip(chip);
-  for (auto& r : cv.reasons) {
-    out.reasons.push_back(std::move(r));
-  }
-  if (chip.version == VersionFile::unparsable && cv.kind != ChipKind::undetermined) {
-    out.reasons.push_back(chip.name + ": tpm_version_major holds neither 1 nor 2; ignored");
-  }
+// The family the primary chip's verdict gives.
+void adopt_chip_kind(const ChipFacts& chip, const ChipVerdict& cv, TpmVerdict& out) {
   out.family_inferred = cv.inferred;
   switch (cv.kind) {
     case ChipKind::tpm2:
@@ -149,35 +152,30 @@ void decide_family_from_chips(const TpmObservations& obs, TpmVerdict& out) {
       out.family = Family::unknown;
       break;
   }
+}
 
-  if (chip.hardware()) {
-    out.reasons.push_back(chip.name + ": hardware chip (has a parent device)" +
-                          (chip.driver ? ", driver " + *chip.driver : std::string()));
-  } else {
-    out.reasons.push_back(chip.name +
-                          ": virtual chip (no parent device, as vtpm_proxy chips): not a "
-                          "firmware-backed TPM");
-  }
-  // The other chips, the first few by name and the rest as a count: a host with a
-  // thousand vTPMs must not push the measured-boot reasons out of the bounded evidence.
+// The other chips, the first few by name and the rest as a count: a host with a
+// thousand vTPMs must not push the measured-boot reasons out of the bounded evidence.
+void note_other_chips(const TpmObservations& obs, std::size_t primary, TpmVerdict& out) {
   constexpr std::size_t k_named_other_chips = 4;
+  const std::string& decides = obs.chips[primary].name;
   std::size_t others = 0;
   for (std::size_t i = 0; i < obs.chips.size(); ++i) {
-    if (i == p) {
-      continue;
-    }
-    if (++others > k_named_other_chips) {
+    if (i == primary || ++others > k_named_other_chips) {
       continue;
     }
     const ChipFacts& other = obs.chips[i];
     out.reasons.push_back(other.name + ": " + (other.hardware() ? "hardware" : "virtual") +
-                          " chip ignored for the family: " + chip.name + " decides");
+                          " chip ignored for the family: " + decides + " decides");
   }
   if (others > k_named_other_chips) {
     out.reasons.push_back("and " + std::to_string(others - k_named_other_chips) +
-                          " more chips ignored for the family: " + chip.name + " decides");
+                          " more chips ignored for the family: " + decides + " decides");
   }
+}
 
+// Whether the chip's device node is visible to this probe (a container may hide /dev).
+void check_device_node(const TpmObservations& obs, const ChipFacts& chip, TpmVerdict& out) {
   const bool tpm2 = out.family == Family::tpm2_rm || out.family == Family::tpm2_raw;
   if (obs.dev_dir == DirState::unreadable) {
     out.device_node_hidden = true;
@@ -189,6 +187,29 @@ void decide_family_from_chips(const TpmObservations& obs, TpmVerdict& out) {
         (chip.raw_node ? dev_path("tpmrm", chip.index) : dev_path("tpm", chip.index)) +
         " is not visible to this probe (a container without the host's /dev?)");
   }
+}
+
+void decide_family_from_chips(const TpmObservations& obs, TpmVerdict& out) {
+  const std::size_t p = *out.primary;
+  const ChipFacts& chip = obs.chips[p];
+  ChipVerdict cv = classify_chip(chip);
+  for (auto& r : cv.reasons) {
+    out.reasons.push_back(std::move(r));
+  }
+  if (chip.version == VersionFile::unparsable && cv.kind != ChipKind::undetermined) {
+    out.reasons.push_back(chip.name + ": tpm_version_major holds neither 1 nor 2; ignored");
+  }
+  adopt_chip_kind(chip, cv, out);
+  if (chip.hardware()) {
+    out.reasons.push_back(chip.name + ": hardware chip (has a parent device)" +
+                          (chip.driver ? ", driver " + *chip.driver : std::string()));
+  } else {
+    out.reasons.push_back(chip.name +
+                          ": virtual chip (no parent device, as vtpm_proxy chips): not a "
+                          "firmware-backed TPM");
+  }
+  note_other_chips(obs, p, out);
+  check_device_node(obs, chip, out);
 }
 
 void decide_family_without_chips(const TpmObservations& obs, TpmVerdict& out) {
