@@ -134,24 +134,52 @@ GuestVerdict classify_intel_guest(const CcObservations& obs) {
   return verdict(GuestMode::none, {"Intel guest without the TDX CPUID leaf"});
 }
 
+// A replay without CPUID for an x86 host: only kernel objects can speak.
+GuestVerdict classify_x86_without_cpuid(const FileFacts& f) {
+  const bool snp = any_snp_kernel_object(f);
+  const bool tdx = any_tdx_kernel_object(f);
+  if (snp && !tdx) {
+    return verdict(GuestMode::sev_snp,
+                   {"CPUID unavailable; SNP-only kernel objects present: " + snp_objects(f)});
+  }
+  if (tdx && !snp) {
+    return verdict(GuestMode::tdx, {"CPUID unavailable; TDX guest kernel objects present"});
+  }
+  return verdict(GuestMode::unknown,
+                 {snp && tdx ? "both SNP and TDX guest objects present: contradictory"
+                             : "x86 host but CPUID unavailable and no guest kernel object: "
+                               "cannot decide"});
+}
+
+// A guest (hypervisor bit set), by CPU vendor.
+GuestVerdict classify_x86_guest_by_vendor(const CcObservations& obs) {
+  const CpuidFacts& c = obs.cpuid;
+  const FileFacts& f = obs.files;
+  if (c.vendor == CpuVendor::amd) {
+    return classify_amd_guest(obs);
+  }
+  if (c.vendor == CpuVendor::intel) {
+    return classify_intel_guest(obs);
+  }
+  if (any_snp_kernel_object(f) || any_tdx_kernel_object(f)) {
+    return verdict(GuestMode::unknown, {"CC guest objects on a CPU vendor we do not model"});
+  }
+  // A guest on a vendor the rules do not model (Hygon, whose CSV reuses the SEV
+  // interfaces; Zhaoxin; a hypervisor's own vendor string) may be a CC guest by means
+  // we cannot read: "none" would be a guess.
+  return verdict(GuestMode::unknown,
+                 {std::string("guest on a CPU vendor the rules do not model") +
+                  (c.amd_sev || c.amd_sme ? " that offers SEV-like memory encryption in "
+                                            "CPUID 0x8000001F"
+                                          : "") +
+                  ": cannot decide"});
+}
+
 GuestVerdict classify_x86(const CcObservations& obs) {
   const CpuidFacts& c = obs.cpuid;
   const FileFacts& f = obs.files;
   if (!c.available) {
-    // A replay without CPUID for an x86 host: only kernel objects can speak.
-    const bool snp = any_snp_kernel_object(f);
-    const bool tdx = any_tdx_kernel_object(f);
-    if (snp && !tdx) {
-      return verdict(GuestMode::sev_snp,
-                     {"CPUID unavailable; SNP-only kernel objects present: " + snp_objects(f)});
-    }
-    if (tdx && !snp) {
-      return verdict(GuestMode::tdx, {"CPUID unavailable; TDX guest kernel objects present"});
-    }
-    return verdict(GuestMode::unknown,
-                   {snp && tdx ? "both SNP and TDX guest objects present: contradictory"
-                               : "x86 host but CPUID unavailable and no guest kernel object: "
-                                 "cannot decide"});
+    return classify_x86_without_cpuid(f);
   }
   if (!c.hypervisor) {
     if (any_snp_kernel_object(f) || f.tdx_guest_device_node || f.cpu_flag_tdx_guest) {
@@ -174,24 +202,7 @@ GuestVerdict classify_x86(const CcObservations& obs) {
   } else if (c.hv_interface && c.hv_isolation) {
     return classify_hyperv_isolation(c);
   }
-  GuestVerdict result;
-  if (c.vendor == CpuVendor::amd) {
-    result = classify_amd_guest(obs);
-  } else if (c.vendor == CpuVendor::intel) {
-    result = classify_intel_guest(obs);
-  } else if (any_snp_kernel_object(f) || any_tdx_kernel_object(f)) {
-    result = verdict(GuestMode::unknown, {"CC guest objects on a CPU vendor we do not model"});
-  } else {
-    // A guest on a vendor the rules do not model (Hygon, whose CSV reuses the SEV
-    // interfaces; Zhaoxin; a hypervisor's own vendor string) may be a CC guest by means
-    // we cannot read: "none" would be a guess.
-    result = verdict(GuestMode::unknown,
-                     {std::string("guest on a CPU vendor the rules do not model") +
-                      (c.amd_sev || c.amd_sme ? " that offers SEV-like memory encryption in "
-                                                "CPUID 0x8000001F"
-                                              : "") +
-                      ": cannot decide"});
-  }
+  GuestVerdict result = classify_x86_guest_by_vendor(obs);
   result.reasons.insert(result.reasons.begin(), notes.begin(), notes.end());
   return result;
 }
@@ -273,54 +284,47 @@ GuestVerdict classify_guest(const CcObservations& obs) {
   return result;
 }
 
-HostVerdict classify_host(const CcObservations& obs) {
-  const FileFacts& f = obs.files;
-  HostVerdict out;
-  auto capable = [&](HostCapability cap, std::string why) {
-    out.capabilities.push_back(cap);
-    out.reasons.push_back(std::move(why));
-  };
-  auto misc_positive = [](const std::optional<std::uint64_t>& n) { return n && *n > 0; };
+namespace {
 
-  // kvm_amd rewrites its parameters to what setup enabled, but from 5.13 (SEV on by
-  // default, no PSP query at setup since 5.11) to about 6.16 it leaves sev=Y on CPUs
-  // without SEV firmware (AMDESE/AMDSEV#191, #291), and the misc cgroup capacity is set
-  // before the PSP check and never cleared. The PSP's "sev" device exists only when its
-  // firmware reports SEV, so every AMD capability also needs it.
-  auto amd = [&](HostCapability cap, Tri param, const std::optional<std::uint64_t>& misc,
-                 const char* name) {
-    const bool kvm_says = enabled(param) || ((param == Tri::absent || param == Tri::unreadable) &&
-                                             f.kvm_amd_loaded && misc_positive(misc));
-    if (!kvm_says) {
-      return;
-    }
-    if (f.sev_firmware_device == Tri::unreadable) {
-      out.reasons.push_back(std::string("kvm_amd reports ") + name +
-                            " but the PSP's SEV firmware device cannot be checked (unreadable): "
-                            "not counted as capable");
-      return;
-    }
-    if (f.sev_firmware_device != Tri::yes) {
-      out.reasons.push_back(std::string("kvm_amd reports ") + name +
-                            " but the PSP's SEV firmware device is absent: not capable");
-      return;
-    }
-    capable(cap, std::string(enabled(param) ? "kvm_amd " : "misc cgroup grants ") + name +
+void add_capability(HostVerdict& out, HostCapability cap, std::string why) {
+  out.capabilities.push_back(cap);
+  out.reasons.push_back(std::move(why));
+}
+
+bool misc_positive(const std::optional<std::uint64_t>& n) { return n && *n > 0; }
+
+// kvm_amd rewrites its parameters to what setup enabled, but from 5.13 (SEV on by
+// default, no PSP query at setup since 5.11) to about 6.16 it leaves sev=Y on CPUs
+// without SEV firmware (AMDESE/AMDSEV#191, #291), and the misc cgroup capacity is set
+// before the PSP check and never cleared. The PSP's "sev" device exists only when its
+// firmware reports SEV, so every AMD capability also needs it.
+void add_amd_capability(const FileFacts& f, HostCapability cap, Tri param,
+                        const std::optional<std::uint64_t>& misc, const char* name,
+                        HostVerdict& out) {
+  const bool kvm_says = enabled(param) || ((param == Tri::absent || param == Tri::unreadable) &&
+                                           f.kvm_amd_loaded && misc_positive(misc));
+  if (!kvm_says) {
+    return;
+  }
+  if (f.sev_firmware_device == Tri::unreadable) {
+    out.reasons.push_back(std::string("kvm_amd reports ") + name +
+                          " but the PSP's SEV firmware device cannot be checked (unreadable): "
+                          "not counted as capable");
+    return;
+  }
+  if (f.sev_firmware_device != Tri::yes) {
+    out.reasons.push_back(std::string("kvm_amd reports ") + name +
+                          " but the PSP's SEV firmware device is absent: not capable");
+    return;
+  }
+  add_capability(out, cap,
+                 std::string(enabled(param) ? "kvm_amd " : "misc cgroup grants ") + name +
                      (enabled(param) ? " enabled" : " ASIDs") + " and SEV firmware present");
-  };
-  amd(HostCapability::sev, f.kvm_amd_sev, f.misc_sev, "sev");
-  amd(HostCapability::sev_es, f.kvm_amd_sev_es, f.misc_sev_es, "sev_es");
-  amd(HostCapability::sev_snp, f.kvm_amd_sev_snp, std::nullopt, "sev_snp");
-  if (enabled(f.kvm_intel_tdx)) {
-    capable(HostCapability::tdx, "kvm_intel tdx enabled");
-  } else if (f.kvm_intel_tdx != Tri::no && f.kvm_intel_loaded && misc_positive(f.misc_tdx)) {
-    capable(HostCapability::tdx, "misc cgroup grants TDX keys");
-  }
-  if (enabled(f.s390_prot_virt_host)) {
-    capable(HostCapability::protvirt, "s390x prot_virt_host is 1");
-  }
+}
 
-  // The traps: silicon that advertises a technology KVM did not enable.
+// The traps: silicon that advertises a technology KVM did not enable.
+void note_disabled_silicon(const CcObservations& obs, HostVerdict& out) {
+  const FileFacts& f = obs.files;
   const bool amd_cpu_claims = obs.cpuid.amd_sev;
   const bool amd_enabled = enabled(f.kvm_amd_sev) || enabled(f.kvm_amd_sev_es);
   const bool amd_params_unreadable = f.kvm_amd_sev == Tri::unreadable ||
@@ -342,6 +346,25 @@ HostVerdict classify_host(const CcObservations& obs) {
     out.reasons.emplace_back(
         "BIOS enabled TDX but kvm_intel has tdx disabled or is not loaded: not capable");
   }
+}
+
+}  // namespace
+
+HostVerdict classify_host(const CcObservations& obs) {
+  const FileFacts& f = obs.files;
+  HostVerdict out;
+  add_amd_capability(f, HostCapability::sev, f.kvm_amd_sev, f.misc_sev, "sev", out);
+  add_amd_capability(f, HostCapability::sev_es, f.kvm_amd_sev_es, f.misc_sev_es, "sev_es", out);
+  add_amd_capability(f, HostCapability::sev_snp, f.kvm_amd_sev_snp, std::nullopt, "sev_snp", out);
+  if (enabled(f.kvm_intel_tdx)) {
+    add_capability(out, HostCapability::tdx, "kvm_intel tdx enabled");
+  } else if (f.kvm_intel_tdx != Tri::no && f.kvm_intel_loaded && misc_positive(f.misc_tdx)) {
+    add_capability(out, HostCapability::tdx, "misc cgroup grants TDX keys");
+  }
+  if (enabled(f.s390_prot_virt_host)) {
+    add_capability(out, HostCapability::protvirt, "s390x prot_virt_host is 1");
+  }
+  note_disabled_silicon(obs, out);
   if (out.capabilities.empty() && out.reasons.empty()) {
     out.reasons.emplace_back("no CC host capability enabled");
   }
