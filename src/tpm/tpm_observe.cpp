@@ -164,11 +164,11 @@ void observe_event_log(Reader& r, ChipFacts& chip) {
 
 }  // namespace
 
-TpmObservations observe(const host::HostView& host) {
-  TpmObservations obs;
-  Reader r(host.files, obs.unreadable);
-  std::vector<std::string> names;
+namespace {
 
+// The chips /sys/class/tpm lists, sorted by index; the indices of /sys/class/tpmrm.
+std::vector<unsigned> observe_class_dirs(Reader& r, TpmObservations& obs) {
+  std::vector<std::string> names;
   std::vector<unsigned> tpmrm_indices;
   obs.class_tpmrm = r.list(k_class_tpmrm, names);
   for (const auto& name : names) {
@@ -176,7 +176,6 @@ TpmObservations observe(const host::HostView& host) {
       tpmrm_indices.push_back(*index);
     }
   }
-
   obs.class_tpm = r.list(k_class_tpm, names);
   for (const auto& name : names) {
     const auto index = sysfs::parse_indexed_name(name, "tpm");
@@ -193,8 +192,12 @@ TpmObservations observe(const host::HostView& host) {
   obs.sys_class_visible = obs.class_tpm != DirState::absent || r.exists(k_sys_class);
   std::sort(obs.chips.begin(), obs.chips.end(),
             [](const ChipFacts& a, const ChipFacts& b) { return a.index < b.index; });
+  return tpmrm_indices;
+}
 
-  // Listing /dev never opens a TPM node: opening /dev/tpmN is exclusive (tpm-dev.c).
+// Listing /dev never opens a TPM node: opening /dev/tpmN is exclusive (tpm-dev.c).
+void observe_dev_nodes(Reader& r, TpmObservations& obs) {
+  std::vector<std::string> names;
   obs.dev_dir = r.list(k_dev, names);
   for (const auto& name : names) {
     if (const auto raw = sysfs::parse_indexed_name(name, "tpm")) {
@@ -203,7 +206,27 @@ TpmObservations observe(const host::HostView& host) {
       obs.rm_nodes.push_back(*rm);
     }
   }
+}
 
+void observe_ima(Reader& r, TpmObservations& obs) {
+  std::vector<std::string> names;
+  for (const auto dir : k_ima_dirs) {
+    if (r.list(dir, names) == DirState::populated) {
+      obs.ima = std::any_of(names.begin(), names.end(),
+                            [](const std::string& n) { return sysfs::is_ima_measurement_list(n); });
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+TpmObservations observe(const host::HostView& host) {
+  TpmObservations obs;
+  Reader r(host.files, obs.unreadable);
+  const std::vector<unsigned> tpmrm_indices = observe_class_dirs(r, obs);
+  observe_dev_nodes(r, obs);
+  std::vector<std::string> names;
   obs.securityfs = r.list(k_securityfs, names);
   for (auto& chip : obs.chips) {
     observe_chip(r, chip, tpmrm_indices);
@@ -215,18 +238,9 @@ TpmObservations observe(const host::HostView& host) {
       observe_event_log(r, chip);
     }
   }
-
   if (obs.securityfs == DirState::populated) {
-    for (const auto dir : k_ima_dirs) {
-      if (r.list(dir, names) == DirState::populated) {
-        obs.ima = std::any_of(names.begin(), names.end(), [](const std::string& n) {
-          return sysfs::is_ima_measurement_list(n);
-        });
-        break;
-      }
-    }
+    observe_ima(r, obs);
   }
-
   obs.acpi_tables = r.list(k_acpi_tables, names);
   obs.acpi_tpm2 = contains(names, k_acpi_tpm2);
   obs.acpi_tcpa = contains(names, k_acpi_tcpa);
