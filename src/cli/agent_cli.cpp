@@ -152,6 +152,104 @@ void add_quote_flags(CLI::App& app, AgentFlags& f) {
       ->capture_default_str();
 }
 
+namespace {
+
+log::Level log_level(const std::string& name) {
+  return name == "debug"   ? log::Level::debug
+         : name == "warn"  ? log::Level::warn
+         : name == "error" ? log::Level::error
+                           : log::Level::info;
+}
+
+// One sink per --publish target (stdout when none), then the NFD sink. Errors are usage.
+Result<std::vector<publish::Sink>> make_sinks(const AgentFlags& flags,
+                                              const std::vector<std::string>& targets,
+                                              const std::string& probe_name,
+                                              const AgentRuntime& runtime, std::ostream& out) {
+  std::vector<publish::Sink> sinks;
+  for (const auto& target : targets) {
+    if (target == "stdout") {
+      sinks.push_back(publish::stdout_sink(out));
+    } else if (target.rfind("dir:", 0) == 0 && target.size() > 4) {
+      auto sink = publish::dir_sink(target.substr(4));
+      if (!sink) {
+        return tl::unexpected(sink.error());
+      }
+      sinks.push_back(std::move(*sink));
+    } else if (target == "k8s") {
+      auto setup = setup_k8s(flags, probe_name, runtime);
+      if (!setup) {
+        return tl::unexpected(setup.error());
+      }
+      sinks.push_back(publish::k8s_sink(setup->client, {setup->namespace_name, probe_name}));
+    } else {
+      return fail(ErrorKind::bad_input,
+                  "--publish '" + target + "' is not one of stdout, k8s, dir:PATH");
+    }
+  }
+  if (flags.nfd_dir) {
+    // Labels outlive a dead agent by three heartbeats at most.
+    auto sink = publish::nfd_sink(*flags.nfd_dir, std::chrono::seconds(3 * flags.heartbeat_s));
+    if (!sink) {
+      return tl::unexpected(sink.error());
+    }
+    sinks.push_back(std::move(*sink));
+  }
+  return sinks;
+}
+
+// The audit log the agent stamps every document into (--audit-dir). Errors are usage.
+Result<std::optional<agent::AuditStamp>> open_audit_stamp(const AgentFlags& flags,
+                                                          std::chrono::seconds heartbeat,
+                                                          const Clock& clock, log::Logger& logger,
+                                                          const QuoterFactory& make_quoter) {
+  std::optional<agent::AuditStamp> stamp;
+  if (!flags.audit_dir) {
+    return stamp;
+  }
+  const auto key = flags.audit_seed_file ? audit::KeySource::seed_file(*flags.audit_seed_file)
+                                         : audit::KeySource::state_file();
+  audit::AuditOptions options;
+  options.log = [&logger](std::string_view line) {
+    logger.warn("audit.recovered", {{"message", std::string(line)}});
+  };
+  if (flags.quote_pcrs) {
+    if (!make_quoter) {
+      return fail(ErrorKind::bad_input, "--quote-pcrs: this probe does not quote");
+    }
+    auto quoter = make_quoter(flags.tcti, *flags.quote_pcrs);
+    if (!quoter) {
+      return fail(ErrorKind::bad_input, "--quote-pcrs: " + quoter.error().message);
+    }
+    options.quote = std::move(*quoter);
+  }
+  auto log = audit::AuditLog::open(*flags.audit_dir, key, clock, options);
+  if (!log) {
+    return fail(ErrorKind::bad_input, "--audit-dir: " + log.error().message);
+  }
+  // The audit heartbeat follows the publishing heartbeat: one record per rewrite.
+  stamp.emplace(std::move(*log), clock, heartbeat, logger, static_cast<bool>(make_quoter));
+  return stamp;
+}
+
+// A liveness probe reads the file: a write that fails is logged once, as is recovery.
+std::function<void(agent::TimePoint)> health_file_writer(const std::string& path,
+                                                         log::Logger& logger) {
+  const std::filesystem::path health(path);
+  return [health, &logger, failing = false](agent::TimePoint) mutable {
+    auto written = write_file_atomic(health.parent_path().empty() ? "." : health.parent_path(),
+                                     health.filename().string(), "ok\n");
+    if (!written && !failing) {
+      logger.warn("health.write_failed", {{"reason", written.error().message}});
+    } else if (written && failing) {
+      logger.info("health.write_resumed");
+    }
+    failing = !written;
+  };
+}
+
+}  // namespace
+
 int run_agent(const AgentFlags& flags, const std::string& probe_name,
               const std::function<report::Document()>& produce, const AgentRuntime& runtime,
               const Clock& clock, std::ostream& out, std::ostream& err,
@@ -162,111 +260,43 @@ int run_agent(const AgentFlags& flags, const std::string& probe_name,
   if (flags.check_health) {
     return check_health(*flags.check_health, flags.health_max_age_s, clock, err);
   }
-  const log::Level level = flags.log_level == "debug"   ? log::Level::debug
-                           : flags.log_level == "warn"  ? log::Level::warn
-                           : flags.log_level == "error" ? log::Level::error
-                                                        : log::Level::info;
-  log::Logger logger(err, clock, level);
-
-  // Produce once up front: validates the node name for the targets, and the
-  // agent reuses it as its first document.
-  std::vector<publish::Sink> sinks;
+  log::Logger logger(err, clock, log_level(flags.log_level));
   std::vector<std::string> targets = flags.publish;
   if (targets.empty()) {
     targets.emplace_back("stdout");
   }
-  for (const auto& target : targets) {
-    if (target == "stdout") {
-      sinks.push_back(publish::stdout_sink(out));
-    } else if (target.rfind("dir:", 0) == 0 && target.size() > 4) {
-      auto sink = publish::dir_sink(target.substr(4));
-      if (!sink) {
-        return usage(err, probe_name, sink.error().message);
-      }
-      sinks.push_back(std::move(*sink));
-    } else if (target == "k8s") {
-      auto setup = setup_k8s(flags, probe_name, runtime);
-      if (!setup) {
-        return usage(err, probe_name, setup.error().message);
-      }
-      sinks.push_back(publish::k8s_sink(setup->client, {setup->namespace_name, probe_name}));
-    } else {
-      return usage(err, probe_name,
-                   "--publish '" + target + "' is not one of stdout, k8s, dir:PATH");
-    }
+  auto sinks = make_sinks(flags, targets, probe_name, runtime, out);
+  if (!sinks) {
+    return usage(err, probe_name, sinks.error().message);
   }
-  if (flags.nfd_dir) {
-    // Labels outlive a dead agent by three heartbeats at most.
-    auto sink = publish::nfd_sink(*flags.nfd_dir, std::chrono::seconds(3 * flags.heartbeat_s));
-    if (!sink) {
-      return usage(err, probe_name, sink.error().message);
-    }
-    sinks.push_back(std::move(*sink));
-  }
-
+  // Produce once up front: validates the node name for the targets, and the
+  // agent reuses it as its first document.
   std::optional<report::Document> first = produce();
   if (std::find(targets.begin(), targets.end(), "k8s") != targets.end() &&
       publish::configmap_name(first->envelope.node).size() > k_max_configmap_name) {
     return usage(err, probe_name, "node name too long for a ConfigMap name");
   }
-
   agent::Schedule schedule;
   schedule.interval = std::chrono::seconds(flags.interval_s);
   schedule.heartbeat = std::chrono::seconds(flags.heartbeat_s);
-
-  std::optional<agent::AuditStamp> audit_stamp;
-  if (flags.audit_dir) {
-    const auto key = flags.audit_seed_file ? audit::KeySource::seed_file(*flags.audit_seed_file)
-                                           : audit::KeySource::state_file();
-    audit::AuditOptions options;
-    options.log = [&logger](std::string_view line) {
-      logger.warn("audit.recovered", {{"message", std::string(line)}});
-    };
-    if (flags.quote_pcrs) {
-      if (!make_quoter) {
-        return usage(err, probe_name, "--quote-pcrs: this probe does not quote");
-      }
-      auto quoter = make_quoter(flags.tcti, *flags.quote_pcrs);
-      if (!quoter) {
-        return usage(err, probe_name, "--quote-pcrs: " + quoter.error().message);
-      }
-      options.quote = std::move(*quoter);
-    }
-    auto log = audit::AuditLog::open(*flags.audit_dir, key, clock, options);
-    if (!log) {
-      return usage(err, probe_name, "--audit-dir: " + log.error().message);
-    }
-    // The audit heartbeat follows the publishing heartbeat: one record per rewrite.
-    audit_stamp.emplace(std::move(*log), clock, schedule.heartbeat, logger,
-                        static_cast<bool>(make_quoter));
+  auto audit_stamp = open_audit_stamp(flags, schedule.heartbeat, clock, logger, make_quoter);
+  if (!audit_stamp) {
+    return usage(err, probe_name, audit_stamp.error().message);
   }
-
-  auto producer = [&produce, &first, &audit_stamp]() {
+  auto producer = [&produce, &first, &stamp = *audit_stamp]() {
     report::Document d = first ? std::move(*first) : produce();
     first.reset();
-    if (audit_stamp) {
-      audit_stamp->stamp(d);  // durable before any sink sees the document
+    if (stamp) {
+      stamp->stamp(d);  // durable before any sink sees the document
     }
     return d;
   };
-  agent::Agent agent(schedule, producer, std::move(sinks), clock, logger, runtime.seed);
-
+  agent::Agent agent(schedule, producer, std::move(*sinks), clock, logger, runtime.seed);
   if (!flags.watch) {
     return agent.run_once() ? k_exit_ok : k_exit_internal;
   }
   if (flags.health_file) {
-    const std::filesystem::path health(*flags.health_file);
-    // A liveness probe reads the file: a write that fails is logged once, as is recovery.
-    agent.on_step = [health, &logger, failing = false](agent::TimePoint) mutable {
-      auto written = write_file_atomic(health.parent_path().empty() ? "." : health.parent_path(),
-                                       health.filename().string(), "ok\n");
-      if (!written && !failing) {
-        logger.warn("health.write_failed", {{"reason", written.error().message}});
-      } else if (written && failing) {
-        logger.info("health.write_resumed");
-      }
-      failing = !written;
-    };
+    agent.on_step = health_file_writer(*flags.health_file, logger);
   }
   agent::StopSignal never;
   agent.run(runtime.stop != nullptr ? *runtime.stop : never);
