@@ -251,12 +251,9 @@ Result<std::string> AuditLog::setup_in(const std::filesystem::path& dir, std::ch
   return text;
 }
 
-Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySource& key_source,
-                                const Clock& clock, AuditOptions options) {
-  AuditLog log;
-  log.m_dir = dir;
-  log.m_clock = &clock;
-  log.m_options = std::move(options);
+namespace {
+
+Result<void> check_log_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return fail(ErrorKind::not_found, "audit log directory '" + dir.string() +
@@ -265,52 +262,27 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySourc
                                           dir.string() + ")");
   }
   // Whoever can write the directory can swap the key state or segments under the node.
-  if (auto ok = check_not_shared_writable(dir); !ok) {
+  return check_not_shared_writable(dir);
+}
+
+}  // namespace
+
+Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySource& key_source,
+                                const Clock& clock, AuditOptions options) {
+  AuditLog log;
+  log.m_dir = dir;
+  log.m_clock = &clock;
+  log.m_options = std::move(options);
+  if (auto ok = check_log_dir(dir); !ok) {
     return tl::unexpected(ok.error());
   }
   const std::filesystem::path state_path = dir / KeyState::k_file_name;
+  std::error_code ec;
   const bool have_state =
       std::filesystem::is_symlink(state_path, ec) || std::filesystem::exists(state_path, ec);
   if (key_source.seed) {
-    // Followed: a Kubernetes Secret volume presents its keys as symlinks.
-    auto seed_fd = open_regular(*key_source.seed, O_RDONLY);
-    if (!seed_fd) {
-      if (!have_state) {
-        return tl::unexpected(seed_fd.error());
-      }
-    } else {
-      if (auto ok = check_private(seed_fd->get(), *key_source.seed); !ok) {
-        return tl::unexpected(ok.error());
-      }
-      if (have_state) {
-        log.say("audit: seed file '" + key_source.seed->string() +
-                "' is still on the node; while it is, anyone who takes the node over can "
-                "forge the whole log: remove it (delete the Secret) now that the log exists");
-      } else {
-        auto text = read_all(seed_fd->get(), *key_source.seed, k_max_line_bytes);
-        if (!text) {
-          return tl::unexpected(text.error());
-        }
-        auto k0 = parse_verification_key(*text);
-        if (!k0) {
-          return fail(ErrorKind::bad_input, "seed file '" + key_source.seed->string() +
-                                                "' does not hold a verification key "
-                                                "(ztp-audit-v1:<64 hex digits>)");
-        }
-        auto segments = list_segments(dir);
-        if (!segments) {
-          return tl::unexpected(segments.error());
-        }
-        if (!segments->empty()) {
-          return fail(ErrorKind::bad_input, "'" + dir.string() +
-                                                "' holds log segments but no key state: "
-                                                "refusing to start a second log there");
-        }
-        if (auto ok = initialise_or_clean(dir, *k0, key_source.seed_epoch, clock.wall_now()); !ok) {
-          return tl::unexpected(ok.error());
-        }
-        log.say("audit: created the log in '" + dir.string() + "' from the seed file");
-      }
+    if (auto ok = log.start_from_seed(*key_source.seed, key_source.seed_epoch, have_state); !ok) {
+      return tl::unexpected(ok.error());
     }
   } else if (!have_state) {
     return fail(ErrorKind::not_found, "no audit key state '" + state_path.string() +
@@ -332,6 +304,49 @@ Result<AuditLog> AuditLog::open(const std::filesystem::path& dir, const KeySourc
     }
   }
   return log;
+}
+
+Result<void> AuditLog::start_from_seed(const std::filesystem::path& seed,
+                                       std::chrono::seconds seed_epoch, bool have_state) {
+  // Followed: a Kubernetes Secret volume presents its keys as symlinks.
+  auto seed_fd = open_regular(seed, O_RDONLY);
+  if (!seed_fd) {
+    // Once the log exists, the Secret may be gone: that is what we ask for.
+    return have_state ? Result<void>{} : tl::unexpected(seed_fd.error());
+  }
+  if (auto ok = check_private(seed_fd->get(), seed); !ok) {
+    return ok;
+  }
+  if (have_state) {
+    say("audit: seed file '" + seed.string() +
+        "' is still on the node; while it is, anyone who takes the node over can "
+        "forge the whole log: remove it (delete the Secret) now that the log exists");
+    return {};
+  }
+  auto text = read_all(seed_fd->get(), seed, k_max_line_bytes);
+  if (!text) {
+    return tl::unexpected(text.error());
+  }
+  auto k0 = parse_verification_key(*text);
+  if (!k0) {
+    return fail(ErrorKind::bad_input, "seed file '" + seed.string() +
+                                          "' does not hold a verification key "
+                                          "(ztp-audit-v1:<64 hex digits>)");
+  }
+  auto segments = list_segments(m_dir);
+  if (!segments) {
+    return tl::unexpected(segments.error());
+  }
+  if (!segments->empty()) {
+    return fail(ErrorKind::bad_input, "'" + m_dir.string() +
+                                          "' holds log segments but no key state: "
+                                          "refusing to start a second log there");
+  }
+  if (auto ok = initialise_or_clean(m_dir, *k0, seed_epoch, m_clock->wall_now()); !ok) {
+    return ok;
+  }
+  say("audit: created the log in '" + m_dir.string() + "' from the seed file");
+  return {};
 }
 
 namespace {

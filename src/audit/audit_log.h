@@ -139,6 +139,9 @@ class AuditLog {
   AuditLog() = default;
   static Result<std::string> setup_in(const std::filesystem::path& dir, std::chrono::seconds epoch,
                                       const Clock& clock);
+  // Creates the log from --audit-seed-file when there is none yet (only warns when there is).
+  Result<void> start_from_seed(const std::filesystem::path& seed, std::chrono::seconds seed_epoch,
+                               bool have_state);
   Result<void> recover_on_open();
   // Opens the newest segment for appending and cuts a torn tail; the tail's text, or
   // nothing when the log stalled (the tail is not a torn append).
