@@ -66,20 +66,61 @@ struct QuoteOptions {
   std::string pcrs;
 };
 
+// The verification key from --key TEXT, --key - (stdin) or --key-file F.
+Result<std::string> verification_key_text(const std::string& key_text, const std::string& key_file,
+                                          std::istream& in) {
+  if (!key_file.empty()) {
+    return read_local_file(key_file, k_max_small_file);
+  }
+  std::string text = key_text;
+  if (key_text == "-") {
+    std::getline(in, text);
+  }
+  return text;
+}
+
+void print_clean(const audit::VerifyReport& report, const std::string& head_text, bool quotes,
+                 bool witnessed, std::ostream& out) {
+  if (quotes) {
+    out << "quotes: " << report.quoted << " entries quoted and checked with the AK, "
+        << report.unquoted << " not quoted";
+    for (const auto seq : report.boot_changes) {
+      out << "; boot state changed at seq " << seq;
+    }
+    out << "\n";
+  }
+  out << "clean: " << report.records << " records in " << report.segments << " segment(s); head "
+      << head_text << " (epoch " << report.head_epoch << ")"
+      << (witnessed ? "; matches the witness"
+                    : "; no witness given: a truncated tail "
+                      "would not show (use --head)")
+      << "\n";
+}
+
+void print_tampered(const audit::VerifyReport& report, const std::string& head_text,
+                    std::ostream& out) {
+  const audit::BadRecord& bad = *report.bad;
+  out << "TAMPERED: " << audit::to_string(bad.damage);
+  if (bad.line > 0) {
+    out << " at " << bad.file << ":" << bad.line;
+  } else if (bad.offset) {
+    out << " at " << bad.file << " offset " << *bad.offset;
+  }
+  if (bad.seq) {
+    out << " (seq " << *bad.seq << ")";
+  }
+  out << ": " << bad.detail << "\n"
+      << "verified good: " << report.records << " records, up to " << head_text << "\n";
+}
+
 int run_verify(const std::string& dir, const std::string& key_text, const std::string& key_file,
                const std::string& head, const QuoteOptions& quotes, const Clock& clock,
                std::istream& in, std::ostream& out, std::ostream& err) {
-  std::string text = key_text;
-  if (!key_file.empty()) {
-    auto content = read_local_file(key_file, k_max_small_file);
-    if (!content) {
-      return usage(err, content.error().message);
-    }
-    text = *content;
-  } else if (key_text == "-") {
-    std::getline(in, text);
+  const auto text = verification_key_text(key_text, key_file, in);
+  if (!text) {
+    return usage(err, text.error().message);
   }
-  const auto key = audit::parse_verification_key(text);
+  const auto key = audit::parse_verification_key(*text);
   if (!key) {
     return usage(err, "the key must be the line setup printed: ztp-audit-v1:<64 hex digits>");
   }
@@ -106,34 +147,10 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
                                                        audit::hash_text(report->head_hash)
                                                  : std::string("none");
   if (report->clean()) {
-    if (check) {
-      out << "quotes: " << report->quoted << " entries quoted and checked with the AK, "
-          << report->unquoted << " not quoted";
-      for (const auto seq : report->boot_changes) {
-        out << "; boot state changed at seq " << seq;
-      }
-      out << "\n";
-    }
-    out << "clean: " << report->records << " records in " << report->segments
-        << " segment(s); head " << head_text << " (epoch " << report->head_epoch << ")"
-        << (witness ? "; matches the witness"
-                    : "; no witness given: a truncated tail "
-                      "would not show (use --head)")
-        << "\n";
+    print_clean(*report, head_text, static_cast<bool>(check), witness.has_value(), out);
     return k_exit_ok;
   }
-  const audit::BadRecord& bad = *report->bad;
-  out << "TAMPERED: " << audit::to_string(bad.damage);
-  if (bad.line > 0) {
-    out << " at " << bad.file << ":" << bad.line;
-  } else if (bad.offset) {
-    out << " at " << bad.file << " offset " << *bad.offset;
-  }
-  if (bad.seq) {
-    out << " (seq " << *bad.seq << ")";
-  }
-  out << ": " << bad.detail << "\n"
-      << "verified good: " << report->records << " records, up to " << head_text << "\n";
+  print_tampered(*report, head_text, out);
   return k_exit_tampered;
 }
 
