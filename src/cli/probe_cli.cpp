@@ -62,82 +62,104 @@ int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const
   return run_probe(args, spec, env, clock, out, err, AgentRuntime{});
 }
 
+namespace {
+
+// Every flag of a probe binary, parsed.
+struct ProbeFlags {
+  host::HostOptions host;
+  std::optional<std::string> node;
+  std::optional<std::string> wave;
+  std::string format = "json";
+  AgentFlags agent;
+  std::optional<std::string> capture;
+};
+
+void add_probe_flags(CLI::App& app, const ProbeSpec& spec, ProbeFlags& f) {
+  app.add_option("--host-root", f.host.root,
+                 "Directory where the host's /sys, /dev and /proc are visible")
+      ->capture_default_str();
+  if (spec.reads_cpu) {
+    app.add_option("--cpuid-file", f.host.cpuid_file,
+                   "Replay `cpuid -r -1` output instead of executing CPUID");
+    app.add_option("--msr-file", f.host.msr_file,
+                   "Replay \"0xREG 0xVALUE\" lines instead of reading /dev/cpu/0/msr");
+  }
+  app.add_option("--node", f.node, "Node name (default: $NODE_NAME, else the hostname)");
+  app.add_option("--wave", f.wave, "Rollout anchor (default: $ZTP_PREM_WAVE, else the version)");
+  app.add_option("--format", f.format, "Output format")
+      ->check(CLI::IsMember({"json", "text"}))
+      ->capture_default_str();
+  app.set_version_flag("--version", std::string(ZTP_VERSION));
+  add_agent_flags(app, f.agent);
+  add_capture_flag(app, f.capture);
+  if (spec.make_quoter) {
+    add_quote_flags(app, f.agent);
+  }
+}
+
+// The document's envelope from the flags and the environment; one line on err and nothing
+// when the node name or the wave would be refused.
+std::optional<report::Envelope> envelope_for(const ProbeFlags& f, const ProbeSpec& spec,
+                                             const Environment& env, std::ostream& err) {
+  report::Envelope envelope;
+  envelope.node = f.node.value_or(env.node_name.value_or(env.hostname));
+  if (const auto refused = node_name_problem(envelope.node)) {
+    err << spec.name << ": node name '" << text::printable(envelope.node, 80) << "' " << *refused
+        << " (use --node or NODE_NAME)\n";
+    return std::nullopt;
+  }
+  envelope.wave = f.wave.value_or(env.wave.value_or(ZTP_VERSION));
+  if (!is_wave(envelope.wave)) {
+    err << spec.name << ": wave '" << envelope.wave
+        << "' must be 1-63 characters of [A-Za-z0-9._-]\n";
+    return std::nullopt;
+  }
+  envelope.probe = {spec.name, ZTP_VERSION};
+  return envelope;
+}
+
+}  // namespace
+
 int run_probe(const std::vector<std::string>& args, const ProbeSpec& spec, const Environment& env,
               const Clock& clock, std::ostream& out, std::ostream& err,
               const AgentRuntime& runtime) {
   CLI::App app{spec.description, spec.name};
-  host::HostOptions host_options;
-  std::optional<std::string> node;
-  std::optional<std::string> wave;
-  std::string format = "json";
-  app.add_option("--host-root", host_options.root,
-                 "Directory where the host's /sys, /dev and /proc are visible")
-      ->capture_default_str();
-  if (spec.reads_cpu) {
-    app.add_option("--cpuid-file", host_options.cpuid_file,
-                   "Replay `cpuid -r -1` output instead of executing CPUID");
-    app.add_option("--msr-file", host_options.msr_file,
-                   "Replay \"0xREG 0xVALUE\" lines instead of reading /dev/cpu/0/msr");
-  }
-  app.add_option("--node", node, "Node name (default: $NODE_NAME, else the hostname)");
-  app.add_option("--wave", wave, "Rollout anchor (default: $ZTP_PREM_WAVE, else the version)");
-  app.add_option("--format", format, "Output format")
-      ->check(CLI::IsMember({"json", "text"}))
-      ->capture_default_str();
-  app.set_version_flag("--version", std::string(ZTP_VERSION));
-  AgentFlags agent_flags;
-  add_agent_flags(app, agent_flags);
-  std::optional<std::string> capture;
-  add_capture_flag(app, capture);
-  if (spec.make_quoter) {
-    add_quote_flags(app, agent_flags);
-  }
-
+  ProbeFlags flags;
+  add_probe_flags(app, spec, flags);
   if (const auto done = parse_command_line(app, args, spec.name, out, err)) {
     return *done;
   }
-
-  report::Envelope envelope;
-  envelope.node = node.value_or(env.node_name.value_or(env.hostname));
-  if (const auto refused = node_name_problem(envelope.node)) {
-    err << spec.name << ": node name '" << text::printable(envelope.node, 80) << "' " << *refused
-        << " (use --node or NODE_NAME)\n";
+  auto envelope = envelope_for(flags, spec, env, err);
+  if (!envelope) {
     return k_exit_usage;
   }
-  envelope.wave = wave.value_or(env.wave.value_or(ZTP_VERSION));
-  if (!is_wave(envelope.wave)) {
-    err << spec.name << ": wave '" << envelope.wave
-        << "' must be 1-63 characters of [A-Za-z0-9._-]\n";
-    return k_exit_usage;
-  }
-  envelope.probe = {spec.name, ZTP_VERSION};
-
-  auto host = host::Host::open(host_options);
+  auto host = host::Host::open(flags.host);
   if (!host) {
     err << spec.name << ": " << host.error().message << "\n";
     return k_exit_usage;
   }
-  if (capture && agent_flags.active()) {
+  if (flags.capture && flags.agent.active()) {
     err << spec.name << ": --capture records one detection; it does not combine with agent mode\n";
     return k_exit_usage;
   }
-  if (agent_flags.active()) {
-    if (format != "json") {
+  if (flags.agent.active()) {
+    if (flags.format != "json") {
       err << spec.name << ": --format text is for people; agent mode publishes JSON\n";
       return k_exit_usage;
     }
     auto produce = [&]() {
-      report::Envelope e = envelope;
+      report::Envelope e = *envelope;
       e.generated_at = clock.wall_now();
       return spec.detect(host->view(), std::move(e));
     };
-    return run_agent(agent_flags, spec.name, produce, runtime, clock, out, err, spec.make_quoter);
+    return run_agent(flags.agent, spec.name, produce, runtime, clock, out, err, spec.make_quoter);
   }
-  envelope.generated_at = clock.wall_now();
-  if (capture) {
-    return run_capture(*capture, spec, host->view(), std::move(envelope), format, out, err);
+  envelope->generated_at = clock.wall_now();
+  if (flags.capture) {
+    return run_capture(*flags.capture, spec, host->view(), std::move(*envelope), flags.format, out,
+                       err);
   }
-  return print_document(spec.detect(host->view(), std::move(envelope)), format, out);
+  return print_document(spec.detect(host->view(), std::move(*envelope)), flags.format, out);
 }
 
 int print_document(const report::Document& doc, const std::string& format, std::ostream& out) {
