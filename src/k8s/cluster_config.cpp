@@ -174,72 +174,97 @@ Result<ClusterConfig> load_kubeconfig(const std::filesystem::path& file) {
   return c;
 }
 
+namespace {
+
+// The current context's cluster: server, CA and TLS name.
+Result<ClusterConfig> cluster_of(const YAML::Node& cluster, const std::filesystem::path& base) {
+  const auto server = scalar(cluster, "server");
+  if (!server) {
+    return fail(ErrorKind::bad_input, "kubeconfig: cluster has no server");
+  }
+  auto c = parse_server_url(*server);
+  if (!c) {
+    return c;
+  }
+  if (scalar(cluster, "insecure-skip-tls-verify").value_or("false") == "true") {
+    return fail(ErrorKind::bad_input,
+                "kubeconfig: insecure-skip-tls-verify is refused; TLS is always verified");
+  }
+  auto ca = pem_field(cluster, "certificate-authority", base);
+  if (!ca) {
+    return tl::unexpected(ca.error());
+  }
+  if (!*ca) {
+    return fail(ErrorKind::bad_input, "kubeconfig: cluster has no certificate-authority");
+  }
+  c->ca_pem = **ca;
+  c->tls_server_name = scalar(cluster, "tls-server-name");
+  return c;
+}
+
+// The current context's user: a token, a token file or a client certificate.
+Result<void> read_user(const YAML::Node& user, const std::filesystem::path& base,
+                       ClusterConfig& c) {
+  if (user["exec"] || user["auth-provider"]) {
+    return fail(ErrorKind::unsupported,
+                "kubeconfig: exec and auth-provider credentials are not supported; use a "
+                "token, tokenFile or client certificate");
+  }
+  c.credentials.token = scalar(user, "token");
+  if (auto tf = scalar(user, "tokenFile")) {
+    std::filesystem::path p(*tf);
+    c.credentials.token_file = p.is_relative() ? base / p : p;
+  }
+  auto cert = pem_field(user, "client-certificate", base);
+  auto key = pem_field(user, "client-key", base);
+  if (!cert) {
+    return tl::unexpected(cert.error());
+  }
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  c.credentials.client_cert_pem = *cert;
+  c.credentials.client_key_pem = *key;
+  return {};
+}
+
+Result<ClusterConfig> parse_kubeconfig_yaml(const YAML::Node& root,
+                                            const std::filesystem::path& base) {
+  const auto current = scalar(root, "current-context");
+  if (!current) {
+    return fail(ErrorKind::bad_input, "kubeconfig has no current-context");
+  }
+  const YAML::Node context = named_entry(root["contexts"], *current, "context");
+  if (!context) {
+    return fail(ErrorKind::bad_input, "kubeconfig: context '" + *current + "' not found");
+  }
+  const auto cluster_name = scalar(context, "cluster");
+  const auto user_name = scalar(context, "user");
+  const YAML::Node cluster =
+      cluster_name ? named_entry(root["clusters"], *cluster_name, "cluster") : YAML::Node();
+  if (!cluster) {
+    return fail(ErrorKind::bad_input, "kubeconfig: the current context names no known cluster");
+  }
+  auto c = cluster_of(cluster, base);
+  if (!c) {
+    return c;
+  }
+  c->namespace_name = scalar(context, "namespace");
+  const YAML::Node user = user_name ? named_entry(root["users"], *user_name, "user") : YAML::Node();
+  if (user) {
+    if (auto ok = read_user(user, base, *c); !ok) {
+      return tl::unexpected(ok.error());
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
 Result<ClusterConfig> parse_kubeconfig(std::string_view content,
                                        const std::filesystem::path& base) {
   try {
-    const YAML::Node root = YAML::Load(std::string(content));
-    const auto current = scalar(root, "current-context");
-    if (!current) {
-      return fail(ErrorKind::bad_input, "kubeconfig has no current-context");
-    }
-    const YAML::Node context = named_entry(root["contexts"], *current, "context");
-    if (!context) {
-      return fail(ErrorKind::bad_input, "kubeconfig: context '" + *current + "' not found");
-    }
-    const auto cluster_name = scalar(context, "cluster");
-    const auto user_name = scalar(context, "user");
-    const YAML::Node cluster =
-        cluster_name ? named_entry(root["clusters"], *cluster_name, "cluster") : YAML::Node();
-    if (!cluster) {
-      return fail(ErrorKind::bad_input, "kubeconfig: the current context names no known cluster");
-    }
-    const auto server = scalar(cluster, "server");
-    if (!server) {
-      return fail(ErrorKind::bad_input, "kubeconfig: cluster has no server");
-    }
-    auto c = parse_server_url(*server);
-    if (!c) {
-      return c;
-    }
-    if (scalar(cluster, "insecure-skip-tls-verify").value_or("false") == "true") {
-      return fail(ErrorKind::bad_input,
-                  "kubeconfig: insecure-skip-tls-verify is refused; TLS is always verified");
-    }
-    auto ca = pem_field(cluster, "certificate-authority", base);
-    if (!ca) {
-      return tl::unexpected(ca.error());
-    }
-    if (!*ca) {
-      return fail(ErrorKind::bad_input, "kubeconfig: cluster has no certificate-authority");
-    }
-    c->ca_pem = **ca;
-    c->tls_server_name = scalar(cluster, "tls-server-name");
-    c->namespace_name = scalar(context, "namespace");
-    const YAML::Node user =
-        user_name ? named_entry(root["users"], *user_name, "user") : YAML::Node();
-    if (user) {
-      if (user["exec"] || user["auth-provider"]) {
-        return fail(ErrorKind::unsupported,
-                    "kubeconfig: exec and auth-provider credentials are not supported; use a "
-                    "token, tokenFile or client certificate");
-      }
-      c->credentials.token = scalar(user, "token");
-      if (auto tf = scalar(user, "tokenFile")) {
-        std::filesystem::path p(*tf);
-        c->credentials.token_file = p.is_relative() ? base / p : p;
-      }
-      auto cert = pem_field(user, "client-certificate", base);
-      auto key = pem_field(user, "client-key", base);
-      if (!cert) {
-        return tl::unexpected(cert.error());
-      }
-      if (!key) {
-        return tl::unexpected(key.error());
-      }
-      c->credentials.client_cert_pem = *cert;
-      c->credentials.client_key_pem = *key;
-    }
-    return c;
+    return parse_kubeconfig_yaml(YAML::Load(std::string(content)), base);
   } catch (const YAML::Exception& e) {
     return fail(ErrorKind::bad_input, std::string("kubeconfig: ") + e.what());
   }
