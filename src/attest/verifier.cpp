@@ -12,6 +12,7 @@
 #include "attest/release.h"
 #include "audit/crypto.h"
 #include "common/posix_file.h"
+#include "common/rfc3339.h"
 #include "tpmquote/pcr_selection.h"
 
 namespace ztp::attest {
@@ -146,7 +147,7 @@ void Verifier::publish_verdict(std::string_view node, std::string_view group, bo
                                 {"node", node},
                                 {"attested", attested},
                                 {"group", group},
-                                {"when", log::format_time_ms(m_clock.wall_now())}};
+                                {"when", format_rfc3339_ms(m_clock.wall_now())}};
   if (!attested) {
     doc["reason"] = code;
   }
@@ -256,7 +257,7 @@ Outcome<void> Verifier::prove(const ProofRequest& r) {
                     pending->group,
                     pending->ak_public,
                     pending->ek_sha256,
-                    log::format_time_ms(m_clock.wall_now()),
+                    format_rfc3339_ms(m_clock.wall_now()),
                     std::nullopt};
   if (existing && *existing) {
     record.registered_at = (*existing)->registered_at;

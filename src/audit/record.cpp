@@ -266,45 +266,9 @@ std::optional<Bytes32> parse_hash_text(std::string_view text) {
 }
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text) {
-  // "YYYY-MM-DDTHH:MM:SSZ": 20 characters, digits at fixed places.
-  constexpr std::string_view k_shape = "dddd-dd-ddTdd:dd:ddZ";
-  if (text.size() != k_shape.size()) {
-    return std::nullopt;
-  }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool digit = text[i] >= '0' && text[i] <= '9';
-    if (k_shape[i] == 'd' ? !digit : text[i] != k_shape[i]) {
-      return std::nullopt;
-    }
-  }
-  auto num = [&](std::size_t pos, std::size_t len) {
-    int v = 0;
-    for (std::size_t i = pos; i < pos + len; ++i) {
-      v = v * 10 + (text[i] - '0');
-    }
-    return v;
-  };
-  // system_clock counts nanoseconds in 64 bits: it ends in 2262. Records are from now on.
-  constexpr int k_first_year = 1970;
-  constexpr int k_last_year = 2200;
-  const int year = num(0, 4);
-  if (year < k_first_year || year > k_last_year) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = num(5, 2) - 1;
-  tm.tm_mday = num(8, 2);
-  tm.tm_hour = num(11, 2);
-  tm.tm_min = num(14, 2);
-  tm.tm_sec = num(17, 2);
-  const std::time_t t = timegm(&tm);
-  if (t < 0) {
-    return std::nullopt;
-  }
-  const auto point = std::chrono::system_clock::from_time_t(t);
-  // timegm normalises 2026-02-31 into March: only a round trip proves the text canonical.
-  if (report::format_rfc3339(point) != text) {
+  const auto point = ztp::parse_rfc3339(text);
+  // Records are from now on; only a round trip proves the text canonical (no :60).
+  if (!point || point->time_since_epoch().count() < 0 || format_rfc3339(*point) != text) {
     return std::nullopt;
   }
   return point;

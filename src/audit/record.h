@@ -107,7 +107,8 @@ Result<Bytes32> compute_hash_of_line(std::string_view line, const Record& record
 std::string hash_text(const Bytes32& hash);
 std::optional<Bytes32> parse_hash_text(std::string_view text);
 
-// RFC 3339 UTC, second precision, exactly as report::format_rfc3339 writes it.
+// RFC 3339 UTC, second precision, exactly as ztp::format_rfc3339 writes it (canonical:
+// ztp::parse_rfc3339 plus a round trip, and not before 1970).
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 }  // namespace ztp::audit

@@ -42,7 +42,4 @@ class Logger {
   Level m_min;
 };
 
-// RFC 3339 UTC with millisecond precision: "2026-11-27T19:08:49.123Z".
-std::string format_time_ms(std::chrono::system_clock::time_point t);
-
 }  // namespace ztp::log

@@ -1,21 +1,11 @@
 #include "report/document.h"
 
-#include <ctime>
 #include <sstream>
 
 namespace ztp::report {
 
 std::string_view to_string(Enforcement e) {
   return e == Enforcement::enforcing ? "enforcing" : "advisory";
-}
-
-std::string format_rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buf[32];
-  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(buf, n);
 }
 
 nlohmann::ordered_json to_json(const Document& doc) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/findings.h"
+#include "common/rfc3339.h"
 
 namespace ztp::report {
 
@@ -61,8 +62,8 @@ struct Document {
   Findings findings;
 };
 
-// RFC 3339 UTC with second precision: "2026-11-27T19:08:49Z".
-std::string format_rfc3339(std::chrono::system_clock::time_point t);
+// RFC 3339 UTC with second precision: "2026-11-27T19:08:49Z" (common/rfc3339.h).
+using ztp::format_rfc3339;
 
 nlohmann::ordered_json to_json(const Document& doc);
 // Pretty JSON for people and files, ending in a newline.

@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "common/rfc3339.h"
 #include "testlib/fixed_clock.h"
 
 namespace ztp::log {
@@ -56,7 +57,7 @@ TEST(Logger, InvalidUtf8IsReplacedNotThrown) {
 
 TEST(Logger, MillisecondTimestamps) {
   const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1778580000123));
-  EXPECT_EQ(format_time_ms(t), "2026-05-12T10:00:00.123Z");
+  EXPECT_EQ(format_rfc3339_ms(t), "2026-05-12T10:00:00.123Z");
 }
 
 }  // namespace
