@@ -137,6 +137,7 @@ Result<tl::expected<std::string, Refusal>> attest_node(const NodeOptions& o, esa
   tls.port = address->port;
   tls.ca_pem = o.ca_pem;
   tls.timeout = o.timeout;
+  tls.keep_alive = true;  // nonce and quote (and registration) on one TLS connection
   ZTP_TRY(http, k8s::TlsTransport::create(tls));
   ZTP_TRY(nonce, post<NonceResponse>(**http, "/v1/nonce", to_json(NonceRequest{o.node}),
                                      parse_nonce_response));
