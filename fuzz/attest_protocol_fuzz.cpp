@@ -1,6 +1,7 @@
 // The verifier's parsers of outside input: the JSON request bodies nodes POST (and the
 // answers a node parses), the EK and AK public areas inside them, and the credential
-// and release envelopes. The first byte picks the parser; the rest is its input.
+// and release envelopes; and the node's sealed cache file. The first byte picks the parser; the
+// rest is its input.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -8,6 +9,7 @@
 #include "attest/credential.h"
 #include "attest/protocol.h"
 #include "attest/release.h"
+#include "attest/sealed_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) {
@@ -15,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   namespace a = ztp::attest;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 10) {
+  switch (data[0] % 11) {
     case 0:
       if (auto r = a::parse_register_request(input)) {
         if (auto ek = a::ek_from_public(r->ek_public)) {
@@ -54,6 +56,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 8:
       (void)a::ek_from_public(input);
+      break;
+    case 9:  // the node's sealed cache file (ztp-prem-tpm attest --cache)
+      if (auto f = a::parse_sealed_cache(input)) {
+        (void)a::decrypt_cached_secret(*f, std::string(a::k_cache_key_bytes, 'k'));
+      }
       break;
     default:
       (void)a::seal_to(input, std::string(32, 'n'), "aad", "secret");

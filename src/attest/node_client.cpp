@@ -126,18 +126,23 @@ Result<VerifierAddress> parse_verifier_url(std::string_view url) {
 }
 
 Result<tl::expected<std::string, Refusal>> attest_node(const NodeOptions& o) {
+  ZTP_TRY(tpm, esapi::Session::open(o.tcti));
+  return attest_node(o, *tpm);
+}
+
+Result<tl::expected<std::string, Refusal>> attest_node(const NodeOptions& o, esapi::Session& tpm) {
   ZTP_TRY(address, parse_verifier_url(o.verifier));
   k8s::TlsOptions tls;
   tls.host = address->host;
   tls.port = address->port;
   tls.ca_pem = o.ca_pem;
   tls.timeout = o.timeout;
+  tls.keep_alive = true;  // nonce and quote (and registration) on one TLS connection
   ZTP_TRY(http, k8s::TlsTransport::create(tls));
-  ZTP_TRY(tpm, esapi::Session::open(o.tcti));
   ZTP_TRY(nonce, post<NonceResponse>(**http, "/v1/nonce", to_json(NonceRequest{o.node}),
                                      parse_nonce_response));
   if (!*nonce && nonce->error().code == "not-registered") {
-    ZTP_TRY(registered, register_node(**http, *tpm, o));
+    ZTP_TRY(registered, register_node(**http, tpm, o));
     if (!*registered) {
       return tl::expected<std::string, Refusal>(tl::unexpected(registered->error()));
     }
@@ -150,7 +155,7 @@ Result<tl::expected<std::string, Refusal>> attest_node(const NodeOptions& o) {
   if (!*nonce) {
     return tl::expected<std::string, Refusal>(tl::unexpected(nonce->error()));
   }
-  return attest_once(**http, *tpm, o, (*nonce)->nonce);
+  return attest_once(**http, tpm, o, (*nonce)->nonce);
 }
 
 }  // namespace ztp::attest

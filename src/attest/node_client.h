@@ -13,6 +13,7 @@
 
 #include "attest/protocol.h"
 #include "common/result.h"
+#include "esapi/esapi_session.h"
 
 namespace ztp::attest {
 
@@ -29,6 +30,10 @@ struct NodeOptions {
 // The released secret, or the verifier's refusal; an Error is a fault (TPM, network,
 // protocol) or bad input.
 Result<tl::expected<std::string, Refusal>> attest_node(const NodeOptions& options);
+// The same on a TPM session the caller holds (the sealed cache uses it before and after;
+// a swtpm socket serves one connection at a time). options.tcti is not used.
+Result<tl::expected<std::string, Refusal>> attest_node(const NodeOptions& options,
+                                                       esapi::Session& tpm);
 
 struct VerifierAddress {
   std::string host;

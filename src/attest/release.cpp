@@ -106,8 +106,10 @@ Result<std::string> shared_key(EVP_PKEY* own, EVP_PKEY* peer, std::string_view n
   return key;
 }
 
-Result<std::string> gcm(bool encrypt, std::string_view key, std::string_view iv,
-                        std::string_view aad, std::string_view in) {
+}  // namespace
+
+Result<std::string> aes256_gcm(bool encrypt, std::string_view key, std::string_view iv,
+                               std::string_view aad, std::string_view in) {
   Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   std::string_view body = in;
   std::string tag;
@@ -146,8 +148,6 @@ Result<std::string> gcm(bool encrypt, std::string_view key, std::string_view iv,
   return out;
 }
 
-}  // namespace
-
 Result<std::string> quote_binding(std::string_view nonce, std::string_view ephemeral_point,
                                   std::string_view node) {
   std::string data(k_binding_label);
@@ -181,7 +181,7 @@ Result<Envelope> seal_to(std::string_view recipient_point, std::string_view nonc
   if (RAND_bytes(reinterpret_cast<unsigned char*>(iv.data()), static_cast<int>(iv.size())) != 1) {
     return openssl_fault("no random bytes");
   }
-  auto ct = gcm(true, *key, iv, aad, secret);
+  auto ct = aes256_gcm(true, *key, iv, aad, secret);
   OPENSSL_cleanse(key->data(), key->size());
   if (!ct) {
     return tl::unexpected(ct.error());
@@ -219,7 +219,7 @@ Result<std::string> EphemeralKey::open(const Envelope& envelope, std::string_vie
   if (!key) {
     return tl::unexpected(key.error());
   }
-  auto plain = gcm(false, *key, envelope.iv, aad, envelope.ciphertext);
+  auto plain = aes256_gcm(false, *key, envelope.iv, aad, envelope.ciphertext);
   OPENSSL_cleanse(key->data(), key->size());
   return plain;
 }

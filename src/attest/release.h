@@ -33,6 +33,12 @@ struct Envelope {
 Result<Envelope> seal_to(std::string_view recipient_point, std::string_view nonce,
                          std::string_view aad, std::string_view secret);
 
+// AES-256-GCM with a 12-byte iv; the output (input when decrypting) is the ciphertext
+// followed by its 16-byte tag. A tag that does not authenticate is bad_input. The release
+// and the node's sealed cache (sealed_file.h) both use it.
+Result<std::string> aes256_gcm(bool encrypt, std::string_view key, std::string_view iv,
+                               std::string_view aad, std::string_view in);
+
 // Node side: a P-256 key pair for one attest round.
 class EphemeralKey {
  public:

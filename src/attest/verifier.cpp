@@ -152,7 +152,10 @@ void Verifier::publish_verdict(std::string_view node, std::string_view group, bo
     doc["reason"] = code;
   }
   const std::string name = std::string(node) + ".attest.json";
-  if (auto ok = write_file_atomic(*m_options.publish_dir, name, doc.dump() + "\n"); !ok) {
+  // Not fsynced: a verdict is derived state, replaced at the node's next decision, and
+  // nothing a release depends on (nonces are single use in memory; the state's files stay
+  // durable). Syncing it cost every round two fsyncs (docs/attest.md "Figures").
+  if (auto ok = replace_file_unsynced(*m_options.publish_dir, name, doc.dump() + "\n"); !ok) {
     const std::lock_guard lock(m_mutex);
     m_log.warn("attest.publish_failed", {{"reason", ok.error().message}});
   }
@@ -324,12 +327,32 @@ Outcome<ReleaseResponse> Verifier::attest(const AttestRequest& r) {
   return attest_registered(r, **node);
 }
 
+Result<tpmquote::SignatureVerifier> Verifier::ak_verifier(const std::string& ak_public) {
+  {
+    const std::lock_guard lock(m_mutex);
+    if (auto it = m_ak_verifiers.find(ak_public); it != m_ak_verifiers.end()) {
+      return it->second;
+    }
+  }
+  auto ak = tpmquote::ak_from_public(ak_public);
+  if (!ak) {
+    return tl::unexpected(ak.error());
+  }
+  auto verifier = tpmquote::SignatureVerifier::create(*ak);
+  if (verifier) {
+    const std::lock_guard lock(m_mutex);
+    if (m_ak_verifiers.size() >= m_options.max_outstanding) {
+      m_ak_verifiers.clear();  // bounded: rebuilt on demand
+    }
+    m_ak_verifiers.emplace(ak_public, *verifier);
+  }
+  return verifier;
+}
+
 Outcome<ReleaseResponse> Verifier::attest_registered(const AttestRequest& r,
                                                      const NodeRecord& node) {
   const std::string& group = node.group;
-  auto ak = tpmquote::ak_from_public(node.ak_public);
-  auto verifier = ak ? tpmquote::SignatureVerifier::create(*ak)
-                     : Result<tpmquote::SignatureVerifier>(tl::unexpected(ak.error()));
+  auto verifier = ak_verifier(node.ak_public);
   auto binding = quote_binding(r.nonce, r.ephemeral_point, r.node);
   if (!verifier || !binding) {
     return tl::unexpected(decide(r.node, group, k_internal, "cannot set up quote checks", false));

@@ -89,6 +89,8 @@ class Verifier {
   void publish_verdict(std::string_view node, std::string_view group, bool attested,
                        std::string_view code);
   void prune(std::chrono::steady_clock::time_point now);
+  // The registered AK's verifier, built once per AK (key setup costs about a check).
+  Result<tpmquote::SignatureVerifier> ak_verifier(const std::string& ak_public);
 
   DirState m_state;
   VerifierOptions m_options;
@@ -96,8 +98,9 @@ class Verifier {
   log::Logger& m_log;
   std::string m_selection;  // marshalled TPML_PCR_SELECTION of sha256:0-7
   mutable std::mutex m_mutex;
-  std::map<std::string, Pending> m_pending;  // by challenge
-  std::map<std::string, Issued> m_nonces;    // by nonce
+  std::map<std::string, Pending> m_pending;                           // by challenge
+  std::map<std::string, Issued> m_nonces;                             // by nonce
+  std::map<std::string, tpmquote::SignatureVerifier> m_ak_verifiers;  // by AK public area
   std::unique_ptr<Metrics> m_metrics;
 };
 

@@ -5,8 +5,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "attest/node_client.h"
+#include "attest/sealed_cache.h"
 #include "cli/probe_cli.h"
 #include "common/command_line.h"
 #include "common/posix_file.h"
@@ -43,47 +46,115 @@ Result<void> write_secret(const std::string& out_path, std::string_view secret, 
   return write_file_atomic(dir, path.filename().string(), secret, 0600);
 }
 
-}  // namespace
-
-int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app{
-      "Prove this node's boot state to the verifier with a TPM quote and write the secret it "
-      "releases (registers this TPM first when the verifier does not know the node).",
-      k_attest_name};
-  attest::NodeOptions o;
+struct AttestFlags {
+  attest::NodeOptions node;
   std::string ca_file;
   std::string out_path;
+  std::string cache_path;  // empty: <out>.sealed
+  long long cache_ttl_s = 24 * 3600;
+  bool no_cache = false;
   bool force = false;
   long timeout_ms = 10000;
+};
+
+void add_attest_options(CLI::App& app, AttestFlags& f) {
+  attest::NodeOptions& o = f.node;
   app.add_option("--verifier", o.verifier, "https://HOST:PORT of ztp-prem-attest serve")
       ->required();
-  app.add_option("--ca", ca_file, "PEM CA bundle the verifier's certificate must chain to")
+  app.add_option("--ca", f.ca_file, "PEM CA bundle the verifier's certificate must chain to")
       ->required();
   app.add_option("--tcti", o.tcti, "The TPM: device:/dev/tpmrmN or swtpm:host=H,port=N")
       ->required();
   app.add_option("--node", o.node, "This node's name (as registered)")->required();
   app.add_option("--group", o.group, "The node's group (used when registering)")->required();
   app.add_option("--secret", o.secret, "Name of the secret to release")->required();
-  app.add_option("--out", out_path, "File to write the secret to (0600)")->required();
-  app.add_flag("--force", force, "Replace --out if it exists");
-  app.add_option("--timeout-ms", timeout_ms, "Per HTTPS request, connect to last byte")
+  app.add_option("--out", f.out_path, "File to write the secret to (0600)")->required();
+  app.add_flag("--force", f.force, "Replace --out if it exists");
+  app.add_option("--cache", f.cache_path,
+                 "Sealed cache file (default: --out with .sealed appended; keep it on "
+                 "persistent storage)");
+  // CLI11's unit transformer: 90s, 30m, 24h, 7d (a bare number is seconds).
+  app.add_option("--cache-ttl", f.cache_ttl_s,
+                 "How long (TPM clock) the sealed cache opens without the verifier")
+      ->transform(CLI::AsNumberWithUnit(
+          std::map<std::string, long long>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}}))
+      ->check(CLI::Range(1LL, 366LL * 86400))
+      ->default_str("24h");
+  app.add_flag("--no-cache", f.no_cache, "Neither use nor write the sealed cache");
+  app.add_option("--timeout-ms", f.timeout_ms, "Per HTTPS request, connect to last byte")
       ->capture_default_str()
       ->check(CLI::Range(100L, 600000L));
+}
+
+// A cached secret, when the sealed cache opens in this boot state before its expiry; a
+// line on stderr says why not otherwise (the node then asks the verifier).
+std::optional<std::string> from_cache(esapi::Session& tpm, const AttestFlags& f,
+                                      std::ostream& err) {
+  auto read = attest::read_sealed_cache(tpm, f.cache_path, f.node.secret);
+  if (!read) {
+    err << k_attest_name << ": sealed cache not used: " << read.error().message << "\n";
+    return std::nullopt;
+  }
+  if (!*read) {
+    err << k_attest_name << ": sealed cache not used: " << attest::describe(read->error())
+        << "; asking the verifier\n";
+    return std::nullopt;
+  }
+  err << k_attest_name << ": unsealed from the sealed cache (expires in "
+      << (*read)->remaining_ms / 1000 << " s of TPM clock)\n";
+  return std::move((*read)->secret);
+}
+
+}  // namespace
+
+int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Prove this node's boot state to the verifier with a TPM quote and write the secret it "
+      "releases (registers this TPM first when the verifier does not know the node); keep a "
+      "copy sealed to this TPM and boot state, used without the verifier until it expires.",
+      k_attest_name};
+  AttestFlags f;
+  add_attest_options(app, f);
   if (const auto done = parse_command_line(app, args, k_attest_name, out, err)) {
     return *done;
   }
-  o.timeout = std::chrono::milliseconds(timeout_ms);
-  auto ca = read_local_file(ca_file, 1024 * 1024);
+  attest::NodeOptions& o = f.node;
+  o.timeout = std::chrono::milliseconds(f.timeout_ms);
+  if (f.cache_path.empty()) {
+    f.cache_path = f.out_path + ".sealed";
+  }
+  if (!f.no_cache && std::filesystem::path(f.cache_path).lexically_normal() ==
+                         std::filesystem::path(f.out_path).lexically_normal()) {
+    return attest_fault(err, Error{ErrorKind::bad_input, "--cache must not be --out"});
+  }
+  if (auto url = attest::parse_verifier_url(o.verifier); !url) {  // before any cache use
+    return attest_fault(err, url.error());
+  }
+  auto ca = read_local_file(f.ca_file, 1024 * 1024);
   if (!ca) {
     return attest_fault(err, ca.error());
   }
   o.ca_pem = *ca;
   struct stat st {};
-  if (!force && ::lstat(out_path.c_str(), &st) == 0) {
-    return attest_fault(
-        err, Error{ErrorKind::bad_input, "'" + out_path + "' exists (use --force to replace it)"});
+  if (!f.force && ::lstat(f.out_path.c_str(), &st) == 0) {
+    return attest_fault(err, Error{ErrorKind::bad_input,
+                                   "'" + f.out_path + "' exists (use --force to replace it)"});
   }
-  auto result = attest::attest_node(o);
+  auto tpm = esapi::Session::open(o.tcti);
+  if (!tpm) {
+    return attest_fault(err, tpm.error());
+  }
+  if (!f.no_cache) {
+    if (auto cached = from_cache(*tpm, f, err)) {
+      if (auto ok = write_secret(f.out_path, *cached, f.force); !ok) {
+        return attest_fault(err, ok.error());
+      }
+      err << k_attest_name << ": wrote secret " << o.secret << " to '" << f.out_path
+          << "' (verifier not contacted)\n";
+      return k_exit_ok;
+    }
+  }
+  auto result = attest::attest_node(o, *tpm);
   if (!result) {
     return attest_fault(err, result.error());
   }
@@ -92,10 +163,21 @@ int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ost
         << "\n";
     return k_exit_refused;
   }
-  if (auto ok = write_secret(out_path, **result, force); !ok) {
+  if (auto ok = write_secret(f.out_path, **result, f.force); !ok) {
     return attest_fault(err, ok.error());
   }
-  err << k_attest_name << ": released; wrote secret " << o.secret << " to '" << out_path << "'\n";
+  err << k_attest_name << ": released; wrote secret " << o.secret << " to '" << f.out_path << "'\n";
+  if (!f.no_cache) {
+    // The release stands even when the copy cannot be sealed: say so and exit 0.
+    if (auto ok = attest::write_sealed_cache(*tpm, f.cache_path, o.secret, **result,
+                                             std::chrono::seconds(f.cache_ttl_s));
+        !ok) {
+      err << k_attest_name << ": warning: sealed cache not written: " << ok.error().message << "\n";
+    } else {
+      err << k_attest_name << ": sealed a copy to this TPM and boot state in '" << f.cache_path
+          << "'\n";
+    }
+  }
   return k_exit_ok;
 }
 

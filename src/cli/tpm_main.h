@@ -13,7 +13,8 @@ namespace ztp::cli {
 int run_ak(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // `ztp-prem-tpm attest --verifier URL --ca F --tcti SPEC --node N --group G --secret NAME
-// --out FILE [--force]`: 0 released, 4 refused by policy, 2 bad input, 1 fault.
+// --out FILE [--force] [--cache FILE] [--cache-ttl DURATION] [--no-cache]`: 0 released (by
+// the verifier or from the sealed cache), 4 refused by policy, 2 bad input, 1 fault.
 int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // main() for ztp-prem-tpm: "ak ..." or the probe; never throws.

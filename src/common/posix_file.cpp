@@ -248,8 +248,10 @@ Result<void> check_not_shared_writable(const std::filesystem::path& dir) {
   return {};
 }
 
-Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_view name,
-                               std::string_view content, unsigned mode) {
+namespace {
+
+Result<void> replace_file(const std::filesystem::path& dir, std::string_view name,
+                          std::string_view content, unsigned mode, bool durable) {
   std::string tmpl = (dir / (temp_prefix(name) + "XXXXXX")).string();
   UniqueFd fd(::mkostemp(tmpl.data(), O_CLOEXEC));
   if (fd.get() < 0) {
@@ -265,7 +267,7 @@ Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_vie
   if (auto ok = write_all_at(fd.get(), tmpl, content, 0); !ok) {
     return abandon("write", ok.error().sys_errno);
   }
-  if (::fsync(fd.get()) != 0) {
+  if (durable && ::fsync(fd.get()) != 0) {
     return abandon("fsync", errno);
   }
   if (::close(fd.release()) != 0) {
@@ -276,7 +278,19 @@ Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_vie
     return abandon("rename", errno);
   }
   // The rename itself is durable only once the directory is synced.
-  return sync_dir(dir);
+  return durable ? sync_dir(dir) : Result<void>();
+}
+
+}  // namespace
+
+Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_view name,
+                               std::string_view content, unsigned mode) {
+  return replace_file(dir, name, content, mode, true);
+}
+
+Result<void> replace_file_unsynced(const std::filesystem::path& dir, std::string_view name,
+                                   std::string_view content, unsigned mode) {
+  return replace_file(dir, name, content, mode, false);
 }
 
 void remove_stale_temp_files(const std::filesystem::path& dir, std::string_view name) {

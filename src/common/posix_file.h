@@ -66,6 +66,11 @@ Result<void> check_not_shared_writable(const std::filesystem::path& dir);
 // directory fsync included, is reported; the temp file never stays behind.
 Result<void> write_file_atomic(const std::filesystem::path& dir, std::string_view name,
                                std::string_view content, unsigned mode = 0644);
+// The same without either fsync, for derived documents rewritten at every decision (the
+// verifier's published verdicts): readers still never see half a file, but after a power
+// loss the previous version (or, rarely, none) may be what is there.
+Result<void> replace_file_unsynced(const std::filesystem::path& dir, std::string_view name,
+                                   std::string_view content, unsigned mode = 0644);
 // Removes temp files a killed writer left for name (".<name>.tmp.*").
 void remove_stale_temp_files(const std::filesystem::path& dir, std::string_view name);
 

@@ -106,6 +106,28 @@ class LoadedPrimary {
   std::string m_public;
 };
 
+// A transient handle (a loaded object or a session) flushed when it goes out of scope.
+class ScopedHandle {
+ public:
+  ScopedHandle(ESYS_CONTEXT* esys, ESYS_TR handle) : m_esys(esys), m_handle(handle) {}
+  ScopedHandle(ScopedHandle&& o) noexcept : m_esys(o.m_esys), m_handle(o.m_handle) {
+    o.m_handle = ESYS_TR_NONE;
+  }
+  ScopedHandle& operator=(ScopedHandle&&) = delete;
+  ScopedHandle(const ScopedHandle&) = delete;
+  ScopedHandle& operator=(const ScopedHandle&) = delete;
+  ~ScopedHandle() {
+    if (m_handle != ESYS_TR_NONE) {
+      (void)Esys_FlushContext(m_esys, m_handle);
+    }
+  }
+  ESYS_TR handle() const { return m_handle; }
+
+ private:
+  ESYS_CONTEXT* m_esys;
+  ESYS_TR m_handle;
+};
+
 inline Result<LoadedPrimary> create_ak(Session& session) {
   return LoadedPrimary::create(session, ESYS_TR_RH_OWNER, ak_template(),
                                "TPM2_CreatePrimary(owner, AK)");

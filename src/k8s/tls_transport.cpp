@@ -57,16 +57,25 @@ std::string authority(const std::string& host, const std::string& port) {
 
 }  // namespace
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
 struct TlsTransport::Impl {
   TlsOptions options;
   ssl::context ctx{ssl::context::tls_client};
+  // keep_alive: the connection send() reuses, and the io_context it lives on.
+  net::io_context kept_ioc;
+  std::unique_ptr<TlsStream> kept;
+  bool kept_open = false;  // connected and handshaken; the server has not asked to close
 
   // Connects, verifies the peer, writes the request. The deadline set here is left running.
-  net::awaitable<void> open(beast::ssl_stream<beast::tcp_stream>& stream,
-                            const HttpRequest& request) {
+  net::awaitable<void> open(TlsStream& stream, const HttpRequest& request, bool reuse) {
     auto& tcp_layer = beast::get_lowest_layer(stream);
     // One absolute deadline for connect to last byte (beast tcp_stream timeouts).
     tcp_layer.expires_after(options.timeout);
+    if (reuse && kept_open) {
+      co_await write_request(stream, request, true);
+      co_return;
+    }
     if (is_ip_literal(options.host)) {
       const tcp::endpoint ep(net::ip::make_address(options.host),
                              static_cast<unsigned short>(std::stoul(options.port)));
@@ -81,7 +90,12 @@ struct TlsTransport::Impl {
     // for the peer's delayed ACK of the header (Nagle, RFC 896; ~40 ms on Linux).
     tcp_layer.socket().set_option(tcp::no_delay(true));
     co_await stream.async_handshake(ssl::stream_base::client, net::use_awaitable);
+    kept_open = reuse;
+    co_await write_request(stream, request, reuse);
+  }
 
+  net::awaitable<void> write_request(TlsStream& stream, const HttpRequest& request,
+                                     bool keep_alive) {
     http::request<http::string_body> req;
     req.method(http::string_to_verb(request.method));
     req.method_string(request.method);
@@ -91,20 +105,20 @@ struct TlsTransport::Impl {
     for (const auto& [name, value] : request.headers) {
       req.set(name, value);
     }
-    req.set(http::field::connection, "close");
+    req.keep_alive(keep_alive);  // HTTP/1.1: "Connection: close" unless kept alive
     req.body() = request.body;
     req.prepare_payload();
     co_await http::async_write(stream, req, net::use_awaitable);
   }
 
-  net::awaitable<HttpResponse> exchange(beast::ssl_stream<beast::tcp_stream>& stream,
-                                        const HttpRequest& request) {
-    co_await open(stream, request);
+  net::awaitable<HttpResponse> exchange(TlsStream& stream, const HttpRequest& request, bool reuse) {
+    co_await open(stream, request, reuse);
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
     parser.body_limit(k_max_response_body);
     co_await http::async_read(stream, buffer, parser, net::use_awaitable);
     auto& res = parser.get();
+    kept_open = kept_open && res.keep_alive();
     HttpResponse out;
     out.status = static_cast<int>(res.result_int());
     for (const auto& field : res) {
@@ -116,10 +130,9 @@ struct TlsTransport::Impl {
 
   // Reads the body piece by piece as the server sends it (buffer_body: Beast fills a
   // caller buffer and reports need_buffer each time it is full; Beast docs "Incremental Read").
-  net::awaitable<int> stream_exchange(beast::ssl_stream<beast::tcp_stream>& stream,
-                                      const HttpRequest& request,
+  net::awaitable<int> stream_exchange(TlsStream& stream, const HttpRequest& request,
                                       const HttpTransport::ChunkHandler& on_data) {
-    co_await open(stream, request);
+    co_await open(stream, request, false);
     auto& tcp_layer = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
@@ -184,18 +197,31 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::create(TlsOptions options) {
 }
 
 template <typename T, typename Exchange>
-Result<T> TlsTransport::run(Exchange&& exchange) {
+Result<T> TlsTransport::run(Exchange&& exchange, bool reuse) {
   const TlsOptions& o = m_impl->options;
-  net::io_context ioc;
-  beast::ssl_stream<beast::tcp_stream> stream(ioc, m_impl->ctx);
+  Impl& impl = *m_impl;
+  std::optional<net::io_context> own_ioc;
+  std::unique_ptr<TlsStream> own_stream;
+  if (reuse && !impl.kept_open) {
+    impl.kept.reset();  // a new connection: the old one was closed, failed or never made
+    impl.kept_ioc.restart();
+  }
+  const bool fresh = !reuse || !impl.kept;
+  net::io_context& ioc = reuse ? impl.kept_ioc : own_ioc.emplace();
+  if (fresh) {
+    own_stream = std::make_unique<TlsStream>(ioc, impl.ctx);
+  }
+  TlsStream& stream = fresh ? *own_stream : *impl.kept;
   const std::string verify_name = o.server_name.value_or(o.host);
-  if (!is_ip_literal(verify_name)) {
+  if (fresh && !is_ip_literal(verify_name)) {
     // SNI (RFC 6066 §3) carries names only, never IP literals.
     // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
     SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(verify_name.c_str()));
   }
-  stream.set_verify_callback(ssl::host_name_verification(verify_name));
+  if (fresh) {
+    stream.set_verify_callback(ssl::host_name_verification(verify_name));
+  }
 
   std::optional<net::posix::stream_descriptor> cancel;
   bool cancelled = false;
@@ -240,6 +266,15 @@ Result<T> TlsTransport::run(Exchange&& exchange) {
     }
   });
   ioc.run();
+  if (reuse) {
+    ioc.restart();
+    if (!result) {
+      impl.kept_open = false;
+    }
+    if (fresh && impl.kept_open) {
+      impl.kept = std::move(own_stream);
+    }
+  }
   if (cancelled && !result) {
     return fail(ErrorKind::io_error, "cancelled by shutdown");
   }
@@ -247,15 +282,21 @@ Result<T> TlsTransport::run(Exchange&& exchange) {
 }
 
 Result<HttpResponse> TlsTransport::send(const HttpRequest& request) {
-  return run<HttpResponse>([&](beast::ssl_stream<beast::tcp_stream>& stream) {
-    return m_impl->exchange(stream, request);
-  });
+  const bool reuse = m_impl->options.keep_alive;
+  const bool was_open = reuse && m_impl->kept_open;
+  auto exchange = [&](TlsStream& stream) { return m_impl->exchange(stream, request, reuse); };
+  auto result = run<HttpResponse>(exchange, reuse);
+  if (!result && was_open && !m_impl->kept_open) {
+    // The server may close an idle persistent connection at any time (RFC 9112 section
+    // 9.6): one retry on a fresh connection.
+    result = run<HttpResponse>(exchange, reuse);
+  }
+  return result;
 }
 
 Result<int> TlsTransport::stream(const HttpRequest& request, const ChunkHandler& on_data) {
-  return run<int>([&](beast::ssl_stream<beast::tcp_stream>& stream) {
-    return m_impl->stream_exchange(stream, request, on_data);
-  });
+  return run<int>(
+      [&](TlsStream& stream) { return m_impl->stream_exchange(stream, request, on_data); }, false);
 }
 
 }  // namespace ztp::k8s

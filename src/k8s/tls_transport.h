@@ -1,8 +1,9 @@
 #pragma once
-// HTTPS over Boost.Beast + OpenSSL: one connection per request (the agent
+// HTTPS over Boost.Beast + OpenSSL: by default one connection per request (the agent
 // sends at most a few requests an hour, so an idle keep-alive connection per
-// node would only cost the API server), peer always verified against the
-// configured CA, host name or IP checked against the certificate.
+// node would only cost the API server); with keep_alive, send() reuses one connection
+// for a burst of requests (the attestation round: nonce, then quote). Peer always
+// verified against the configured CA, host name or IP checked against the certificate.
 
 #include <chrono>
 #include <memory>
@@ -27,6 +28,10 @@ struct TlsOptions {
   // k8s.io/docs/reference/using-api/api-concepts/#watch-bookmarks).
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(5)};
   int cancel_fd = -1;  // readable => abandon the request at once (the agent's StopSignal)
+  // send() keeps the connection open (HTTP/1.1 persistent connection, RFC 9112 section 9.3)
+  // for the next send() while the server allows it; a reused connection that fails before
+  // a response is replaced once by a fresh one. stream() always uses its own connection.
+  bool keep_alive = false;
 };
 
 // The connection part of a cluster config (server, CA, client certificate): what the
@@ -45,7 +50,7 @@ class TlsTransport final : public HttpTransport {
   struct Impl;
   explicit TlsTransport(std::unique_ptr<Impl> impl);
   template <typename T, typename Exchange>
-  Result<T> run(Exchange&& exchange);
+  Result<T> run(Exchange&& exchange, bool reuse);
   std::unique_ptr<Impl> m_impl;
 };
 

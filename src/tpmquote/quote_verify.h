@@ -59,6 +59,7 @@ class SignatureVerifier {
 
  private:
   std::shared_ptr<void> m_key;  // EVP_PKEY
+  std::shared_ptr<void> m_ctx;  // EVP_PKEY_CTX after EVP_PKEY_verify_init, SHA-256 set
 };
 
 }  // namespace ztp::tpmquote

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "attest/service.h"
+#include "audit/crypto.h"
 #include "esapi/esapi_session.h"
 #include "k8s/tls_transport.h"
 #include "testlib/fixtures.h"
@@ -26,6 +28,30 @@ std::unique_ptr<SwtpmProcess> start_tpm(const std::string& state_dir) {
   auto session = esapi::Session::open((*tpm)->tcti_config());
   EXPECT_TRUE(session && session->startup_clear());
   return std::move(*tpm);
+}
+
+void pcr_extend(const SwtpmProcess& tpm, int index, const std::string& data) {
+  const auto digest = audit::sha256(data).value();
+  const auto r =
+      ztp::testing::run_command({"tpm2_pcrextend", "-T", tpm.tcti_config(),
+                                 std::to_string(index) + ":sha256=" + audit::to_hex(digest)});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+}
+
+// Every non-zero sha256 PCR value the TPM holds (upper-case hex, as tpm2_pcrread prints).
+std::set<std::string> pcr_values(const SwtpmProcess& tpm) {
+  const auto r = ztp::testing::run_command(
+      {"tpm2_pcrread", "-T", tpm.tcti_config(), "sha256:0,1,2,3,4,5,6,7"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::set<std::string> values;
+  const std::regex hex("0x([0-9A-F]{64})");
+  for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), hex);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[1] != std::string(64, '0')) {
+      values.insert((*it)[1]);
+    }
+  }
+  return values;
 }
 
 std::unique_ptr<ProvisionedTpm> provision_with_ek_cert() {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -23,6 +24,11 @@ using ztp::testing::SwtpmProcess;
 
 // A started swtpm (TPM2_Startup done), or nullptr when swtpm is not installed.
 std::unique_ptr<SwtpmProcess> start_tpm(const std::string& state_dir = "");
+
+// tpm2_pcrextend of PCR index with SHA-256(data) (a swapped kernel, a planted value).
+void pcr_extend(const SwtpmProcess& tpm, int index, const std::string& data);
+// Every non-zero sha256 PCR0..7 value the TPM holds (upper-case hex, as tpm2_pcrread prints).
+std::set<std::string> pcr_values(const SwtpmProcess& tpm);
 
 // A TPM state provisioned by `swtpm_setup --create-ek-cert` with a private local CA.
 struct ProvisionedTpm {
