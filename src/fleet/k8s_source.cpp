@@ -32,6 +32,8 @@ constexpr int k_status_gone = 410;
 constexpr int k_status_ok = 200;
 // A watch shorter than this with no event did not time out (we ask for minutes).
 constexpr std::chrono::seconds k_min_quiet_watch{1};
+// Watch publications are spaced at least this many times the last one's cost.
+constexpr int k_publish_cost_factor = 4;
 
 void log_line(const std::string& text) {
   std::fprintf(stderr, "ztp-prem-fleet: k8s source: %s\n", text.c_str());
@@ -385,20 +387,29 @@ K8sSource::Outcome K8sSource::watch_outcome(const Result<int>& result,
 void K8sSource::publish_watch_updates(std::vector<DocumentUpdate> updates) {
   std::lock_guard lock(m_pending_mutex);
   std::move(updates.begin(), updates.end(), std::back_inserter(m_pending));
-  if (std::chrono::steady_clock::now() - m_last_publish >= m_options.publish_interval) {
-    m_state.apply(std::exchange(m_pending, {}));
-    m_last_publish = std::chrono::steady_clock::now();
+  if (std::chrono::steady_clock::now() - m_last_publish >= m_spacing) {
+    publish_pending_locked();
   }
 }
 
 void K8sSource::flush_watch_updates(bool only_when_due) {
   std::lock_guard lock(m_pending_mutex);
-  if (m_pending.empty() || (only_when_due && std::chrono::steady_clock::now() - m_last_publish <
-                                                 m_options.publish_interval)) {
-    return;
+  if (!m_pending.empty() &&
+      (!only_when_due || std::chrono::steady_clock::now() - m_last_publish >= m_spacing)) {
+    publish_pending_locked();
   }
+}
+
+void K8sSource::publish_pending_locked() {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
   m_state.apply(std::exchange(m_pending, {}));
-  m_last_publish = std::chrono::steady_clock::now();
+  m_last_publish = Clock::now();
+  // A snapshot of a large fleet takes longer to build: space publications so that building
+  // them takes at most a quarter of the time, however large the fleet.
+  m_spacing =
+      std::max(m_options.publish_interval, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               k_publish_cost_factor * (m_last_publish - started)));
 }
 
 void K8sSource::run() {
@@ -441,7 +452,7 @@ void K8sSource::run() {
 }
 
 void K8sSource::run_ticker() {
-  // Wakes often enough to publish the tail of a watch burst within publish_interval.
+  // Wakes often enough to publish the tail of a watch burst soon after it is due.
   using Clock = std::chrono::steady_clock;
   const auto period = std::min(m_options.tick, m_options.publish_interval);
   auto next_tick = Clock::now() + m_options.tick;

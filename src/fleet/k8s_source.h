@@ -47,11 +47,12 @@ struct K8sSourceOptions {
   // TLS handshakes, bench/k8s_fleet_bench.py). A page over the transport's 4 MiB response
   // cap (a few ConfigMaps near the 1 MiB limit) is asked for again at half the size.
   std::size_t page_limit = k_default_page_limit;
-  // Watch events are published to the model at most this often (one snapshot per batch,
-  // not per event: a burst of thousands of agents would otherwise rebuild the fleet's
-  // snapshot for every event). An event after a quiet spell is published at once; the rest
-  // of a burst within one interval, by the ticker.
-  std::chrono::milliseconds publish_interval{200};
+  // Watch events are published to the model at most this often, and at most once per 4x
+  // the last publication's cost (one snapshot per batch, not per event: a burst of
+  // thousands of agents would otherwise rebuild the fleet's snapshot for every event). An
+  // event after a quiet spell is published at once; the rest of a burst, within about two
+  // intervals (the ticker wakes this often).
+  std::chrono::milliseconds publish_interval{50};
   // Asked of the server per watch; it then ends the stream and we re-watch from the last
   // resourceVersion. Under the transport's idle timeout. client-go uses 5-10 min.
   std::chrono::seconds watch_timeout{std::chrono::minutes(4)};
@@ -129,6 +130,7 @@ class K8sSource {
   // Watch updates to the model, batched by publish_interval; flush publishes what waits.
   void publish_watch_updates(std::vector<DocumentUpdate> updates);
   void flush_watch_updates(bool only_when_due);
+  void publish_pending_locked();                            // m_pending_mutex held
   bool wait_stop(std::chrono::milliseconds timeout) const;  // true: stop requested
   std::chrono::milliseconds next_backoff();
 
@@ -144,6 +146,7 @@ class K8sSource {
   std::mutex m_pending_mutex;  // the watch thread and the ticker
   std::vector<DocumentUpdate> m_pending;
   std::chrono::steady_clock::time_point m_last_publish;
+  std::chrono::milliseconds m_spacing{0};  // between publications: see publish_interval
   K8sSourceCounters m_counters;
   std::thread m_thread;
   std::thread m_ticker;
