@@ -3,9 +3,12 @@
 measurements in one run:
 
 list:  for each N, N ConfigMaps of real documents (ztp-prem-fleet simulate) in a fresh
-       namespace; the server's own paged list with a plain client (limit 100 and 500) beside
-       the time from the fleet's start to its full view (/api/v1/fleet nodes == N).
-       Target (issue 16): full view < 2 s at 10,000 and within 2x of the server's list.
+       namespace; the server's own paged list with a plain client (limit 100 and 500, one
+       keep-alive connection) and its streaming list (watch with sendInitialEvents=true, to
+       the initial-events-end bookmark) beside the time from the fleet's start to its full
+       view (/api/v1/fleet nodes == N), the fleet's CPU time (user+sys) until then and the
+       API server's CPU time during each. Target (issue 16): full view < 2 s at 10,000 and
+       within 2x of the server's list. --fleet-args passes flags (e.g. --k8s-page-size 100).
 load:  A simulated agents (threads on keep-alive connections, each node's two probes applying
        their keys by server-side apply with their own field managers, as the agents do) write
        through the server while the fleet watches: requests/s the server took, the fleet's
@@ -13,8 +16,9 @@ load:  A simulated agents (threads on keep-alive connections, each node's two pr
        documents) after the last write returned, and the fleet's RSS.
 
 Usage: bench/k8s_fleet_bench.py [--bin build/release/bin] [--sizes 10000,65000] [--agents 3000]
-       [--workers 16]   (builds the tools if needed; starts and stops its own control plane)"""
+       [--workers 16] [--fleet-args '--k8s-page-size 500']   (builds the tools if needed; starts and stops its own control plane)"""
 import argparse
+import http.client
 import json
 import os
 import pathlib
@@ -34,6 +38,7 @@ ap.add_argument("--bin", default="build/release/bin")
 ap.add_argument("--sizes", default="10000,65000")
 ap.add_argument("--agents", type=int, default=3000)
 ap.add_argument("--workers", type=int, default=16)
+ap.add_argument("--fleet-args", default="")
 opts = ap.parse_args()
 bin_dir = pathlib.Path(opts.bin).resolve()
 
@@ -51,7 +56,8 @@ def start_fleet(tmp, cluster, ns):
                                       cluster.dir / "pki/ca.crt", cluster.dir / "pki/admin.crt",
                                       cluster.dir / "pki/admin.key", namespace=ns)
     args = [str(bin_dir / "ztp-prem-fleet"), "--source", "k8s", "--listen", "127.0.0.1:0",
-            "--dashboard-dir", f"{tmp}/none", "--kubeconfig", str(kc), "--namespace", ns]
+            "--dashboard-dir", f"{tmp}/none", "--kubeconfig", str(kc), "--namespace", ns,
+            *opts.fleet_args.split()]
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=open(f"{tmp}/{ns}.fleet.log", "w"),
                          text=True)
     base = p.stdout.readline().split(" on ")[1].split("/admin")[0].strip()
@@ -74,6 +80,42 @@ def rss_mib(pid, field="VmRSS"):
     return 0.0
 
 
+def cpu_s(pid):
+    """user+sys CPU seconds of a process so far (proc(5): stat fields 14 and 15)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def apiserver_pid(cluster):
+    out = subprocess.run(["pgrep", "-f", f"kube-apiserver.*--secure-port={cluster.state['api_port']}"],
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0])
+
+
+def streaming_list(cluster, ns, n):
+    """The server's streaming list: seconds to the initial-events-end bookmark."""
+    c = bulk.Client(cluster)
+    c.conn = http.client.HTTPSConnection("127.0.0.1", cluster.state["api_port"], context=c.ctx,
+                                         timeout=300)
+    t0 = time.monotonic()
+    c.conn.request("GET", f"/api/v1/namespaces/{ns}/configmaps?labelSelector="
+                   "app.kubernetes.io%2Fpart-of%3Dztp-prem&watch=true&allowWatchBookmarks=true"
+                   "&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=300",
+                   headers={"Accept": "application/json"})
+    r, added = c.conn.getresponse(), 0
+    while True:
+        ev = json.loads(r.readline())
+        if ev["type"] == "ADDED":
+            added += 1
+        elif (ev["type"] == "BOOKMARK" and "k8s.io/initial-events-end" in
+              ev["object"]["metadata"].get("annotations", {})):
+            break
+    secs = time.monotonic() - t0
+    c.conn.close()
+    assert added == n, (added, n)
+    return secs
+
+
 def counts(doc):
     return doc and (doc["nodes"], doc["cc"]["modes"], doc["tpm"]["families"])
 
@@ -86,20 +128,30 @@ def bench_list(tmp, cluster, n):
     nodes = bulk.simulated_fleet(f"{tmp}/fleet-{n}")
     secs, failures = bulk.create_configmaps(cluster, ns, nodes, opts.workers)
     assert not failures, failures[:3]
+    api = apiserver_pid(cluster)
+    a0 = cpu_s(api)
     l100, names, _ = bulk.paged_list(cluster, ns, 100)
+    a1 = cpu_s(api)
     l500, _, _ = bulk.paged_list(cluster, ns, 500)
+    a2 = cpu_s(api)
+    stream = streaming_list(cluster, ns, n)
+    a3 = cpu_s(api)
     assert len(names) == n
     t0 = time.monotonic()
     fleet, base = start_fleet(tmp, cluster, ns)
     try:
         wait(lambda: (get(base, "/api/v1/fleet") or {}).get("nodes") == n)
         full = time.monotonic() - t0
+        fleet_cpu = cpu_s(fleet.pid)
+        a4 = cpu_s(api)
         rss = rss_mib(fleet.pid, "VmHWM")
     finally:
         fleet.terminate()
         fleet.wait()
-    print(f"| {n} | {secs:.1f} s ({n / secs:.0f}/s) | {l100:.2f} s | {l500:.2f} s | {full:.2f} s | "
-          f"{full / l100:.2f}x | {rss:.0f} MiB |", flush=True)
+    print(f"| {n} | {secs:.1f} s ({n / secs:.0f}/s) | {l100:.2f} s ({a1 - a0:.2f}) | "
+          f"{l500:.2f} s ({a2 - a1:.2f}) | {stream:.2f} s ({a3 - a2:.2f}) | {full:.2f} s | "
+          f"{fleet_cpu:.2f} s ({a4 - a3:.2f}) | {full / l100:.2f}x / {full / l500:.2f}x | "
+          f"{rss:.0f} MiB | {os.getloadavg()[0]:.1f} |", flush=True)
 
 
 def apply_jobs(ns, nodes):
@@ -143,7 +195,8 @@ def bench_load(tmp, cluster, agents):
             print(f"| {agents} | {'create' if seed == 1 else 'change'} | {len(jobs)} applies in "
                   f"{secs:.1f} s | {len(jobs) / secs:.0f} req/s | "
                   f"{(time.monotonic() - done) * 1000:.0f} ms after the last write | "
-                  f"{rss_mib(fleet.pid):.0f} MiB (peak {rss_mib(fleet.pid, 'VmHWM'):.0f}) |",
+                  f"{rss_mib(fleet.pid):.0f} MiB (peak {rss_mib(fleet.pid, 'VmHWM'):.0f}) | "
+                  f"{cpu_s(fleet.pid):.1f} s | {os.getloadavg()[0]:.1f} |",
                   flush=True)
     finally:
         fleet.terminate()
@@ -170,14 +223,18 @@ with tempfile.TemporaryDirectory(prefix="ztp-k8s-bench-") as tmp:
     k8s_harness.up(cluster_dir, owner_pid=os.getpid())
     try:
         cluster = k8s_harness.Cluster(cluster_dir)
-        print("| ConfigMaps | bulk create | server paged list (100) | (500) | fleet full view | "
-              "fleet / server (100) | fleet peak RSS |")
-        print("|---|---|---|---|---|---|---|")
+        print(f"fleet flags: {opts.fleet_args or '(defaults)'}; (in brackets: the API server's "
+              "CPU time, user+sys)")
+        print("| ConfigMaps | bulk create | server paged list (100) | (500) | streaming list | "
+              "fleet full view | fleet CPU | fleet / server (100 / 500) | fleet peak RSS | "
+              "load avg |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for n in [int(s) for s in opts.sizes.split(",") if s]:
             bench_list(tmp, cluster, n)
         if opts.agents:
-            print("\n| agents | round | writes | server took | fleet converged | fleet RSS |")
-            print("|---|---|---|---|---|---|")
+            print("\n| agents | round | writes | server took | fleet converged | fleet RSS | "
+                  "fleet CPU so far | load avg |")
+            print("|---|---|---|---|---|---|---|---|")
             bench_load(tmp, cluster, opts.agents)
     finally:
         k8s_harness.down(cluster_dir)

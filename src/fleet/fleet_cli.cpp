@@ -59,7 +59,8 @@ class Source {
   }
 
   Result<void> start_k8s(const std::optional<std::string>& kubeconfig,
-                         const std::optional<std::string>& namespace_name, FleetState& state) {
+                         const std::optional<std::string>& namespace_name,
+                         std::optional<std::size_t> page_size, FleetState& state) {
     auto config = kubeconfig ? k8s::load_kubeconfig(*kubeconfig)
                              : k8s::in_cluster_config(env_value("KUBERNETES_SERVICE_HOST"),
                                                       env_value("KUBERNETES_SERVICE_PORT"),
@@ -85,6 +86,7 @@ class Source {
     options.base_path = config->base_path;
     options.credentials = config->credentials;
     options.user_agent = std::string(k_name) + "/" + ZTP_VERSION;
+    options.page_limit = page_size.value_or(options.page_limit);
     m_k8s = std::make_unique<K8sSource>(*m_transport, state, std::move(options), m_stop_fd);
     m_k8s->start();
     return {};
@@ -139,6 +141,7 @@ struct ServeFlags {
   std::optional<std::string> dashboard_dir;
   std::optional<std::string> kubeconfig;
   std::optional<std::string> namespace_name;
+  std::optional<std::size_t> k8s_page_size;
   std::vector<std::string> allowed_hosts;
   std::size_t threads = ServerOptions{}.threads;
   http::Limits limits;
@@ -181,8 +184,8 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
     err << k_name << ": --source must be dir:PATH or k8s\n";
     return k_exit_usage;
   }
-  if (!from_k8s && (flags.kubeconfig || flags.namespace_name)) {
-    err << k_name << ": --kubeconfig and --namespace go with --source k8s\n";
+  if (!from_k8s && (flags.kubeconfig || flags.namespace_name || flags.k8s_page_size)) {
+    err << k_name << ": --kubeconfig, --namespace and --k8s-page-size go with --source k8s\n";
     return k_exit_usage;
   }
   ServerOptions options;
@@ -232,9 +235,10 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
     return k_exit_usage;
   }
   const auto started =
-      from_k8s ? source.start_k8s(flags.kubeconfig, flags.namespace_name, state)
-               : source.start_dir(std::filesystem::path(flags.source.substr(k_dir_prefix.size())),
-                                  state);
+      from_k8s
+          ? source.start_k8s(flags.kubeconfig, flags.namespace_name, flags.k8s_page_size, state)
+          : source.start_dir(std::filesystem::path(flags.source.substr(k_dir_prefix.size())),
+                             state);
   if (!started) {
     err << k_name << ": " << started.error().message << "\n";
     return k_exit_usage;
@@ -284,6 +288,12 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
   app.add_option("--namespace", flags.namespace_name,
                  "For --source k8s: namespace of the ConfigMaps (default: the service "
                  "account's or the context's, else ztp-prem)");
+  app.add_option("--k8s-page-size", flags.k8s_page_size,
+                 "For --source k8s: ConfigMaps per list page (default " +
+                     std::to_string(k_default_page_limit) +
+                     ", as client-go; a page over the 4 MiB response cap is asked for again "
+                     "at half the size)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
   app.add_option("--threads", flags.threads,
                  "HTTP I/O threads (connections and event streams never hold one)")
       ->capture_default_str()

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <future>
+#include <iterator>
 #include <set>
 #include <utility>
 
@@ -29,6 +32,8 @@ constexpr int k_status_gone = 410;
 constexpr int k_status_ok = 200;
 // A watch shorter than this with no event did not time out (we ask for minutes).
 constexpr std::chrono::seconds k_min_quiet_watch{1};
+// Watch publications are spaced at least this many times the last one's cost.
+constexpr int k_publish_cost_factor = 4;
 
 void log_line(const std::string& text) {
   std::fprintf(stderr, "ztp-prem-fleet: k8s source: %s\n", text.c_str());
@@ -150,68 +155,115 @@ void K8sSource::apply_object(const k8s::ConfigMapObject& object, bool deleted,
   }
 }
 
-K8sSource::Outcome K8sSource::list(std::string& resource_version) {
-  std::vector<DocumentUpdate> updates;
-  std::set<std::pair<std::string, Probe>> listed_slots;
-  std::string continue_token;
-  std::string first_rv;
-  m_nodes_by_configmap.clear();
-  do {
-    std::string target = k8s::configmaps_path(m_options.base_path, m_options.namespace_name) +
-                         "?labelSelector=" + k8s::query_escape(k_part_of_selector) +
-                         "&limit=" + std::to_string(m_options.page_limit);
-    if (!continue_token.empty()) {
-      target += "&continue=" + k8s::query_escape(continue_token);
-    }
-    auto req = request(std::move(target));
+std::string K8sSource::list_target(const std::string& continue_token, std::size_t limit) const {
+  std::string target = k8s::configmaps_path(m_options.base_path, m_options.namespace_name) +
+                       "?labelSelector=" + k8s::query_escape(k_part_of_selector) +
+                       "&limit=" + std::to_string(limit);
+  if (!continue_token.empty()) {
+    target += "&continue=" + k8s::query_escape(continue_token);
+  }
+  return target;
+}
+
+std::string K8sSource::watch_target(const std::string& resource_version) const {
+  return k8s::configmaps_path(m_options.base_path, m_options.namespace_name) +
+         "?labelSelector=" + k8s::query_escape(k_part_of_selector) +
+         "&watch=true&allowWatchBookmarks=true&resourceVersion=" +
+         k8s::query_escape(resource_version) +
+         "&timeoutSeconds=" + std::to_string(m_options.watch_timeout.count());
+}
+
+K8sSource::PageFetch K8sSource::fetch_page(const std::string& continue_token, std::size_t limit) {
+  for (;;) {
+    auto req = request(list_target(continue_token, limit));
     if (!req) {
       log_line("credentials: " + req.error().message);
-      return Outcome::backoff;
+      return {std::nullopt, Outcome::backoff, limit};
     }
     auto res = m_transport.send(*req);
     if (m_stopping) {
-      return Outcome::stopped;
+      return {std::nullopt, Outcome::stopped, limit};
+    }
+    if (!res && res.error().sys_errno == EMSGSIZE && limit > 1) {
+      // The page is over the response cap: the same continue token, a smaller page.
+      limit /= 2;
+      log_line("list: page over the response cap, asking for " + std::to_string(limit));
+      continue;
     }
     if (!res) {
       log_line("list: " + res.error().message);
-      return Outcome::backoff;
+      return {std::nullopt, Outcome::backoff, limit};
     }
     if (res->status == k_status_gone) {
       // The continue token expired between pages: start the list over.
       ++m_counters.gone;
-      return Outcome::relist;
+      return {std::nullopt, Outcome::relist, limit};
     }
     if (res->status != k_status_ok) {
       log_line("list: HTTP " + std::to_string(res->status));
-      return Outcome::backoff;
+      return {std::nullopt, Outcome::backoff, limit};
     }
     auto page = k8s::parse_configmap_list(res->body);
     if (!page) {
       log_line(page.error().message);
-      return Outcome::backoff;
+      return {std::nullopt, Outcome::backoff, limit};
+    }
+    return {std::move(*page), Outcome::rewatch, limit};
+  }
+}
+
+void K8sSource::add_page(const k8s::ConfigMapList& page, std::vector<DocumentUpdate>& updates,
+                         std::set<std::pair<std::string, Probe>>& listed_slots) {
+  const std::size_t first_of_page = updates.size();
+  for (const auto& item : page.items) {
+    apply_object(item, false, updates);
+  }
+  // A re-list (start, 410 Gone) mostly reads what the model already holds: keep only a
+  // marker for those, so the list never holds a second copy of the fleet.
+  // (Only the first update of a node's slot: two ConfigMaps naming one node apply in order.)
+  for (std::size_t i = first_of_page; i < updates.size(); ++i) {
+    DocumentUpdate& u = updates[i];
+    const bool first_for_slot = listed_slots.emplace(u.node, u.probe).second;
+    if (!u.removed && first_for_slot && m_state.holds(u)) {
+      u.unchanged = true;
+      u.document = fail(ErrorKind::not_found, "unchanged");
+    }
+  }
+}
+
+K8sSource::Outcome K8sSource::list(std::string& resource_version) {
+  // Watch events still waiting are older than this list, which supersedes them.
+  flush_watch_updates(/*only_when_due=*/false);
+  std::vector<DocumentUpdate> updates;
+  std::set<std::pair<std::string, Probe>> listed_slots;
+  std::string first_rv;
+  m_nodes_by_configmap.clear();
+  // The next page is on its way while this one is validated: the server's work and ours
+  // overlap (each page needs the previous one's continue token, so one fetch at a time).
+  auto fetch = [this](std::string token, std::size_t limit) {
+    return std::async(std::launch::async,
+                      [this, token = std::move(token), limit] { return fetch_page(token, limit); });
+  };
+  std::future<PageFetch> next = fetch("", m_options.page_limit);
+  for (;;) {
+    PageFetch got = next.get();
+    if (!got.page) {
+      return got.outcome;
     }
     if (first_rv.empty()) {
       // Pages of one list share the first page's snapshot (API concepts: "Retrieving large
       // results sets in chunks"); the watch starts there.
-      first_rv = page->resource_version;
+      first_rv = got.page->resource_version;
     }
-    const std::size_t first_of_page = updates.size();
-    for (const auto& item : page->items) {
-      apply_object(item, false, updates);
+    const bool last = got.page->continue_token.empty();
+    if (!last) {
+      next = fetch(got.page->continue_token, got.limit);
     }
-    // A re-list (start, 410 Gone) mostly reads what the model already holds: keep only a
-    // marker for those, so the list never holds a second copy of the fleet.
-    // (Only the first update of a node's slot: two ConfigMaps naming one node apply in order.)
-    for (std::size_t i = first_of_page; i < updates.size(); ++i) {
-      DocumentUpdate& u = updates[i];
-      const bool first_for_slot = listed_slots.emplace(u.node, u.probe).second;
-      if (!u.removed && first_for_slot && m_state.holds(u)) {
-        u.unchanged = true;
-        u.document = fail(ErrorKind::not_found, "unchanged");
-      }
+    add_page(*got.page, updates, listed_slots);
+    if (last) {
+      break;
     }
-    continue_token = page->continue_token;
-  } while (!continue_token.empty());
+  }
   // Removals of the old mapping are meaningless in a full resync.
   std::erase_if(updates, [](const DocumentUpdate& u) { return u.removed; });
   m_state.apply(std::move(updates), /*full_resync=*/true);
@@ -221,73 +273,87 @@ K8sSource::Outcome K8sSource::list(std::string& resource_version) {
   return Outcome::rewatch;
 }
 
+// What one watch stream has shown so far.
+struct K8sSource::WatchProgress {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  k8s::WatchLineSplitter splitter{k_max_watch_line};
+  std::optional<Outcome> verdict;  // the stream must end: what next
+  bool counted = false;            // a first event arrived (the server answers)
+};
+
 K8sSource::Outcome K8sSource::watch(std::string& resource_version) {
-  std::string target = k8s::configmaps_path(m_options.base_path, m_options.namespace_name) +
-                       "?labelSelector=" + k8s::query_escape(k_part_of_selector) +
-                       "&watch=true&allowWatchBookmarks=true&resourceVersion=" +
-                       k8s::query_escape(resource_version) +
-                       "&timeoutSeconds=" + std::to_string(m_options.watch_timeout.count());
-  auto req = request(std::move(target));
+  auto req = request(watch_target(resource_version));
   if (!req) {
     log_line("credentials: " + req.error().message);
     return Outcome::backoff;
   }
-  const auto started = std::chrono::steady_clock::now();
-  k8s::WatchLineSplitter splitter(k_max_watch_line);
-  std::optional<Outcome> verdict;
-  std::string error_body;
-  bool counted = false;
-  auto result = m_transport.stream(*req, [&](std::string_view chunk) {
-    auto lines = splitter.feed(chunk);
-    if (!lines) {
-      log_line(lines.error().message);
-      verdict = Outcome::backoff;
-      return false;
-    }
-    std::vector<DocumentUpdate> updates;
-    for (const auto& line : *lines) {
-      auto event = k8s::parse_watch_event(line);
-      if (!event) {
-        // Not a watch event: an error Status body of a non-200 answer, or garbage.
-        error_body = line;
-        continue;
-      }
-      if (!counted) {
-        ++m_counters.watches;
-        counted = true;
-        m_backoff = std::chrono::milliseconds(0);  // the server answers again
-      }
-      switch (event->type) {
-        case k8s::WatchEventType::error:
-          if (event->error_code == k_status_gone) {
-            ++m_counters.gone;
-            verdict = Outcome::relist;
-          } else {
-            log_line("watch ERROR event " + std::to_string(event->error_code) + " " +
-                     event->error_reason);
-            verdict = Outcome::backoff;
-          }
-          break;
-        case k8s::WatchEventType::bookmark:
-          resource_version = event->object.resource_version;
-          break;
-        case k8s::WatchEventType::added:
-        case k8s::WatchEventType::modified:
-        case k8s::WatchEventType::deleted:
-          apply_object(event->object, event->type == k8s::WatchEventType::deleted, updates);
-          resource_version = event->object.resource_version;
-          ++m_counters.events;
-          break;
-      }
-      if (verdict) {
-        break;
-      }
-    }
-    if (!updates.empty()) {
-      m_state.apply(std::move(updates));
-    }
-    return !verdict.has_value();
+  WatchProgress progress;
+  const auto result = m_transport.stream(*req, [&](std::string_view chunk) {
+    return on_watch_chunk(chunk, progress, resource_version);
   });
+  // What the stream brought is published before the next list or watch decides anything.
+  flush_watch_updates(/*only_when_due=*/false);
+  return watch_outcome(result, progress);
+}
+
+bool K8sSource::on_watch_chunk(std::string_view chunk, WatchProgress& progress,
+                               std::string& resource_version) {
+  auto lines = progress.splitter.feed(chunk);
+  if (!lines) {
+    log_line(lines.error().message);
+    progress.verdict = Outcome::backoff;
+    return false;
+  }
+  std::vector<DocumentUpdate> updates;
+  for (const auto& line : *lines) {
+    auto event = k8s::parse_watch_event(line);
+    if (!event) {
+      // Not a watch event: an error Status body of a non-200 answer, or garbage.
+      continue;
+    }
+    if (!progress.counted) {
+      ++m_counters.watches;
+      progress.counted = true;
+      m_backoff = std::chrono::milliseconds(0);  // the server answers again
+    }
+    progress.verdict = on_watch_event(*event, resource_version, updates);
+    if (progress.verdict) {
+      break;
+    }
+  }
+  if (!updates.empty()) {
+    publish_watch_updates(std::move(updates));
+  }
+  return !progress.verdict.has_value();
+}
+
+std::optional<K8sSource::Outcome> K8sSource::on_watch_event(const k8s::WatchEvent& event,
+                                                            std::string& resource_version,
+                                                            std::vector<DocumentUpdate>& updates) {
+  switch (event.type) {
+    case k8s::WatchEventType::error:
+      if (event.error_code == k_status_gone) {
+        ++m_counters.gone;
+        return Outcome::relist;
+      }
+      log_line("watch ERROR event " + std::to_string(event.error_code) + " " + event.error_reason);
+      return Outcome::backoff;
+    case k8s::WatchEventType::bookmark:
+      resource_version = event.object.resource_version;
+      return std::nullopt;
+    case k8s::WatchEventType::added:
+    case k8s::WatchEventType::modified:
+    case k8s::WatchEventType::deleted:
+      apply_object(event.object, event.type == k8s::WatchEventType::deleted, updates);
+      resource_version = event.object.resource_version;
+      ++m_counters.events;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+K8sSource::Outcome K8sSource::watch_outcome(const Result<int>& result,
+                                            const WatchProgress& progress) {
   if (m_stopping) {
     return Outcome::stopped;
   }
@@ -304,17 +370,46 @@ K8sSource::Outcome K8sSource::watch(std::string& resource_version) {
     log_line("watch: HTTP " + std::to_string(status));
     return Outcome::backoff;
   }
-  if (verdict) {
-    return *verdict;
+  if (progress.verdict) {
+    return *progress.verdict;
   }
   // The server ended the watch (timeoutSeconds): carry on from the last resourceVersion.
   // A watch that ends at once without a single event is a misbehaving server, not a
   // timeout: back off rather than spin.
-  if (!counted && std::chrono::steady_clock::now() - started < k_min_quiet_watch) {
+  if (!progress.counted &&
+      std::chrono::steady_clock::now() - progress.started < k_min_quiet_watch) {
     log_line("watch ended at once without events");
     return Outcome::backoff;
   }
   return Outcome::rewatch;
+}
+
+void K8sSource::publish_watch_updates(std::vector<DocumentUpdate> updates) {
+  std::lock_guard lock(m_pending_mutex);
+  std::move(updates.begin(), updates.end(), std::back_inserter(m_pending));
+  if (std::chrono::steady_clock::now() - m_last_publish >= m_spacing) {
+    publish_pending_locked();
+  }
+}
+
+void K8sSource::flush_watch_updates(bool only_when_due) {
+  std::lock_guard lock(m_pending_mutex);
+  if (!m_pending.empty() &&
+      (!only_when_due || std::chrono::steady_clock::now() - m_last_publish >= m_spacing)) {
+    publish_pending_locked();
+  }
+}
+
+void K8sSource::publish_pending_locked() {
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  m_state.apply(std::exchange(m_pending, {}));
+  m_last_publish = Clock::now();
+  // A snapshot of a large fleet takes longer to build: space publications so that building
+  // them takes at most a quarter of the time, however large the fleet.
+  m_spacing =
+      std::max(m_options.publish_interval, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               k_publish_cost_factor * (m_last_publish - started)));
 }
 
 void K8sSource::run() {
@@ -357,8 +452,16 @@ void K8sSource::run() {
 }
 
 void K8sSource::run_ticker() {
-  while (!wait_stop(m_options.tick)) {
-    m_state.tick();
+  // Wakes often enough to publish the tail of a watch burst soon after it is due.
+  using Clock = std::chrono::steady_clock;
+  const auto period = std::min(m_options.tick, m_options.publish_interval);
+  auto next_tick = Clock::now() + m_options.tick;
+  while (!wait_stop(period)) {
+    flush_watch_updates(/*only_when_due=*/true);
+    if (Clock::now() >= next_tick) {
+      m_state.tick();
+      next_tick = Clock::now() + m_options.tick;
+    }
   }
 }
 

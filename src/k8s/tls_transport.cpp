@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -260,7 +261,10 @@ Result<T> TlsTransport::run(Exchange&& exchange, bool reuse) {
       if (err.code().category() == net::error::get_ssl_category()) {
         what = "TLS: " + what;
       }
-      result = fail(ErrorKind::io_error, what);
+      // A body over the cap is the one failure a caller can fix (ask for a smaller page):
+      // say so in errno, not only in the text.
+      const int sys_errno = err.code() == http::error::body_limit ? EMSGSIZE : 0;
+      result = tl::unexpected(Error{ErrorKind::io_error, what, sys_errno});
     } catch (const std::exception& err) {
       result = fail(ErrorKind::io_error, err.what());
     }

@@ -43,6 +43,7 @@ class TlsTransport final : public HttpTransport {
   // Fails when the CA or client credentials do not load.
   static Result<std::unique_ptr<TlsTransport>> create(TlsOptions options);
   ~TlsTransport() override;
+  // A response body over 4 MiB fails with sys_errno EMSGSIZE (ask for less: a smaller page).
   Result<HttpResponse> send(const HttpRequest& request) override;
   Result<int> stream(const HttpRequest& request, const ChunkHandler& on_data) override;
 

@@ -6,13 +6,12 @@ admission.mode=own-node, with-audit = auditLog.enabled), object by object, Helm'
 labels aside. tests/deploy/check_manifests.py runs the manifest checks on the chart's output.
 Usage: check_helm.py SOURCE_DIR. Exits 77 (ctest SKIP) without helm or kubectl."""
 import difflib
-import os
 import pathlib
-import shutil
 import subprocess
 import sys
 
 import yaml
+from k8s_tools import tool
 
 src = pathlib.Path(sys.argv[1]).resolve()
 chart = src / "deploy/helm/ztp-prem"
@@ -30,17 +29,11 @@ def check(cond, what):
 
 
 def tools():
-    t = os.environ.get("ZTP_K8S_TOOLS")
-    if not t:
-        out = subprocess.run([str(src / "scripts/k8s-tools"), "--check"], capture_output=True,
-                             text=True)
-        t = out.stdout.strip() if out.returncode == 0 else ""
-    helm = pathlib.Path(t) / "helm" if t else None
-    kubectl = shutil.which("kubectl") or (str(pathlib.Path(t) / "kubectl") if t else None)
-    if not helm or not helm.exists() or not kubectl:
-        print("SKIP: helm or kubectl not found (scripts/k8s-tools builds them)")
+    helm, kubectl = tool("helm"), tool("kubectl")
+    if not helm or not kubectl:
+        print("SKIP: helm or kubectl not built (scripts/k8s-tools builds them)")
         sys.exit(77)
-    return str(helm), kubectl
+    return helm, kubectl
 
 
 helm, kubectl = tools()

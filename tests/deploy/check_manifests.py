@@ -3,7 +3,7 @@
 restricted container security contexts, read-only hostPaths, least-privilege RBAC, and the
 fleet service's Deployment, Service and NetworkPolicy in every overlay; then that the
 Dockerfile builds the images of deploy/images/contents as scripts/images does.
-Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+Usage: check_manifests.py SOURCE_DIR. Exits 77 (ctest SKIP) when the kubectl of scripts/k8s-tools is not built."""
 import json
 import os
 import pathlib
@@ -13,10 +13,12 @@ import sys
 
 import yaml
 
+from k8s_tools import tool
+
 src = sys.argv[1]
-kubectl = shutil.which("kubectl")
+kubectl = tool("kubectl")
 if not kubectl:
-    print("SKIP: kubectl not found; cannot render deploy/ with kustomize")
+    print("SKIP: kubectl not built (scripts/k8s-tools); cannot render deploy/ with kustomize")
     sys.exit(77)
 
 failures = []
@@ -322,14 +324,7 @@ check_policy("with-admission-policy", with_policy)
 
 def find_helm():
     """helm v4 from scripts/k8s-tools (ZTP_K8S_TOOLS when scripts/test set it)."""
-    tools = os.environ.get("ZTP_K8S_TOOLS")
-    if not tools:
-        repo = pathlib.Path(__file__).resolve().parents[2]
-        out = subprocess.run([str(repo / "scripts/k8s-tools"), "--check"], capture_output=True,
-                             text=True)
-        tools = out.stdout.strip() if out.returncode == 0 else ""
-    helm = os.path.join(tools, "helm") if tools else shutil.which("helm")
-    return helm if helm and os.path.exists(helm) else None
+    return tool("helm")
 
 
 def render_helm(helm, values):

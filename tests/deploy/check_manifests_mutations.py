@@ -2,7 +2,8 @@
 """check_manifests.py must catch what it promises to: each case copies deploy/ and the
 Dockerfile to a temporary tree, breaks one promise, and expects the checker to fail with
 the matching message (and the unbroken copy to pass). Usage: check_manifests_mutations.py
-SOURCE_DIR. Exits 77 (ctest SKIP) when kubectl is absent."""
+SOURCE_DIR. Exits 77 (ctest SKIP) when the kubectl of
+scripts/k8s-tools is not built."""
 import concurrent.futures
 import os
 import shutil
@@ -10,10 +11,12 @@ import subprocess
 import sys
 import tempfile
 
+from k8s_tools import tool
+
 src = sys.argv[1]
 checker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "check_manifests.py")
-if not shutil.which("kubectl"):
-    print("SKIP: kubectl not found; cannot render deploy/ with kustomize")
+if not tool("kubectl"):
+    print("SKIP: kubectl not built (scripts/k8s-tools); cannot render deploy/ with kustomize")
     sys.exit(77)
 
 FLEET = "deploy/base/fleet.yaml"

@@ -32,6 +32,9 @@ TEST(FleetCli, BadUsageExitsTwoWithOneLine) {
   EXPECT_NE(err.find("kubeconfig"), std::string::npos);
   EXPECT_EQ(run({"--source", "dir:/x", "--kubeconfig", "k"}, &err), k_exit_usage);
   EXPECT_NE(err.find("go with --source k8s"), std::string::npos);
+  EXPECT_EQ(run({"--source", "dir:/x", "--k8s-page-size", "500"}, &err), k_exit_usage);
+  EXPECT_NE(err.find("go with --source k8s"), std::string::npos);
+  EXPECT_EQ(run({"--source", "k8s", "--k8s-page-size", "0"}, &err), k_exit_usage);
   EXPECT_EQ(run({"--source", "nfs:/x"}, &err), k_exit_usage);
   EXPECT_EQ(run({"--source", "dir:/x", "--stale-after", "soon"}, &err), k_exit_usage);
   EXPECT_EQ(run({"--source", "dir:/x", "--listen", "nowhere"}, &err), k_exit_usage);

@@ -190,6 +190,42 @@ TEST_F(K8sSourceTest, WatchAppliesChangesAndDeletes) {
   EXPECT_EQ(m_source->counters().lists.load(), 1U);
 }
 
+TEST_F(K8sSourceTest, PageOverTheResponseCapIsAskedForAgainAtHalfTheSize) {
+  // Four ConfigMaps of 1.5 MiB each (an extra key the fleet ignores): a page of four is over
+  // the transport's 4 MiB cap, a page of two is not.
+  for (const std::string node : {"a", "b", "c", "d"}) {
+    m_server.put_configmap(k_ns, "ztp-prem-" + node,
+                           {{"app.kubernetes.io/part-of", "ztp-prem"}, {k_node_label, node}},
+                           {{k_cc_key, testing::cc_doc(node, now_text()).dump()},
+                            {"padding", std::string(1536 * 1024, 'x')}});
+  }
+  start(/*page_limit=*/4);
+  const auto snap =
+      wait_until([&](const Snapshot& s) { return s.rows.size() == 4 && m_state.ready(); });
+  EXPECT_EQ(snap->rows.size(), 4U);
+  EXPECT_TRUE(m_state.ready());
+  EXPECT_EQ(count_requests("limit=4"), 1U);
+  EXPECT_EQ(count_requests("limit=2"), 2U);  // the same list goes on at the smaller size
+  EXPECT_EQ(m_source->counters().failures.load(), 0U);
+}
+
+TEST_F(K8sSourceTest, AWatchBurstIsPublishedInBatchesNotPerEvent) {
+  start();
+  wait_until([&](const Snapshot&) { return m_state.ready(); });
+  wait_for_watch();
+  const auto before = m_state.snapshot()->revision;
+  constexpr int k_burst = 200;
+  for (int i = 0; i < k_burst; ++i) {
+    publish_valid("burst-" + std::to_string(i));
+  }
+  const auto snap =
+      wait_until([&](const Snapshot& s) { return s.rows.size() == std::size_t{k_burst}; });
+  ASSERT_EQ(snap->rows.size(), std::size_t{k_burst});
+  // Every event arrived; far fewer snapshots than events were built (one per batch).
+  EXPECT_EQ(m_source->counters().events.load(), std::uint64_t{k_burst});
+  EXPECT_LT(snap->revision - before, std::uint64_t{k_burst} / 2);
+}
+
 TEST_F(K8sSourceTest, GoneTriggersAFullRelist) {
   publish_valid("a");
   publish_valid("b");
