@@ -1,5 +1,6 @@
 #include "fleet/dir_source.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -41,13 +43,16 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 // Enough to keep a large machine's cold load I/O-bound without a thread per core.
 constexpr std::size_t k_max_scan_threads = 8;
+// Documents a scan worker takes at a time: large enough that taking one costs nothing,
+// small enough that the workers finish together.
+constexpr std::size_t k_scan_chunk = 64;
 
 }  // namespace
 
-Result<std::string> read_document_file(int dir_fd, const std::string& name) {
+Result<std::string_view> read_document_file(int dir_fd, const char* name, std::string& buffer) {
   // O_NOFOLLOW: a node must not make the service read another file; O_NONBLOCK: a FIFO
   // planted under a document name must not block the reader (open(2)).
-  const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  const int fd = ::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) {
@@ -66,34 +71,49 @@ Result<std::string> read_document_file(int dir_fd, const std::string& name) {
   if (!S_ISREG(st.st_mode)) {
     return fail(ErrorKind::bad_input, "document: not a regular file");
   }
-  if (static_cast<std::uint64_t>(st.st_size) > k_max_document_bytes) {
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > k_max_document_bytes) {
     return fail(ErrorKind::bad_input, "document: larger than 64 KiB");
   }
   // Read at most one byte past the cap: a file growing under us is still caught.
-  std::string bytes(k_max_document_bytes + 1, '\0');
+  if (buffer.size() < k_max_document_bytes + 1) {
+    buffer.resize(k_max_document_bytes + 1);  // once per reader, not per file
+  }
   std::size_t used = 0;
-  while (used < bytes.size()) {
-    const ssize_t n = ::read(fd, bytes.data() + used, bytes.size() - used);
+  while (used < k_max_document_bytes + 1) {
+    const std::size_t wanted = k_max_document_bytes + 1 - used;
+    const ssize_t n = ::pread(fd, buffer.data() + used, wanted, static_cast<off_t>(used));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
       }
       return fail(ErrorKind::io_error, "document: read failed: " + errno_text(errno));
     }
-    if (n == 0) {
+    used += static_cast<std::size_t>(n);
+    // A short read of a regular file ends at its end (read(2)): once it covers the size
+    // fstat saw, the end-of-file read that would return 0 is not needed.
+    if (n == 0 || (static_cast<std::size_t>(n) < wanted && used >= size)) {
       break;
     }
-    used += static_cast<std::size_t>(n);
   }
-  bytes.resize(used);
-  return bytes;
+  return std::string_view(buffer.data(), used);
 }
 
-DocumentUpdate read_document_update(int dir_fd, const DocumentFileName& file) {
+Result<std::string> read_document_file(int dir_fd, const std::string& name) {
+  std::string buffer;
+  auto bytes = read_document_file(dir_fd, name.c_str(), buffer);
+  if (!bytes) {
+    return tl::unexpected(bytes.error());
+  }
+  return std::string(*bytes);
+}
+
+DocumentUpdate read_document_update(int dir_fd, const DocumentFileName& file, std::string& buffer) {
   DocumentUpdate update;
   update.node = file.node;
   update.probe = file.probe;
-  auto bytes = read_document_file(dir_fd, document_file_name(file.node, file.probe));
+  const std::string name = document_file_name(file.node, file.probe);
+  auto bytes = read_document_file(dir_fd, name.c_str(), buffer);
   if (!bytes) {
     if (bytes.error().kind == ErrorKind::not_found) {
       update.removed = true;
@@ -104,6 +124,37 @@ DocumentUpdate read_document_update(int dir_fd, const DocumentFileName& file) {
   }
   update.document = parse_status_document(*bytes, file.probe, file.node);
   return update;
+}
+
+Result<std::vector<DocumentFileName>> list_document_files(int dir_fd) {
+  // readdir on its own descriptor: closedir closes it, and dir_fd's offset is untouched.
+  const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+  if (dir == nullptr) {
+    const int err = errno;
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return fail(ErrorKind::io_error, "cannot list: " + errno_text(err));
+  }
+  std::vector<DocumentFileName> files;
+  int err = 0;
+  while (true) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (entry == nullptr) {
+      err = errno;  // 0 at the end of the directory
+      break;
+    }
+    if (auto file = parse_document_file_name(entry->d_name)) {
+      files.push_back(std::move(*file));
+    }  // else: ".", "..", temporary files of atomic writers, anything else
+  }
+  ::closedir(dir);
+  if (err != 0) {
+    return fail(ErrorKind::io_error, "cannot list: " + errno_text(err));
+  }
+  return files;
 }
 
 DirSource::DirSource(std::filesystem::path dir, FleetState& state, DirSourceOptions options)
@@ -210,34 +261,45 @@ void DirSource::scan() {
   if (m_dir_fd < 0) {
     return;
   }
-  std::vector<DocumentFileName> files;
-  std::error_code ec;
-  for (std::filesystem::directory_iterator it(m_dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (auto file = parse_document_file_name(it->path().filename().string())) {
-      files.push_back(std::move(*file));
-    }  // else: temporary files of atomic writers, anything else
-  }
-  if (ec) {
+  auto files = list_document_files(m_dir_fd);
+  if (!files) {
+    // Nothing is dropped on a failed listing: the next event or tick tries again.
     std::fprintf(stderr, "ztp-prem-fleet: scanning '%s': %s\n", m_dir.c_str(),
-                 ec.message().c_str());
+                 files.error().message.c_str());
+    return;
   }
-  // Reading and validating dominate a cold load: spread them over the cores.
+  std::vector<DocumentUpdate> updates = read_all(*files);
+  std::erase_if(updates, [](const DocumentUpdate& u) { return u.removed; });
+  // One batch: a cold load publishes one snapshot, whatever the number of documents.
+  m_state.apply(std::move(updates), /*full_resync=*/true);
+}
+
+// Reading and validating dominate a cold load: spread them over the cores. Workers take
+// the next chunk when done, so a core that other work slows down takes fewer.
+std::vector<DocumentUpdate> DirSource::read_all(const std::vector<DocumentFileName>& files) {
   std::vector<DocumentUpdate> updates(files.size());
-  const std::size_t workers =
-      std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, k_max_scan_threads);
-  std::vector<std::thread> threads;
-  for (std::size_t w = 0; w < workers; ++w) {
-    threads.emplace_back([&, w] {
-      for (std::size_t i = w; i < files.size(); i += workers) {
-        updates[i] = read_document_update(m_dir_fd, files[i]);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    std::string buffer;  // one per worker
+    for (std::size_t begin = 0; (begin = next.fetch_add(k_scan_chunk)) < files.size();) {
+      const std::size_t end = std::min(files.size(), begin + k_scan_chunk);
+      for (std::size_t i = begin; i < end; ++i) {
+        updates[i] = read_document_update(m_dir_fd, files[i], buffer);
       }
-    });
+    }
+  };
+  const std::size_t chunks = (files.size() + k_scan_chunk - 1) / k_scan_chunk;
+  const std::size_t workers = std::min(
+      chunks, std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, k_max_scan_threads));
+  std::vector<std::thread> threads;
+  for (std::size_t w = 1; w < workers; ++w) {
+    threads.emplace_back(work);
   }
+  work();  // this thread is one of the workers
   for (auto& t : threads) {
     t.join();
   }
-  std::erase_if(updates, [](const DocumentUpdate& u) { return u.removed; });
-  m_state.apply(std::move(updates), /*full_resync=*/true);
+  return updates;
 }
 
 void DirSource::process(const std::vector<std::string>& names) {
@@ -246,9 +308,10 @@ void DirSource::process(const std::vector<std::string>& names) {
   }
   std::vector<DocumentUpdate> updates;
   updates.reserve(names.size());
+  std::string buffer;
   for (const auto& name : names) {
     if (const auto file = parse_document_file_name(name)) {
-      updates.push_back(read_document_update(m_dir_fd, *file));
+      updates.push_back(read_document_update(m_dir_fd, *file, buffer));
     }
   }
   m_state.apply(std::move(updates));
@@ -257,99 +320,118 @@ void DirSource::process(const std::vector<std::string>& names) {
 void DirSource::run() {
   scan();
   m_state.mark_ready();
-  using Clock = std::chrono::steady_clock;
-  std::set<std::string> dirty;
-  bool rescan = false;
-  bool path_changed = false;
-  Clock::time_point first_event{};
-  Clock::time_point last_event{};
+  Pending pending;
   Clock::time_point next_tick = Clock::now() + m_options.tick;
-  // inotify(7): a buffer of at least sizeof(inotify_event) + NAME_MAX + 1 reads one event.
-  alignas(inotify_event) std::array<char, 64 * 1024> buf{};
   while (true) {
-    const auto now = Clock::now();
     Clock::time_point deadline = next_tick;
-    if (!dirty.empty() || rescan) {
-      deadline =
-          std::min({deadline, last_event + m_options.quiet, first_event + m_options.max_delay});
+    if (pending.any()) {
+      deadline = std::min({deadline, pending.last_event + m_options.quiet,
+                           pending.first_event + m_options.max_delay});
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-    std::array<pollfd, 2> fds = {{{m_inotify_fd, POLLIN, 0}, {m_stop_fd, POLLIN, 0}}};
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, wait)));
-    if (ready < 0 && errno != EINTR) {
-      std::fprintf(stderr, "ztp-prem-fleet: poll: %s\n", errno_text(errno).c_str());
+    switch (wait_for_events(deadline)) {
+      case Wake::stop:
+        return;
+      case Wake::events:
+        read_events(pending);
+        break;
+      case Wake::timeout:
+        break;
+    }
+    apply_due(pending, next_tick);
+  }
+}
+
+DirSource::Wake DirSource::wait_for_events(Clock::time_point deadline) {
+  const auto wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  std::array<pollfd, 2> fds = {{{m_inotify_fd, POLLIN, 0}, {m_stop_fd, POLLIN, 0}}};
+  const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, wait)));
+  if (ready < 0 && errno != EINTR) {
+    std::fprintf(stderr, "ztp-prem-fleet: poll: %s\n", errno_text(errno).c_str());
+    return Wake::stop;
+  }
+  if ((fds[1].revents & POLLIN) != 0) {
+    return Wake::stop;
+  }
+  return (fds[0].revents & POLLIN) != 0 ? Wake::events : Wake::timeout;
+}
+
+void DirSource::read_events(Pending& pending) {
+  // inotify(7): a buffer of at least sizeof(inotify_event) + NAME_MAX + 1 reads one event.
+  alignas(inotify_event) std::array<char, 64 * 1024> buf;  // only what read() wrote is used
+  ssize_t len = 0;
+  while ((len = ::read(m_inotify_fd, buf.data(), buf.size())) > 0) {
+    const auto event_time = Clock::now();
+    if (!pending.any()) {
+      pending.first_event = event_time;
+    }
+    pending.last_event = event_time;
+    for (ssize_t off = 0; off < len;) {
+      inotify_event event{};
+      std::memcpy(&event, buf.data() + off, sizeof event);
+      const char* name = buf.data() + off + static_cast<ssize_t>(sizeof(inotify_event));
+      off += static_cast<ssize_t>(sizeof(inotify_event) + event.len);
+      note_event(event, name, pending);
+    }
+  }
+}
+
+// What one event means: a lost queue, the directory's own name, or a document name.
+void DirSource::note_event(const inotify_event& event, const char* name, Pending& pending) {
+  if ((event.mask & IN_Q_OVERFLOW) != 0) {
+    pending.rescan = true;  // events were dropped: only a full scan is correct
+    return;
+  }
+  if (event.wd == m_parent_wd) {
+    pending.path_changed = true;  // only the directory's own name matters; stat decides
+    return;
+  }
+  if (event.wd != m_dir_wd) {
+    return;  // queued for a directory this source has left
+  }
+  if ((event.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0) {
+    pending.path_changed = true;
+    return;
+  }
+  if (event.len == 0) {
+    return;
+  }
+  std::string file(name, ::strnlen(name, event.len));
+  if ((event.mask & IN_CREATE) != 0) {
+    // A regular file being created is read at IN_CLOSE_WRITE (no half-written read);
+    // anything else (symlink, FIFO) only ever sends IN_CREATE.
+    struct stat st {};
+    if (::fstatat(m_dir_fd, file.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
       return;
     }
-    if ((fds[1].revents & POLLIN) != 0) {
-      return;
+  }
+  pending.dirty.insert(std::move(file));
+}
+
+// Does what is due now: the path check (after a parent event, and every tick), a burst
+// once it has been quiet (or waited long enough), and the staleness tick.
+void DirSource::apply_due(Pending& pending, Clock::time_point& next_tick) {
+  const auto now = Clock::now();
+  if (pending.path_changed || now >= next_tick) {
+    pending.path_changed = false;
+    if (check_path()) {
+      pending.dirty.clear();  // names of a directory we left, or covered by the rescan
+      pending.rescan = false;
     }
-    if ((fds[0].revents & POLLIN) != 0) {
-      ssize_t len = 0;
-      while ((len = ::read(m_inotify_fd, buf.data(), buf.size())) > 0) {
-        const auto event_time = Clock::now();
-        if (dirty.empty() && !rescan) {
-          first_event = event_time;
-        }
-        last_event = event_time;
-        for (ssize_t off = 0; off < len;) {
-          inotify_event event{};
-          std::memcpy(&event, buf.data() + off, sizeof event);
-          const char* name_ptr = buf.data() + off + static_cast<ssize_t>(sizeof(inotify_event));
-          off += static_cast<ssize_t>(sizeof(inotify_event) + event.len);
-          if ((event.mask & IN_Q_OVERFLOW) != 0) {
-            rescan = true;  // events were dropped: only a full scan is correct
-            continue;
-          }
-          if (event.wd == m_parent_wd) {
-            path_changed = true;  // only the directory's own name matters; stat decides
-            continue;
-          }
-          if (event.wd != m_dir_wd) {
-            continue;  // queued for a directory this source has left
-          }
-          if ((event.mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) != 0) {
-            path_changed = true;
-            continue;
-          }
-          if (event.len == 0) {
-            continue;
-          }
-          const std::string name(name_ptr, ::strnlen(name_ptr, event.len));
-          if ((event.mask & IN_CREATE) != 0) {
-            // A regular file being created is read at IN_CLOSE_WRITE (no half-written read);
-            // anything else (symlink, FIFO) only ever sends IN_CREATE.
-            struct stat st {};
-            if (::fstatat(m_dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                S_ISREG(st.st_mode)) {
-              continue;
-            }
-          }
-          dirty.insert(name);
-        }
-      }
+  }
+  if (pending.any() && (now >= pending.last_event + m_options.quiet ||
+                        now >= pending.first_event + m_options.max_delay)) {
+    if (pending.rescan) {
+      scan();
+    } else {
+      process(std::vector<std::string>(pending.dirty.begin(), pending.dirty.end()));
     }
-    const auto after = Clock::now();
-    if (path_changed || after >= next_tick) {
-      path_changed = false;
-      if (check_path()) {
-        dirty.clear();  // names of a directory we left, or covered by the rescan
-        rescan = false;
-      }
-    }
-    if ((!dirty.empty() || rescan) &&
-        (after >= last_event + m_options.quiet || after >= first_event + m_options.max_delay)) {
-      if (rescan) {
-        scan();
-        rescan = false;
-      } else {
-        process(std::vector<std::string>(dirty.begin(), dirty.end()));
-      }
-      dirty.clear();
-    }
-    if (after >= next_tick) {
-      m_state.tick();
-      next_tick = after + m_options.tick;
-    }
+    pending.dirty.clear();
+    pending.rescan = false;
+  }
+  if (now >= next_tick) {
+    m_state.tick();
+    next_tick = now + m_options.tick;
   }
 }
 

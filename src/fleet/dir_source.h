@@ -5,15 +5,18 @@
 // be moved, deleted or recreated (a hostPath, a swapped symlink): its parent is watched
 // too, and the path re-checked every tick, so the source follows whatever the path names.
 
+#include <sys/inotify.h>
 #include <sys/types.h>
-#include <atomic>
-#include <chrono>
 
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "common/result.h"
 #include "fleet/fleet_state.h"
@@ -21,11 +24,17 @@
 namespace ztp::fleet {
 
 // Reads one document file without following symlinks, refusing anything but a regular
-// file and never reading more than k_max_document_bytes + 1 bytes.
+// file and never reading more than k_max_document_bytes + 1 bytes. The bytes live in
+// buffer, which a reader reuses for every file (no allocation per document).
+Result<std::string_view> read_document_file(int dir_fd, const char* name, std::string& buffer);
 Result<std::string> read_document_file(int dir_fd, const std::string& name);
 
 // The update for one file name in the directory (missing file = removed).
-DocumentUpdate read_document_update(int dir_fd, const DocumentFileName& file);
+DocumentUpdate read_document_update(int dir_fd, const DocumentFileName& file, std::string& buffer);
+
+// The document names in an open directory, in directory order (readdir(3) on a duplicate
+// of dir_fd); anything else there (temporary files of atomic writers) is skipped.
+Result<std::vector<DocumentFileName>> list_document_files(int dir_fd);
 
 struct DirSourceOptions {
   // A burst ends after this much quiet (an agent fleet's heartbeats arrive spread out)...
@@ -51,11 +60,29 @@ class DirSource {
   std::optional<std::string> problem() const;
 
  private:
+  using Clock = std::chrono::steady_clock;
+  // inotify events not yet applied: a burst is applied once it has been quiet.
+  struct Pending {
+    std::set<std::string> dirty;  // document names that may have changed
+    bool rescan = false;          // events were lost: only a full scan is correct
+    bool path_changed = false;    // the directory's own name may name another directory
+    Clock::time_point first_event{};
+    Clock::time_point last_event{};
+    bool any() const { return !dirty.empty() || rescan; }
+  };
+
+  enum class Wake { stop, events, timeout };
+
   bool attach();
   void detach();
   bool check_path();  // true when the source left or changed directory
   void run();
+  Wake wait_for_events(Clock::time_point deadline);
+  void read_events(Pending& pending);
+  void note_event(const inotify_event& event, const char* name, Pending& pending);
+  void apply_due(Pending& pending, Clock::time_point& next_tick);
   void scan();
+  std::vector<DocumentUpdate> read_all(const std::vector<DocumentFileName>& files);
   void process(const std::vector<std::string>& names);
 
   std::filesystem::path m_dir;

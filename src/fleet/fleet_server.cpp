@@ -139,7 +139,9 @@ void FleetServer::stop() {
   m_server->stop();
 }
 
-std::vector<http::Route> FleetServer::routes() {
+// The API (bearer token): the fleet summary, the node list and detail on the work pool, the
+// event stream, and a JSON 404 for any other /api/ path.
+std::vector<http::Route> FleetServer::api_routes() {
   std::vector<http::Route> out;
   out.push_back(route(
       "/api/v1/fleet",
@@ -150,25 +152,6 @@ std::vector<http::Route> FleetServer::routes() {
                                       "application/json");
       },
       true));
-  auto healthz = route(
-      "/healthz",
-      [](const http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); }, false);
-  healthz.any_host = true;  // kubelet probes send the pod IP or a node name
-  out.push_back(std::move(healthz));
-  auto readyz = route(
-      "/readyz", [this](const http::Request&) { return readiness(); }, false);
-  readyz.any_host = true;
-  out.push_back(std::move(readyz));
-  out.push_back(route(
-      "/metrics",
-      [this](const http::Request&) {
-        // Prometheus text exposition format 0.0.4.
-        http::Response res;
-        res.body = metrics_text(m_state.snapshot()->counts);
-        res.content_type = "text/plain; version=0.0.4";
-        return res;
-      },
-      false));
   out.push_back(route(
       "/api/v1/openapi.json",
       [this](const http::Request&) {
@@ -195,6 +178,37 @@ std::vector<http::Route> FleetServer::routes() {
     m_events.add(std::move(stream));
   };
   out.push_back(std::move(events));
+  return out;
+}
+
+// Probes and metrics: no token; the probes answer any Host (kubelet sends the pod IP).
+std::vector<http::Route> FleetServer::probe_routes() {
+  std::vector<http::Route> out;
+  auto healthz = route(
+      "/healthz",
+      [](const http::Request&) { return http::Response::json(200, R"({"status":"ok"})"); }, false);
+  healthz.any_host = true;
+  out.push_back(std::move(healthz));
+  auto readyz = route(
+      "/readyz", [this](const http::Request&) { return readiness(); }, false);
+  readyz.any_host = true;
+  out.push_back(std::move(readyz));
+  out.push_back(route(
+      "/metrics",
+      [this](const http::Request&) {
+        // Prometheus text exposition format 0.0.4.
+        http::Response res;
+        res.body = metrics_text(m_state.snapshot()->counts);
+        res.content_type = "text/plain; version=0.0.4";
+        return res;
+      },
+      false));
+  return out;
+}
+
+// The dashboard's files, and "/" redirecting to it.
+std::vector<http::Route> FleetServer::page_routes() {
+  std::vector<http::Route> out;
   auto dash = route(
       std::string(k_dashboard_prefix), [this](const http::Request& r) { return dashboard(r); },
       false);
@@ -209,6 +223,15 @@ std::vector<http::Route> FleetServer::routes() {
         return res;
       },
       false));
+  return out;
+}
+
+// The server matches exact paths before prefixes, longest first: the order here is free.
+std::vector<http::Route> FleetServer::routes() {
+  std::vector<http::Route> out;
+  for (auto group : {api_routes(), probe_routes(), page_routes()}) {
+    std::move(group.begin(), group.end(), std::back_inserter(out));
+  }
   return out;
 }
 

@@ -85,6 +85,9 @@ class FleetServer {
 
  private:
   std::vector<http::Route> routes();
+  std::vector<http::Route> api_routes();
+  std::vector<http::Route> probe_routes();
+  std::vector<http::Route> page_routes();
   http::Response readiness() const;
   http::Response nodes(const http::Request& request) const;
   http::Response node(const http::Request& request) const;

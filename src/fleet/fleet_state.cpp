@@ -14,30 +14,32 @@ namespace {
 // hostile node): it is invalid instead. Clocks of NTP-synced nodes differ by far less.
 constexpr std::chrono::minutes k_max_clock_skew{5};
 
-// Ascending order of rows by key; ties by name (rows[] is by name, so a stable sort keeps it).
-std::vector<std::uint32_t> order_by(const std::vector<Row>& rows, SortKey key) {
+// Ascending order of rows by a vocabulary index; ties by name (rows[] is by name). A
+// missing value (-1) sorts after every present one. Counting sort: the keys are few.
+std::vector<std::uint32_t> order_by_word(const std::vector<Row>& rows, std::int8_t Row::*key) {
+  constexpr std::size_t k_missing = 127;  // above any index an int8_t holds
+  const auto rank = [](std::int8_t v) { return v < 0 ? k_missing : static_cast<std::size_t>(v); };
+  std::array<std::uint32_t, k_missing + 2> starts{};
+  for (const Row& row : rows) {
+    ++starts[rank(row.*key) + 1];
+  }
+  std::partial_sum(starts.begin(), starts.end(), starts.begin());
+  std::vector<std::uint32_t> order(rows.size());
+  for (std::uint32_t i = 0; i < rows.size(); ++i) {
+    order[starts[rank(rows[i].*key)]++] = i;
+  }
+  return order;
+}
+
+// Never-seen first, then oldest first: the nodes to look at come first. Ties by name.
+std::vector<std::uint32_t> order_by_last_seen(const std::vector<Row>& rows) {
   std::vector<std::uint32_t> order(rows.size());
   std::iota(order.begin(), order.end(), 0U);
-  // A missing value sorts after every present one (mode, family, readiness).
-  const auto rank = [](std::int8_t v) { return v < 0 ? 127 : v; };
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     const Row& x = rows[a];
     const Row& y = rows[b];
-    switch (key) {
-      case SortKey::mode:
-        return rank(x.mode) < rank(y.mode);
-      case SortKey::family:
-        return rank(x.family) < rank(y.family);
-      case SortKey::readiness:
-        return rank(x.readiness) < rank(y.readiness);
-      case SortKey::last_seen:
-        // Never-seen first, then oldest first: the nodes to look at come first.
-        return std::make_tuple(x.last_seen.has_value(), x.last_seen.value_or(TimePoint{})) <
-               std::make_tuple(y.last_seen.has_value(), y.last_seen.value_or(TimePoint{}));
-      case SortKey::name:
-        break;
-    }
-    return false;
+    return std::make_tuple(x.last_seen.has_value(), x.last_seen.value_or(TimePoint{})) <
+           std::make_tuple(y.last_seen.has_value(), y.last_seen.value_or(TimePoint{}));
   });
   return order;
 }
@@ -92,10 +94,13 @@ std::shared_ptr<Snapshot> build_snapshot(std::vector<Row> rows, std::uint64_t re
     invalid_documents += row.invalid_reasons.size();
   }
   snap->counts = count(rows, invalid_documents);
-  for (const SortKey key :
-       {SortKey::mode, SortKey::family, SortKey::readiness, SortKey::last_seen}) {
-    snap->order[static_cast<std::size_t>(key)] = order_by(rows, key);
-  }
+  const auto slot = [&](SortKey key) -> auto& {
+    return snap->order[static_cast<std::size_t>(key)];
+  };
+  slot(SortKey::mode) = order_by_word(rows, &Row::mode);
+  slot(SortKey::family) = order_by_word(rows, &Row::family);
+  slot(SortKey::readiness) = order_by_word(rows, &Row::readiness);
+  slot(SortKey::last_seen) = order_by_last_seen(rows);
   snap->rows = std::move(rows);
   snap->fleet_json = fleet_json(snap->counts, revision, now).dump();
   return snap;
@@ -107,7 +112,7 @@ FleetState::FleetState(const Clock& clock, std::chrono::seconds stale_after)
   publish_locked(m_clock.wall_now());
 }
 
-bool FleetState::apply_one(DocumentUpdate& update) {
+bool FleetState::apply_one(DocumentUpdate& update, std::uint64_t listing) {
   auto it = m_nodes.find(update.node);
   if (update.removed) {
     if (it == m_nodes.end()) {
@@ -142,11 +147,34 @@ bool FleetState::apply_one(DocumentUpdate& update) {
   const bool same = slot.present() && slot.invalid_reason == next.invalid_reason &&
                     ((!slot.compact && !next.compact) ||
                      (slot.compact && next.compact && *slot.compact == *next.compact));
+  next.listed = listing;
   if (same) {
+    slot.listed = listing;
     return false;  // a heartbeat rewrite with identical content is not a change
   }
   slot = std::move(next);
   return true;
+}
+
+void FleetState::mark_listed(const DocumentUpdate& update, std::uint64_t listing) {
+  const auto it = m_nodes.find(update.node);
+  if (it != m_nodes.end()) {
+    (update.probe == Probe::cc ? it->second.cc : it->second.tpm).listed = listing;
+  }
+}
+
+bool FleetState::drop_unlisted(std::uint64_t listing) {
+  bool changed = false;
+  for (auto it = m_nodes.begin(); it != m_nodes.end();) {
+    for (Slot* slot : {&it->second.cc, &it->second.tpm}) {
+      if (slot->present() && slot->listed != listing) {
+        *slot = Slot{};
+        changed = true;
+      }
+    }
+    it = it->second.cc.present() || it->second.tpm.present() ? std::next(it) : m_nodes.erase(it);
+  }
+  return changed;
 }
 
 bool FleetState::holds(const DocumentUpdate& update) {
@@ -166,40 +194,21 @@ bool FleetState::holds(const DocumentUpdate& update) {
 
 void FleetState::apply(std::vector<DocumentUpdate> updates, bool full_resync) {
   std::lock_guard lock(m_model_mutex);
+  // A full resync marks every slot it lists, then drops the slots it did not list.
+  const std::uint64_t listing = full_resync ? ++m_listings : 0;
   bool changed = false;
-  if (full_resync) {
-    // Drop every slot the batch does not mention.
-    std::map<std::string, std::pair<bool, bool>, std::less<>> seen;
-    for (const auto& u : updates) {
-      if (!u.removed) {
-        auto& s = seen[u.node];
-        (u.probe == Probe::cc ? s.first : s.second) = true;
-      }
-    }
-    for (auto& [name, slots] : m_nodes) {
-      const auto s = seen.find(name);
-      const bool keep_cc = s != seen.end() && s->second.first;
-      const bool keep_tpm = s != seen.end() && s->second.second;
-      if (!keep_cc && slots.cc.present()) {
-        slots.cc = Slot{};
-        changed = true;
-      }
-      if (!keep_tpm && slots.tpm.present()) {
-        slots.tpm = Slot{};
-        changed = true;
-      }
-    }
-    std::erase_if(m_nodes, [](const auto& entry) {
-      return !entry.second.cc.present() && !entry.second.tpm.present();
-    });
-  }
   for (auto& update : updates) {
     if (!update.unchanged) {
-      changed = apply_one(update) || changed;
+      changed = apply_one(update, listing) || changed;
+    } else if (full_resync) {
+      mark_listed(update, listing);
     }
   }
+  if (full_resync) {
+    changed = drop_unlisted(listing) || changed;
+  }
   if (changed) {
-    publish_locked(m_clock.wall_now());
+    publish_locked(m_clock.wall_now());  // one revision per batch, however large
   }
 }
 
@@ -211,62 +220,74 @@ void FleetState::tick() {
   }
 }
 
+// What a node's documents say: its valid documents' fields and why the others are invalid.
+Row FleetState::row_of(const std::string& name, const NodeSlots& slots) {
+  Row row;
+  row.name = name;
+  row.missing_cc = !slots.cc.present();
+  row.missing_tpm = !slots.tpm.present();
+  for (const Slot* slot : {&slots.cc, &slots.tpm}) {
+    if (!slot->invalid_reason.empty()) {
+      row.invalid_reasons.push_back(slot->invalid_reason);
+    }
+  }
+  if (const auto& cc = slots.cc.document) {
+    row.mode = static_cast<std::int8_t>(cc->mode);
+    row.capabilities = cc->capabilities;
+    row.wave = cc->wave;
+    row.cc_document = slots.cc.compact;
+    row.cc_generated_at = cc->generated_at;
+  }
+  if (const auto& tpm = slots.tpm.document) {
+    row.family = static_cast<std::int8_t>(tpm->family);
+    row.readiness = static_cast<std::int8_t>(tpm->readiness);
+    row.missing_parts = tpm->missing_parts;
+    row.boot_changed_at = tpm->boot_changed_at;
+    if (row.wave.empty()) {
+      row.wave = tpm->wave;
+    }
+    row.tpm_document = slots.tpm.compact;
+    row.tpm_generated_at = tpm->generated_at;
+  }
+  return row;
+}
+
+// Staleness policy (--stale-after): a valid document older than the limit makes the row
+// stale; the earliest future expiry is when the next tick must publish.
+void FleetState::age_row(Row& row, const NodeSlots& slots, TimePoint now,
+                         std::optional<TimePoint>& next_transition) const {
+  const auto stale_after = std::chrono::duration_cast<TimePoint::duration>(m_stale_after);
+  for (const Slot* slot : {&slots.cc, &slots.tpm}) {
+    if (!slot->document) {
+      continue;
+    }
+    const TimePoint generated = slot->document->generated_at;
+    const TimePoint expires = generated + stale_after;
+    if (now >= expires) {
+      row.stale = true;
+    } else if (!next_transition || expires < *next_transition) {
+      next_transition = expires;
+    }
+    if (!row.last_seen || generated > *row.last_seen) {
+      row.last_seen = generated;
+    }
+  }
+  if (!row.invalid_reasons.empty()) {
+    row.state = RowState::invalid;
+  } else if (row.missing_cc || row.missing_tpm) {
+    row.state = RowState::partial;
+  } else if (row.stale) {
+    row.state = RowState::stale;
+  }
+}
+
 void FleetState::publish_locked(std::chrono::system_clock::time_point now) {
   std::vector<Row> rows;
   rows.reserve(m_nodes.size());
   std::optional<TimePoint> next_transition;
-  const auto stale_after = std::chrono::duration_cast<TimePoint::duration>(m_stale_after);
   for (const auto& [name, slots] : m_nodes) {
-    Row row;
-    row.name = name;
-    const StatusDocument* cc = slots.cc.document ? &*slots.cc.document : nullptr;
-    const StatusDocument* tpm = slots.tpm.document ? &*slots.tpm.document : nullptr;
-    row.missing_cc = !slots.cc.present();
-    row.missing_tpm = !slots.tpm.present();
-    for (const Slot* slot : {&slots.cc, &slots.tpm}) {
-      if (!slot->invalid_reason.empty()) {
-        row.invalid_reasons.push_back(slot->invalid_reason);
-      }
-    }
-    if (cc != nullptr) {
-      row.mode = static_cast<std::int8_t>(cc->mode);
-      row.capabilities = cc->capabilities;
-      row.wave = cc->wave;
-      row.cc_document = slots.cc.compact;
-      row.cc_generated_at = cc->generated_at;
-    }
-    if (tpm != nullptr) {
-      row.family = static_cast<std::int8_t>(tpm->family);
-      row.readiness = static_cast<std::int8_t>(tpm->readiness);
-      row.missing_parts = tpm->missing_parts;
-      row.boot_changed_at = tpm->boot_changed_at;
-      if (row.wave.empty()) {
-        row.wave = tpm->wave;
-      }
-      row.tpm_document = slots.tpm.compact;
-      row.tpm_generated_at = tpm->generated_at;
-    }
-    for (const StatusDocument* doc : {cc, tpm}) {
-      if (doc == nullptr) {
-        continue;
-      }
-      const TimePoint expires = doc->generated_at + stale_after;
-      if (now >= expires) {
-        row.stale = true;
-      } else if (!next_transition || expires < *next_transition) {
-        next_transition = expires;
-      }
-      if (!row.last_seen || doc->generated_at > *row.last_seen) {
-        row.last_seen = doc->generated_at;
-      }
-    }
-    if (!row.invalid_reasons.empty()) {
-      row.state = RowState::invalid;
-    } else if (row.missing_cc || row.missing_tpm) {
-      row.state = RowState::partial;
-    } else if (row.stale) {
-      row.state = RowState::stale;
-    }
+    Row row = row_of(name, slots);
+    age_row(row, slots, now, next_transition);
     rows.push_back(std::move(row));
   }
   m_next_stale_transition = next_transition;

@@ -60,6 +60,7 @@ class FleetState {
     std::optional<StatusDocument> document;  // valid
     std::shared_ptr<const std::string> compact;
     std::string invalid_reason;  // set when the slot holds an invalid document
+    std::uint64_t listed = 0;    // the last full resync that listed this slot
     bool present() const { return document.has_value() || !invalid_reason.empty(); }
   };
   struct NodeSlots {
@@ -67,15 +68,21 @@ class FleetState {
     Slot tpm;
   };
 
-  bool apply_one(DocumentUpdate& update);
+  bool apply_one(DocumentUpdate& update, std::uint64_t listing);
+  void mark_listed(const DocumentUpdate& update, std::uint64_t listing);
+  bool drop_unlisted(std::uint64_t listing);
+  static Row row_of(const std::string& name, const NodeSlots& slots);
+  void age_row(Row& row, const NodeSlots& slots, TimePoint now,
+               std::optional<TimePoint>& next_transition) const;
   void publish_locked(std::chrono::system_clock::time_point now);
 
   const Clock& m_clock;
   const std::chrono::seconds m_stale_after;
 
-  std::mutex m_model_mutex;  // guards m_nodes, m_revision, m_next_stale_transition
+  std::mutex m_model_mutex;  // guards m_nodes, m_revision, m_listings, m_next_stale_transition
   std::map<std::string, NodeSlots, std::less<>> m_nodes;
   std::uint64_t m_revision = 0;
+  std::uint64_t m_listings = 0;  // full resyncs so far
   std::optional<std::chrono::system_clock::time_point> m_next_stale_transition;
 
   mutable std::mutex m_snapshot_mutex;  // guards the fields below

@@ -98,12 +98,86 @@ bool matches(const Row& row, const NodeQuery& q) {
 
 }  // namespace
 
+namespace {
+
+// A vocabulary filter (mode, family, readiness, missing) into its slot of the query.
+template <std::size_t N>
+Result<void> set_word(const std::array<std::string_view, N>& words, std::string_view name,
+                      std::string_view value, std::optional<int>& slot) {
+  auto v = vocabulary_value(words, name, value);
+  if (!v) {
+    return tl::unexpected(v.error());
+  }
+  slot = *v;
+  return {};
+}
+
+Result<void> set_sort(std::string_view value, NodeQuery& q) {
+  constexpr std::array<std::pair<std::string_view, SortKey>, 5> k_sorts = {{
+      {"name", SortKey::name},
+      {"mode", SortKey::mode},
+      {"family", SortKey::family},
+      {"readiness", SortKey::readiness},
+      {"lastSeen", SortKey::last_seen},
+  }};
+  std::string_view key = value;
+  if (key == "-name" || key == "-lastSeen") {
+    q.descending = true;
+    key.remove_prefix(1);
+  }
+  for (const auto& [word, sort] : k_sorts) {
+    if (word == key) {
+      q.sort = sort;
+      return {};
+    }
+  }
+  return bad("sort: must be one of name -name mode family readiness lastSeen -lastSeen");
+}
+
+// One known parameter into the query; "continue" is only kept (read once all are known).
+Result<void> set_param(const std::string& name, const std::string& value, NodeQuery& q,
+                       std::optional<std::string>& token) {
+  if (name == "mode") {
+    return set_word(k_modes, name, value, q.mode);
+  }
+  if (name == "family") {
+    return set_word(k_families, name, value, q.family);
+  }
+  if (name == "readiness") {
+    return set_word(k_readiness, name, value, q.readiness);
+  }
+  if (name == "missing") {
+    return set_word(k_missing_parts, name, value, q.missing_part);
+  }
+  if (name == "stale") {
+    if (value != "true" && value != "false") {
+      return bad("stale: must be true or false");
+    }
+    q.stale = value == "true";
+  } else if (name == "wave") {
+    q.wave = value;
+  } else if (name == "q") {
+    q.name_contains = value;
+  } else if (name == "sort") {
+    return set_sort(value, q);
+  } else if (name == "limit") {
+    const auto limit = parse_size(value);
+    if (!limit || *limit < 1 || *limit > k_max_limit) {
+      return bad("limit: must be an integer from 1 to 1000");
+    }
+    q.limit = *limit;
+  } else if (name == "continue") {
+    token = value;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<NodeQuery> parse_node_query(const QueryParams& params) {
   NodeQuery q;
   std::optional<std::string> token;
-  for (auto it = params.begin(); it != params.end(); ++it) {
-    const std::string& name = it->first;
-    const std::string& value = it->second;
+  for (const auto& [name, value] : params) {
     if (!index_of(k_params, name)) {
       return bad(
           "unknown query parameter (allowed: mode family readiness missing stale wave q "
@@ -112,70 +186,8 @@ Result<NodeQuery> parse_node_query(const QueryParams& params) {
     if (params.count(name) > 1) {
       return bad(name + ": given more than once");
     }
-    if (name == "mode") {
-      auto v = vocabulary_value(k_modes, name, value);
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      q.mode = *v;
-    } else if (name == "family") {
-      auto v = vocabulary_value(k_families, name, value);
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      q.family = *v;
-    } else if (name == "readiness") {
-      auto v = vocabulary_value(k_readiness, name, value);
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      q.readiness = *v;
-    } else if (name == "missing") {
-      auto v = vocabulary_value(k_missing_parts, name, value);
-      if (!v) {
-        return tl::unexpected(v.error());
-      }
-      q.missing_part = *v;
-    } else if (name == "stale") {
-      if (value != "true" && value != "false") {
-        return bad("stale: must be true or false");
-      }
-      q.stale = value == "true";
-    } else if (name == "wave") {
-      q.wave = value;
-    } else if (name == "q") {
-      q.name_contains = value;
-    } else if (name == "sort") {
-      constexpr std::array<std::pair<std::string_view, SortKey>, 5> k_sorts = {{
-          {"name", SortKey::name},
-          {"mode", SortKey::mode},
-          {"family", SortKey::family},
-          {"readiness", SortKey::readiness},
-          {"lastSeen", SortKey::last_seen},
-      }};
-      std::string_view key = value;
-      if (key == "-name" || key == "-lastSeen") {
-        q.descending = true;
-        key.remove_prefix(1);
-      }
-      bool found = false;
-      for (const auto& [word, sort] : k_sorts) {
-        if (word == key) {
-          q.sort = sort;
-          found = true;
-        }
-      }
-      if (!found) {
-        return bad("sort: must be one of name -name mode family readiness lastSeen -lastSeen");
-      }
-    } else if (name == "limit") {
-      const auto limit = parse_size(value);
-      if (!limit || *limit < 1 || *limit > k_max_limit) {
-        return bad("limit: must be an integer from 1 to 1000");
-      }
-      q.limit = *limit;
-    } else if (name == "continue") {
-      token = value;
+    if (auto ok = set_param(name, value, q, token); !ok) {
+      return tl::unexpected(ok.error());
     }
   }
   if (token && !token->empty()) {

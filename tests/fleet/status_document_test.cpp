@@ -144,6 +144,42 @@ TEST(StatusDocument, HostileBytesAreRejectedNotThrown) {
   EXPECT_FALSE(parse_status_document("{\"a\":\"\xff\"}", Probe::cc, "n1"));
 }
 
+TEST(StatusDocument, CompactTextIsTheDocumentWithoutWhitespace) {
+  // The detail view stores the node's document as compact text, key order kept, whatever
+  // the whitespace the agent wrote (issue 10: no DOM, no re-serialisation).
+  const auto doc = cc_doc("n1", k_at);
+  for (const int indent : {-1, 0, 2, 4}) {
+    const auto parsed = parse_status_document(doc.dump(indent), Probe::cc, "n1");
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->compact, doc.dump()) << indent;
+  }
+  const auto with_bom = parse_status_document("\xEF\xBB\xBF" + doc.dump(2), Probe::cc, "n1");
+  ASSERT_TRUE(with_bom) << with_bom.error().message;
+  EXPECT_EQ(with_bom->compact, doc.dump());
+  // Whitespace between two bare tokens is kept, so it stays invalid.
+  auto broken = doc.dump();
+  broken.replace(broken.find("false"), 5, "fal se");
+  EXPECT_NE(parse_status_document(broken, Probe::cc, "n1").error().message.find("not valid JSON"),
+            std::string::npos);
+}
+
+TEST(StatusDocument, RepeatedPropertiesAreInvalid) {
+  // JSON readers disagree on which of two equal names counts (RFC 8259 section 4).
+  const std::string text = cc_doc("n1", k_at).dump();
+  for (const std::string& repeated :
+       {std::string(R"("mode":"tdx",)"), std::string(R"("probe":{"name":"x","version":"1"},)")}) {
+    std::string doc = text;
+    doc.insert(1, repeated);
+    const auto parsed = parse_status_document(doc, Probe::cc, "n1");
+    ASSERT_FALSE(parsed) << repeated;
+    EXPECT_NE(parsed.error().message.find("appears twice"), std::string::npos);
+  }
+  std::string signals = text;
+  signals.insert(signals.find(R"("kvmAmdSev")"), R"("kvmAmdSev":true,)");
+  EXPECT_NE(parse_status_document(signals, Probe::cc, "n1").error().message.find("appears twice"),
+            std::string::npos);
+}
+
 TEST(StatusDocument, ReasonsNeverQuoteTheNodesValues) {
   // A space makes the value invalid for every one of these fields.
   const std::string planted = "planted " + std::string(testing::k_planted_marker);
