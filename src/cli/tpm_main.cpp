@@ -11,6 +11,7 @@
 #include "attest/node_client.h"
 #include "attest/sealed_cache.h"
 #include "cli/probe_cli.h"
+#include "common/cli_values.h"
 #include "common/command_line.h"
 #include "common/posix_file.h"
 #include "esapi/attestation.h"
@@ -28,6 +29,8 @@ int fault(std::ostream& err, const Error& error) {
 }
 
 constexpr const char* k_attest_name = "ztp-prem-tpm attest";
+// A year and a day: the sealed copy is the revocation delay (docs/attest.md "Threat model").
+constexpr std::chrono::seconds k_max_cache_ttl = std::chrono::hours(24 * 366);
 
 int attest_fault(std::ostream& err, const Error& error) {
   err << k_attest_name << ": " << error.message << "\n";
@@ -51,7 +54,7 @@ struct AttestFlags {
   std::string ca_file;
   std::string out_path;
   std::string cache_path;  // empty: <out>.sealed
-  long long cache_ttl_s = 24 * 3600;
+  std::string cache_ttl = "24h";
   bool no_cache = false;
   bool force = false;
   long timeout_ms = 10000;
@@ -73,13 +76,14 @@ void add_attest_options(CLI::App& app, AttestFlags& f) {
   app.add_option("--cache", f.cache_path,
                  "Sealed cache file (default: --out with .sealed appended; keep it on "
                  "persistent storage)");
-  // CLI11's unit transformer: 90s, 30m, 24h, 7d (a bare number is seconds).
-  app.add_option("--cache-ttl", f.cache_ttl_s,
-                 "How long (TPM clock) the sealed cache opens without the verifier")
-      ->transform(CLI::AsNumberWithUnit(
-          std::map<std::string, long long>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}}))
-      ->check(CLI::Range(1LL, 366LL * 86400))
-      ->default_str("24h");
+  app.add_option("--cache-ttl", f.cache_ttl,
+                 "How long (TPM clock) the sealed cache opens without the verifier: 90s, 30m, "
+                 "24h, 7d (at most 366d)")
+      ->check([](const std::string& text) {
+        return parse_duration(text, k_max_cache_ttl) ? std::string()
+                                                     : "--cache-ttl: not a duration up to 366d";
+      })
+      ->capture_default_str();
   app.add_flag("--no-cache", f.no_cache, "Neither use nor write the sealed cache");
   app.add_option("--timeout-ms", f.timeout_ms, "Per HTTPS request, connect to last byte")
       ->capture_default_str()
@@ -170,7 +174,7 @@ int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!f.no_cache) {
     // The release stands even when the copy cannot be sealed: say so and exit 0.
     if (auto ok = attest::write_sealed_cache(*tpm, f.cache_path, o.secret, **result,
-                                             std::chrono::seconds(f.cache_ttl_s));
+                                             *parse_duration(f.cache_ttl, k_max_cache_ttl));
         !ok) {
       err << k_attest_name << ": warning: sealed cache not written: " << ok.error().message << "\n";
     } else {

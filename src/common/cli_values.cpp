@@ -4,7 +4,8 @@
 
 namespace ztp {
 
-std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+std::optional<std::chrono::seconds> parse_duration(std::string_view text,
+                                                   std::chrono::seconds max) {
   if (text.empty()) {
     return std::nullopt;
   }
@@ -12,9 +13,8 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   while (!text.empty()) {
     long long value = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    // Bounded before any multiplication: no overflow, and nothing beyond k_max_duration.
-    if (ec != std::errc{} || ptr == text.data() + text.size() || value < 0 ||
-        value > k_max_duration.count()) {
+    // Bounded before any multiplication: no overflow, and nothing beyond max.
+    if (ec != std::errc{} || ptr == text.data() + text.size() || value < 0 || value > max.count()) {
       return std::nullopt;
     }
     text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
@@ -30,11 +30,14 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
       case 'h':
         total += std::chrono::hours(value);
         break;
+      case 'd':
+        total += std::chrono::hours(24 * value);
+        break;
       default:
         return std::nullopt;
     }
   }
-  if (total.count() == 0 || total > k_max_duration) {
+  if (total.count() == 0 || total > max) {
     return std::nullopt;
   }
   return total;

@@ -8,11 +8,13 @@
 
 namespace ztp {
 
-// The longest duration any flag accepts: a month. Bounded so nothing wraps (BUG-14).
+// The longest duration a flag accepts unless it says otherwise: a month. Bounded so nothing
+// wraps (BUG-14).
 inline constexpr std::chrono::seconds k_max_duration = std::chrono::hours(24 * 30);
 
-// "30m", "90s", "2h", "1h30m"; nullopt for anything else, zero, or more than k_max_duration.
-std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+// "30m", "90s", "2h", "7d", "1h30m"; nullopt for anything else, zero, or more than max.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text,
+                                                   std::chrono::seconds max = k_max_duration);
 
 // "127.0.0.1:8080", "[::1]:8080", "localhost:0".
 struct ListenAddress {

@@ -161,6 +161,49 @@ void raise_open_file_limit(std::size_t connections) {
   }
 }
 
+// The flags that must agree with each other; one line on err and false when they do not.
+bool check_serve_flags(const ServeFlags& flags, std::ostream& err) {
+  if (flags.tls_cert.has_value() != flags.tls_key.has_value()) {
+    err << k_name << ": --tls-cert and --tls-key go together\n";
+    return false;
+  }
+  const bool from_k8s = flags.source == "k8s";
+  if (!from_k8s &&
+      (!flags.source.starts_with(k_dir_prefix) || flags.source.size() == k_dir_prefix.size())) {
+    err << k_name << ": --source must be dir:PATH or k8s\n";
+    return false;
+  }
+  if (!from_k8s && (flags.kubeconfig || flags.namespace_name || flags.k8s_page_size)) {
+    err << k_name << ": --kubeconfig, --namespace and --k8s-page-size go with --source k8s\n";
+    return false;
+  }
+  return true;
+}
+
+// The HTTP server's options from the flags (the token file is read here).
+Result<ServerOptions> server_options(const ServeFlags& flags, const ListenAddress& listen,
+                                     std::ostream& err) {
+  ServerOptions options;
+  options.host = listen.host;
+  options.port = listen.port;
+  options.tls_cert_file = flags.tls_cert;
+  options.tls_key_file = flags.tls_key;
+  options.threads = flags.threads;
+  options.allowed_hosts = flags.allowed_hosts;
+  options.limits = flags.limits;
+  options.on_warning = [&err](std::string_view line) {
+    err << k_name << ": " << line << "\n" << std::flush;
+  };
+  if (flags.token_file) {
+    std::string problem;
+    options.token = read_token_file(*flags.token_file, problem);
+    if (!options.token) {
+      return fail(ErrorKind::bad_input, problem);
+    }
+  }
+  return options;
+}
+
 int serve(const ServeFlags& flags, const std::string& executable, std::ostream& out,
           std::ostream& err) {
   const auto stale_after = parse_duration(flags.stale_after);
@@ -174,38 +217,13 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
     err << k_name << ": --listen '" << flags.listen << "' is not HOST:PORT\n";
     return k_exit_usage;
   }
-  if (flags.tls_cert.has_value() != flags.tls_key.has_value()) {
-    err << k_name << ": --tls-cert and --tls-key go together\n";
+  if (!check_serve_flags(flags, err)) {
     return k_exit_usage;
   }
-  const bool from_k8s = flags.source == "k8s";
-  if (!from_k8s &&
-      (!flags.source.starts_with(k_dir_prefix) || flags.source.size() == k_dir_prefix.size())) {
-    err << k_name << ": --source must be dir:PATH or k8s\n";
+  auto options = server_options(flags, *listen, err);
+  if (!options) {
+    err << k_name << ": " << options.error().message << "\n";
     return k_exit_usage;
-  }
-  if (!from_k8s && (flags.kubeconfig || flags.namespace_name || flags.k8s_page_size)) {
-    err << k_name << ": --kubeconfig, --namespace and --k8s-page-size go with --source k8s\n";
-    return k_exit_usage;
-  }
-  ServerOptions options;
-  options.host = listen->host;
-  options.port = listen->port;
-  options.tls_cert_file = flags.tls_cert;
-  options.tls_key_file = flags.tls_key;
-  options.threads = flags.threads;
-  options.allowed_hosts = flags.allowed_hosts;
-  options.limits = flags.limits;
-  options.on_warning = [&err](std::string_view line) {
-    err << k_name << ": " << line << "\n" << std::flush;
-  };
-  if (flags.token_file) {
-    std::string problem;
-    options.token = read_token_file(*flags.token_file, problem);
-    if (!options.token) {
-      err << k_name << ": " << problem << "\n";
-      return k_exit_usage;
-    }
   }
   const std::filesystem::path dashboard_dir = flags.dashboard_dir
                                                   ? std::filesystem::path(*flags.dashboard_dir)
@@ -226,16 +244,16 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
   SystemClock clock;
   FleetState state(clock, *stale_after);
   Source source;
-  options.source_problem = [&source] { return source.problem(); };
-  raise_open_file_limit(options.limits.max_connections);
-  FleetServer server(state, std::move(*dashboard), options);
+  options->source_problem = [&source] { return source.problem(); };
+  raise_open_file_limit(options->limits.max_connections);
+  FleetServer server(state, std::move(*dashboard), *options);
   const auto port = server.bind();
   if (!port) {
     err << k_name << ": " << port.error().message << "\n";
     return k_exit_usage;
   }
   const auto started =
-      from_k8s
+      flags.source == "k8s"
           ? source.start_k8s(flags.kubeconfig, flags.namespace_name, flags.k8s_page_size, state)
           : source.start_dir(std::filesystem::path(flags.source.substr(k_dir_prefix.size())),
                              state);
@@ -243,7 +261,7 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
     err << k_name << ": " << started.error().message << "\n";
     return k_exit_usage;
   }
-  const char* scheme = options.tls_cert_file ? "https" : "http";
+  const char* scheme = options->tls_cert_file ? "https" : "http";
   out << k_name << ": serving " << flags.source << " on " << scheme << "://" << listen->host << ":"
       << *port << "/admin/ztp-prem"
       << (dashboard_dir.empty() ? "" : " (dashboard: " + dashboard_dir.string() + ")") << "\n"

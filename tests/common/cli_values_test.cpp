@@ -17,7 +17,10 @@ TEST(CliValues, ParsesDurations) {
                            "721h", "720h1s", "43201m"}) {
     EXPECT_FALSE(parse_duration(huge)) << huge;
   }
-  for (const char* bad : {"", "30", "m", "0s", "-5m", "5d", "5 m"}) {
+  EXPECT_EQ(parse_duration("2d"), std::chrono::seconds(48h));
+  EXPECT_EQ(parse_duration("366d", std::chrono::hours(24 * 366)), std::chrono::seconds(366 * 24h));
+  EXPECT_FALSE(parse_duration("367d", std::chrono::hours(24 * 366)));
+  for (const char* bad : {"", "30", "m", "0s", "-5m", "5w", "5 m"}) {
     EXPECT_FALSE(parse_duration(bad)) << bad;
   }
 }
