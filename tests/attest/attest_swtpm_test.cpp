@@ -34,11 +34,6 @@ using testing::pcr_values;
 using testing::start_tpm;
 using ztp::testing::SwtpmProcess;
 
-#define REQUIRE_SWTPM(tpm)                    \
-  if (!(tpm)) {                               \
-    GTEST_SKIP() << "swtpm is not installed"; \
-  }
-
 TPML_PCR_SELECTION selection_of(const std::string& text) {
   return tpmquote::to_tpml(tpmquote::parse_pcr_selection(text).value());
 }

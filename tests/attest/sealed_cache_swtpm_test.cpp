@@ -9,8 +9,6 @@
 #include <tss2/tss2_esys.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "attest/attest_harness.h"
 #include "attest/sealed_cache.h"
@@ -27,19 +25,8 @@ using testing::Harness;
 using testing::pcr_extend;
 using testing::pcr_values;
 using testing::start_tpm;
+using ztp::testing::read_file;
 using ztp::testing::SwtpmProcess;
-
-#define REQUIRE_SWTPM(tpm)                    \
-  if (!(tpm)) {                               \
-    GTEST_SKIP() << "swtpm is not installed"; \
-  }
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // A verifier that approved the TPM's current boot state for g1 and holds secret s1.
 std::unique_ptr<Harness> approved_verifier(const SwtpmProcess& tpm, const std::string& secret) {

@@ -41,3 +41,9 @@ class SwtpmProcess {
 };
 
 }  // namespace ztp::testing
+
+// A test that needs swtpm skips, with the reason, where it is not installed.
+#define REQUIRE_SWTPM(tpm)                    \
+  if (!(tpm)) {                               \
+    GTEST_SKIP() << "swtpm is not installed"; \
+  }

@@ -42,11 +42,6 @@ std::unique_ptr<SwtpmProcess> start_tpm() {
   return std::move(*tpm);
 }
 
-#define REQUIRE_SWTPM(tpm)                    \
-  if (!(tpm)) {                               \
-    GTEST_SKIP() << "swtpm is not installed"; \
-  }
-
 AkPublic ak_of(const SwtpmProcess& tpm) {
   auto session = esapi::Session::open(tpm.tcti_config());
   EXPECT_TRUE(session);
