@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 1:
       (void)ztp::fleet::parse_status_document(rest, ztp::fleet::Probe::tpm, "n1");
       (void)ztp::fleet::parse_document_file_name(rest);
-      (void)ztp::fleet::parse_rfc3339_utc(rest);
+      (void)ztp::fleet::parse_rfc3339(rest);
       break;
     default: {
       // "a=b&c=d" as an HTTP layer would hand it over after decoding.

@@ -34,7 +34,7 @@ Result<Preflight> cluster_preflight(k8s::ApiClient& api, const std::vector<std::
   }
   auto mode = read_mode(api);
   return build_preflight(nodes, verdicts, *namespaces, pods, mode ? mode->mode : "unknown",
-                         fleet::format_rfc3339_utc(now), params_present);
+                         fleet::format_rfc3339(now), params_present);
 }
 
 Result<ReconcileResult> Controller::reconcile(const fleet::Snapshot& snapshot) {

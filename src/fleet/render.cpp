@@ -82,13 +82,13 @@ ordered_json row_json(const Row& row) {
   j["missing"] = std::move(missing);
   j["invalidReasons"] = row.invalid_reasons;
   j["lastSeen"] =
-      row.last_seen ? ordered_json(format_rfc3339_utc(*row.last_seen)) : ordered_json(nullptr);
+      row.last_seen ? ordered_json(format_rfc3339(*row.last_seen)) : ordered_json(nullptr);
   return j;
 }
 
 ordered_json fleet_json(const FleetCounts& counts, std::uint64_t revision, TimePoint generated_at) {
   ordered_json j;
-  j["generatedAt"] = format_rfc3339_utc(generated_at);
+  j["generatedAt"] = format_rfc3339(generated_at);
   j["revision"] = revision;
   j["nodes"] = counts.nodes;
   j["stale"] = counts.stale;

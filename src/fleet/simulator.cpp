@@ -125,7 +125,7 @@ ordered_json envelope(std::string_view kind, std::string_view probe, std::string
   j["apiVersion"] = "ztp-prem.tlsstress.art/v1";
   j["kind"] = kind;
   j["node"] = node;
-  j["generatedAt"] = format_rfc3339_utc(at);
+  j["generatedAt"] = format_rfc3339(at);
   j["wave"] = wave;
   j["probe"] = {{"name", probe}, {"version", k_version}};
   return j;

@@ -700,7 +700,7 @@ Result<void> check_identity(DocumentFacts& doc, Probe expected, std::string_view
   if (!doc.generated_at.is(Type::string)) {
     return invalid("generatedAt: missing");
   }
-  const auto when = parse_rfc3339_utc(doc.generated_at.text);
+  const auto when = parse_rfc3339(doc.generated_at.text);
   if (!when) {
     return invalid("generatedAt: not RFC 3339 UTC (YYYY-MM-DDThh:mm:ssZ)");
   }
@@ -787,7 +787,7 @@ Result<void> check_audit_fields(const DocumentFacts& doc, StatusDocument& out) {
     ++members;
   }
   if (boot.since.present()) {
-    if (!boot.since.is(Type::string) || !parse_rfc3339_utc(boot.since.text)) {
+    if (!boot.since.is(Type::string) || !parse_rfc3339(boot.since.text)) {
       return invalid("bootState.since: not RFC 3339 UTC");
     }
     ++members;
@@ -925,10 +925,6 @@ Result<void> collect(std::string_view bytes, Probe expected, DocumentFacts& fact
   return {};
 }
 
-int two_digits(std::string_view s, std::size_t at) {
-  return (s[at] - '0') * 10 + (s[at + 1] - '0');
-}
-
 }  // namespace
 
 std::string_view to_string(Probe probe) { return probe == Probe::cc ? "cc" : "tpm"; }
@@ -962,50 +958,6 @@ Result<StatusDocument> parse_status_document(std::string_view bytes, Probe expec
   const std::string_view text(compact);
   out.compact = std::string(text.starts_with(k_bom) ? text.substr(k_bom.size()) : text);
   return out;
-}
-
-std::optional<TimePoint> parse_rfc3339_utc(std::string_view s) {
-  // Fixed layout "YYYY-MM-DDThh:mm:ssZ" (20 characters).
-  constexpr std::string_view k_layout = "dddd-dd-ddTdd:dd:ddZ";
-  if (s.size() != k_layout.size()) {
-    return std::nullopt;
-  }
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (k_layout[i] == 'd' ? !is_digit(s[i]) : s[i] != k_layout[i]) {
-      return std::nullopt;
-    }
-  }
-  const int year = two_digits(s, 0) * 100 + two_digits(s, 2);
-  const auto ymd = std::chrono::year{year} /
-                   std::chrono::month{static_cast<unsigned>(two_digits(s, 5))} /
-                   std::chrono::day{static_cast<unsigned>(two_digits(s, 8))};
-  const int hour = two_digits(s, 11);
-  const int minute = two_digits(s, 14);
-  const int second = two_digits(s, 17);
-  // RFC 3339 5.6 allows second 60 (a leap second); it counts as :59.
-  if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  // Checked conversion: TimePoint counts nanoseconds in 64 bits (1677-09-21 to 2262-04-11);
-  // a date outside would wrap around (undefined behaviour), so it is refused instead.
-  const std::int64_t seconds =
-      std::int64_t{std::chrono::sys_days{ymd}.time_since_epoch().count()} * 86400 + hour * 3600 +
-      minute * 60 + std::min(second, 59);
-  constexpr auto k_limit =
-      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max());
-  if (seconds > k_limit.count() || seconds < -k_limit.count()) {
-    return std::nullopt;
-  }
-  return TimePoint{std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds{seconds})};
-}
-
-std::string format_rfc3339_utc(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  std::array<char, 32> buf{};
-  const std::size_t n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(buf.data(), n);
 }
 
 std::optional<DocumentFileName> parse_document_file_name(std::string_view file_name) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/rfc3339.h"
 
 namespace ztp::fleet {
 
@@ -49,8 +50,8 @@ Result<StatusDocument> parse_status_document(std::string_view bytes, Probe expec
                                              std::string_view expected_node);
 
 // "2026-11-27T19:08:49Z" exactly (envelope.v1 generatedAt: RFC 3339 UTC, second precision).
-std::optional<TimePoint> parse_rfc3339_utc(std::string_view s);
-std::string format_rfc3339_utc(TimePoint t);
+using ztp::format_rfc3339;
+using ztp::parse_rfc3339;
 
 // "<node>.cc.json" / "<node>.tpm.json", the --publish dir: contract.
 struct DocumentFileName {

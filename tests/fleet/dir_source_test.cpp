@@ -18,7 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string now_text() { return format_rfc3339_utc(std::chrono::system_clock::now()); }
+std::string now_text() { return format_rfc3339(std::chrono::system_clock::now()); }
 
 class DirSourceTest : public ::testing::Test {
  protected:

@@ -137,7 +137,7 @@ class FleetProcessTest : public ::testing::Test {
   }
 
   void publish(const std::string& node, const std::string& mode) {
-    const std::string now = format_rfc3339_utc(std::chrono::system_clock::now());
+    const std::string now = format_rfc3339(std::chrono::system_clock::now());
     m_server.put_configmap(k_ns, "ztp-prem-" + node,
                            {{"app.kubernetes.io/part-of", "ztp-prem"}, {k_node_label, node}},
                            {{k_cc_key, testing::cc_doc(node, now, mode).dump()},

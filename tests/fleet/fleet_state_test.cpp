@@ -59,7 +59,7 @@ TEST_F(FleetStateTest, JoinsDocumentsIntoRowsAndCounts) {
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->state, RowState::ok);
   EXPECT_EQ(a->wave, "wave-1");  // CC document's wave first
-  EXPECT_EQ(format_rfc3339_utc(*a->last_seen), k_now);
+  EXPECT_EQ(format_rfc3339(*a->last_seen), k_now);
   const Row* b = snap->find("b");
   EXPECT_TRUE(b->stale);
   EXPECT_TRUE(b->missing_tpm);

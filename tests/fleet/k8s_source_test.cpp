@@ -24,7 +24,7 @@ const ztp::testing::TestPki& pki() { return ztp::testing::shared_test_pki(); }
 
 constexpr const char* k_ns = "ztp-prem";
 
-std::string now_text() { return format_rfc3339_utc(std::chrono::system_clock::now()); }
+std::string now_text() { return format_rfc3339(std::chrono::system_clock::now()); }
 
 class K8sSourceTest : public ::testing::Test {
  protected:
