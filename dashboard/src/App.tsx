@@ -2,11 +2,12 @@ import { useQueryClient } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { adoptTokenFromFragment, ApiError, getToken, setToken } from './api/client'
 import type { LiveState } from './api/client'
-import { useFleet, useNodePages } from './api/hooks'
+import { useEnforcement, useFleet, useNodePages } from './api/hooks'
 import { useLiveUpdates } from './api/live'
 import { API_KEY } from './api/queryClient'
 import type { NodeFilters } from './api/types'
 import { CCStatusCard } from './components/CCStatusCard'
+import { EnforcementCard } from './components/EnforcementCard'
 import { Filters, hasActiveFilters } from './components/Filters'
 import { NodeDetailPanel } from './components/NodeDetailPanel'
 import { NodeTable, PAGE_SIZE } from './components/NodeTable'
@@ -51,6 +52,7 @@ export function App() {
   }, [filters, selected])
 
   const fleet = useFleet()
+  const enforcement = useEnforcement()
   const pages = useNodePages(filters, PAGE_SIZE)
 
   // The same values again keep the same object, so nothing is refetched.
@@ -150,6 +152,7 @@ export function App() {
             activeWave={filters.wave}
             onFilter={onFilter}
           />
+          <EnforcementCard enforcement={enforcement} />
         </div>
 
         <section className="nodes" aria-labelledby="nodes" ref={tableRef}>

@@ -12,14 +12,16 @@
 #include "common/result.h"
 #include "enforce/param_shards.h"
 #include "enforce/tierb.h"
+#include "fleet/enforcement_report.h"
 #include "k8s/api_client.h"
 #include "k8s/objects.h"
 
 namespace ztp::enforce {
 
 inline constexpr std::string_view k_field_manager = "ztp-prem-enforce";
-inline constexpr std::string_view k_report_configmap = "ztp-prem-enforcement";
-inline constexpr std::string_view k_report_key = "report.json";
+// The report's ConfigMap, as the fleet service reads it (one contract, one definition).
+inline constexpr std::string_view k_report_configmap = fleet::k_enforcement_configmap;
+inline constexpr std::string_view k_report_key = fleet::k_enforcement_key;
 inline constexpr std::string_view k_create_binding = "ztp-prem-tierb-create";
 inline constexpr std::string_view k_bind_binding = "ztp-prem-tierb-bind";
 

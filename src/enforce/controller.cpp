@@ -1,5 +1,7 @@
 #include "enforce/controller.h"
 
+#include <unistd.h>
+
 #include "fleet/status_document.h"
 
 namespace ztp::enforce {
@@ -65,8 +67,25 @@ Result<ReconcileResult> Controller::reconcile(const fleet::Snapshot& snapshot) {
   if (auto ok = sync_report(*preflight); !ok) {
     return tl::unexpected(ok.error());
   }
+  send_events(*preflight, verdicts, out);
   out.preflight = std::move(*preflight);
   return out;
+}
+
+void Controller::send_events(const Preflight& preflight, const Verdicts& verdicts,
+                             ReconcileResult& out) {
+  // The pod's name in a Deployment, the host name elsewhere: reportingInstance.
+  char host[256] = {};
+  const std::string instance =
+      ::gethostname(host, sizeof host - 1) == 0 ? std::string(host) : std::string("unknown");
+  auto events = std::move(m_node_events);
+  m_node_events.clear();
+  for (auto& e : m_pod_events.changes(preflight, verdicts)) {
+    events.push_back(std::move(e));
+  }
+  for (const auto& e : events) {
+    ++(emit_event(m_api, e, m_clock.wall_now(), instance) ? out.events : out.events_failed);
+  }
 }
 
 Result<std::map<std::string, std::string>> Controller::sync_labels(
@@ -86,6 +105,10 @@ Result<std::map<std::string, std::string>> Controller::sync_labels(
         return tl::unexpected(ok.error());
       }
       ++(v.eligible ? out.labels_set : out.labels_removed);
+      // An Event only where eligibility changed (not for a stray non-"true" value removed).
+      if (v.eligible != labelled) {
+        m_node_events.push_back(node_event(n.name, v));
+      }
     }
   }
   return eligible;

@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "enforce/cluster.h"
 #include "enforce/eligibility.h"
+#include "enforce/events.h"
 #include "enforce/tierb.h"
 #include "fleet/snapshot.h"
 
@@ -27,6 +28,8 @@ struct ReconcileResult {
   std::size_t labels_removed = 0;
   std::size_t shard_writes = 0;
   std::size_t shards = 0;
+  std::size_t events = 0;         // Kubernetes Events created
+  std::size_t events_failed = 0;  // refused or unanswered (best effort)
   Preflight preflight;
 };
 
@@ -56,6 +59,8 @@ class Controller {
                                                          ReconcileResult& out);
   Result<void> sync_shards(std::map<std::string, std::string> eligible, ReconcileResult& out);
   Result<void> sync_report(const Preflight& preflight);
+  // The node Events sync_labels queued and the pod Events of this preflight.
+  void send_events(const Preflight& preflight, const Verdicts& verdicts, ReconcileResult& out);
 
   k8s::ApiClient& m_api;
   std::string m_namespace;
@@ -64,7 +69,9 @@ class Controller {
   // What was last written, so an unchanged fleet costs reads only.
   std::optional<std::map<std::string, std::string>> m_published;
   std::vector<std::string> m_shard_names;
-  std::string m_last_report;  // without generatedAt
+  std::string m_last_report;               // without generatedAt
+  std::vector<EventRecord> m_node_events;  // queued by sync_labels
+  PodEventMemory m_pod_events;
 };
 
 }  // namespace ztp::enforce

@@ -94,6 +94,8 @@ std::string summary_json(const ReconcileResult& r) {
   j["labelsRemoved"] = r.labels_removed;
   j["shards"] = r.shards;
   j["shardWrites"] = r.shard_writes;
+  j["events"] = r.events;
+  j["eventsFailed"] = r.events_failed;
   j["tierbPods"] = r.preflight.tierb_pods;
   j["wouldRefuse"] = r.preflight.would_refuse;
   // The metric's value (docs/enforcement.md "Reports").
@@ -109,6 +111,8 @@ void log_reconciled(log::Logger& logger, const ReconcileResult& result,
                {"labelsSet", result.labels_set},
                {"labelsRemoved", result.labels_removed},
                {"shardWrites", result.shard_writes},
+               {"events", result.events},
+               {"eventsFailed", result.events_failed},
                {"ms", took.count()},
                {"ztp_prem_tierb_pods_on_ineligible_nodes", result.preflight.on_ineligible_nodes}});
 }

@@ -16,6 +16,7 @@
 #include "common/posix_file.h"
 #include "fleet/dashboard_assets.h"
 #include "fleet/dir_source.h"
+#include "fleet/enforcement_file.h"
 #include "fleet/fleet_server.h"
 #include "fleet/k8s_source.h"
 #include "fleet/simulator.h"
@@ -53,9 +54,21 @@ class Source {
     }
   }
 
+  // The enforcement report comes from the same place as the documents.
+  std::shared_ptr<EnforcementReports> enforcement(bool from_k8s) {
+    m_enforcement = std::make_shared<EnforcementReports>(from_k8s ? ReportSource::configmap
+                                                                  : ReportSource::file);
+    return m_enforcement;
+  }
+
   Result<void> start_dir(const std::filesystem::path& dir, FleetState& state) {
     m_dir = std::make_unique<DirSource>(dir, state);
-    return m_dir->start();
+    if (auto ok = m_dir->start(); !ok) {
+      return ok;
+    }
+    m_report_file = std::make_unique<EnforcementFile>(dir, *m_enforcement);
+    m_report_file->start();
+    return {};
   }
 
   Result<void> start_k8s(const std::optional<std::string>& kubeconfig,
@@ -87,6 +100,7 @@ class Source {
     options.credentials = config->credentials;
     options.user_agent = std::string(k_name) + "/" + ZTP_VERSION;
     options.page_limit = page_size.value_or(options.page_limit);
+    options.enforcement = m_enforcement.get();
     m_k8s = std::make_unique<K8sSource>(*m_transport, state, std::move(options), m_stop_fd);
     m_k8s->start();
     return {};
@@ -102,10 +116,15 @@ class Source {
     if (m_k8s) {
       m_k8s->stop();
     }
+    if (m_report_file) {
+      m_report_file->stop();
+    }
   }
 
  private:
+  std::shared_ptr<EnforcementReports> m_enforcement;
   std::unique_ptr<DirSource> m_dir;
+  std::unique_ptr<EnforcementFile> m_report_file;
   int m_stop_fd = -1;
   std::unique_ptr<k8s::TlsTransport> m_transport;
   std::unique_ptr<K8sSource> m_k8s;
@@ -245,6 +264,7 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
   FleetState state(clock, *stale_after);
   Source source;
   options->source_problem = [&source] { return source.problem(); };
+  options->enforcement = source.enforcement(flags.source == "k8s");
   raise_open_file_limit(options->limits.max_connections);
   FleetServer server(state, std::move(*dashboard), *options);
   const auto port = server.bind();

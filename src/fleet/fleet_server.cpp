@@ -79,6 +79,11 @@ void EventHub::add(http::EventStream stream) {
   m_streams.push_back(std::move(stream));
 }
 
+void EventHub::announce(std::string_view name, std::uint64_t revision) {
+  broadcast("event: " + std::string(name) +
+            "\ndata: " + nlohmann::json{{"revision", revision}}.dump() + "\n\n");
+}
+
 void EventHub::stop() {
   {
     const std::lock_guard lock(m_mutex);
@@ -121,7 +126,15 @@ FleetServer::FleetServer(FleetState& state, DashboardAssets dashboard, ServerOpt
     : m_state(state),
       m_dashboard(std::move(dashboard)),
       m_options(std::move(options)),
+      m_enforcement(m_options.enforcement),
       m_events(state, m_options.event_interval, m_options.heartbeat) {
+  if (!m_enforcement) {
+    m_enforcement = std::make_shared<EnforcementReports>(ReportSource::none);
+    m_enforcement->set_absent("this service reads no enforcement report");
+  }
+  // A report changes seldom (the controller rewrites it only when its content changes):
+  // each change is announced at once, not coalesced with the fleet's revisions.
+  m_enforcement->on_change([this](std::uint64_t r) { m_events.announce("enforcement", r); });
   const auto doc = nlohmann::json::parse(openapi_document(), nullptr, false);
   m_openapi =
       std::make_shared<const std::string>(doc.is_discarded() ? std::string("{}") : doc.dump());
@@ -135,7 +148,8 @@ Result<int> FleetServer::bind() { return m_server->bind(); }
 void FleetServer::serve() { m_server->serve(); }
 
 void FleetServer::stop() {
-  m_events.stop();  // event streams end, so the server can drain
+  m_enforcement->on_change(nullptr);  // returns once no announcement is running
+  m_events.stop();                    // event streams end, so the server can drain
   m_server->stop();
 }
 
@@ -161,6 +175,8 @@ std::vector<http::Route> FleetServer::api_routes() {
   out.push_back(route(
       "/api/v1/nodes", [this](const http::Request& r) { return nodes(r); }, true,
       http::Work::pool));
+  out.push_back(route(
+      "/api/v1/enforcement", [this](const http::Request&) { return enforcement(); }, true));
   auto detail = route(
       std::string(k_node_prefix), [this](const http::Request& r) { return node(r); }, true,
       http::Work::pool);
@@ -198,7 +214,8 @@ std::vector<http::Route> FleetServer::probe_routes() {
       [this](const http::Request&) {
         // Prometheus text exposition format 0.0.4.
         http::Response res;
-        res.body = metrics_text(m_state.snapshot()->counts);
+        res.body = metrics_text(m_state.snapshot()->counts) +
+                   enforcement_metrics_text(*m_enforcement->current());
         res.content_type = "text/plain; version=0.0.4";
         return res;
       },
@@ -272,6 +289,13 @@ http::Response FleetServer::node(const http::Request& request) const {
     return error(404, "unknown node");
   }
   return http::Response::json(200, node_detail_json(*row).dump());
+}
+
+http::Response FleetServer::enforcement() const {
+  // Rendered once per change; responses share the body with the view.
+  auto view = m_enforcement->current();
+  return http::Response::shared(std::shared_ptr<const std::string>(view, &view->body),
+                                "application/json");
 }
 
 http::Response FleetServer::dashboard(const http::Request& request) const {

@@ -15,6 +15,7 @@
 
 #include "common/result.h"
 #include "fleet/dashboard_assets.h"
+#include "fleet/enforcement_report.h"
 #include "fleet/fleet_state.h"
 #include "http/server.h"
 
@@ -35,6 +36,8 @@ struct ServerOptions {
   // Why the source cannot serve right now (its directory vanished), for /readyz.
   std::function<std::optional<std::string>()> source_problem;
   std::function<void(std::string_view)> on_warning;
+  // GET /api/v1/enforcement (docs/fleet-api.md); none: the service has no report source.
+  std::shared_ptr<EnforcementReports> enforcement;
 };
 
 // The Content-Security-Policy sent with every response: same-origin only, no inline
@@ -53,6 +56,8 @@ class EventHub {
   EventHub& operator=(const EventHub&) = delete;
   ~EventHub();
   void add(http::EventStream stream);
+  // `event: <name>` with data {"revision": N} to every stream (the enforcement report).
+  void announce(std::string_view name, std::uint64_t revision);
   void stop();
 
  private:
@@ -91,12 +96,14 @@ class FleetServer {
   http::Response readiness() const;
   http::Response nodes(const http::Request& request) const;
   http::Response node(const http::Request& request) const;
+  http::Response enforcement() const;
   http::Response dashboard(const http::Request& request) const;
 
   FleetState& m_state;
   DashboardAssets m_dashboard;
   ServerOptions m_options;
   std::shared_ptr<const std::string> m_openapi;  // compact JSON
+  std::shared_ptr<EnforcementReports> m_enforcement;
   EventHub m_events;
   std::unique_ptr<http::Server> m_server;
 };

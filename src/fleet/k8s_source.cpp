@@ -39,6 +39,11 @@ void log_line(const std::string& text) {
   std::fprintf(stderr, "ztp-prem-fleet: k8s source: %s\n", text.c_str());
 }
 
+std::string absent_report_reason(const std::string& ns) {
+  return "no ConfigMap " + std::string(k_enforcement_configmap) + " in namespace " + ns +
+         " (the enforcement controller of deploy/with-enforcement publishes it)";
+}
+
 }  // namespace
 
 std::optional<ConfigMapUpdates> configmap_updates(const k8s::ConfigMapObject& object,
@@ -130,8 +135,29 @@ Result<k8s::HttpRequest> K8sSource::request(std::string target) const {
   return req;
 }
 
+void K8sSource::apply_enforcement_report(const k8s::ConfigMapObject& object, bool deleted) {
+  m_enforcement_listed = !deleted;
+  if (m_options.enforcement == nullptr) {
+    return;
+  }
+  const auto it = object.data.find(std::string(k_enforcement_key));
+  if (deleted) {
+    m_options.enforcement->set_absent(absent_report_reason(m_options.namespace_name));
+  } else if (it == object.data.end()) {
+    m_options.enforcement->set_invalid("ConfigMap " + std::string(k_enforcement_configmap) +
+                                       " has no key " + std::string(k_enforcement_key));
+  } else {
+    m_options.enforcement->set_bytes(it->second);
+  }
+}
+
 void K8sSource::apply_object(const k8s::ConfigMapObject& object, bool deleted,
                              std::vector<DocumentUpdate>& out) {
+  // The controller's report is no node's ConfigMap (unless a node label says it is).
+  if (object.name == k_enforcement_configmap && !object.labels.contains(k_node_label)) {
+    apply_enforcement_report(object, deleted);
+    return;
+  }
   auto updates = configmap_updates(object, deleted);
   // A ConfigMap that changed its node (or stopped naming a valid one) leaves the old node.
   const auto known = m_nodes_by_configmap.find(object.name);
@@ -238,6 +264,7 @@ K8sSource::Outcome K8sSource::list(std::string& resource_version) {
   std::set<std::pair<std::string, Probe>> listed_slots;
   std::string first_rv;
   m_nodes_by_configmap.clear();
+  m_enforcement_listed = false;
   // The next page is on its way while this one is validated: the server's work and ours
   // overlap (each page needs the previous one's continue token, so one fetch at a time).
   auto fetch = [this](std::string token, std::size_t limit) {
@@ -267,6 +294,9 @@ K8sSource::Outcome K8sSource::list(std::string& resource_version) {
   // Removals of the old mapping are meaningless in a full resync.
   std::erase_if(updates, [](const DocumentUpdate& u) { return u.removed; });
   m_state.apply(std::move(updates), /*full_resync=*/true);
+  if (!m_enforcement_listed && m_options.enforcement != nullptr) {
+    m_options.enforcement->set_absent(absent_report_reason(m_options.namespace_name));
+  }
   m_state.mark_ready();
   ++m_counters.lists;
   resource_version = first_rv;

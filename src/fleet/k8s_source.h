@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "fleet/enforcement_report.h"
 #include "fleet/fleet_state.h"
 #include "k8s/cluster_config.h"
 #include "k8s/http.h"
@@ -63,6 +64,9 @@ struct K8sSourceOptions {
   // How often staleness is re-evaluated (as DirSourceOptions::tick).
   std::chrono::milliseconds tick{1000};
   std::uint64_t seed = std::random_device{}();
+  // Where the ConfigMap ztp-prem-enforcement (the controller's preflight report, which
+  // carries the part-of label and so arrives with the list and watch) goes; none: ignored.
+  EnforcementReports* enforcement = nullptr;
 };
 
 // Statistics for tests and logs.
@@ -127,6 +131,7 @@ class K8sSource {
   Outcome watch_outcome(const Result<int>& result, const WatchProgress& progress);
   void apply_object(const k8s::ConfigMapObject& object, bool deleted,
                     std::vector<DocumentUpdate>& out);
+  void apply_enforcement_report(const k8s::ConfigMapObject& object, bool deleted);
   // Watch updates to the model, batched by publish_interval; flush publishes what waits.
   void publish_watch_updates(std::vector<DocumentUpdate> updates);
   void flush_watch_updates(bool only_when_due);
@@ -143,7 +148,8 @@ class K8sSource {
   std::chrono::milliseconds m_backoff{0};
   // ConfigMap name -> the node it was last seen for (a relabel or delete removes that node).
   std::map<std::string, std::string> m_nodes_by_configmap;
-  std::mutex m_pending_mutex;  // the watch thread and the ticker
+  bool m_enforcement_listed = false;  // the report ConfigMap was in the current list
+  std::mutex m_pending_mutex;         // the watch thread and the ticker
   std::vector<DocumentUpdate> m_pending;
   std::chrono::steady_clock::time_point m_last_publish;
   std::chrono::milliseconds m_spacing{0};  // between publications: see publish_interval

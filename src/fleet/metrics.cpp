@@ -54,4 +54,32 @@ std::string metrics_text(const FleetCounts& c) {
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 
+std::string enforcement_metrics_text(const EnforcementView& view) {
+  prometheus::Registry registry;
+  constexpr std::array<ReportStatus, 4> k_statuses = {ReportStatus::pending, ReportStatus::absent,
+                                                      ReportStatus::valid, ReportStatus::invalid};
+  auto& status = prometheus::BuildGauge()
+                     .Name("ztp_prem_enforcement_report_status")
+                     .Help(
+                         "1 for the state of the enforcement preflight report (pending, "
+                         "absent, valid, invalid), 0 for the others")
+                     .Register(registry);
+  for (const auto s : k_statuses) {
+    status.Add({{"status", std::string(to_string(s))}}).Set(view.status == s ? 1 : 0);
+  }
+  if (const auto& f = view.figures) {
+    gauge(registry, "ztp_prem_tierb_pods_on_ineligible_nodes",
+          "Tier B pods bound to nodes not eligible for Tier B (enforcement report)",
+          static_cast<double>(f->on_ineligible_nodes));
+    gauge(registry, "ztp_prem_tierb_pods_would_refuse",
+          "Tier B pods enforcing would refuse if created again now (enforcement report)",
+          static_cast<double>(f->would_refuse));
+    gauge(registry, "ztp_prem_tierb_eligible_nodes",
+          "Nodes eligible for Tier B (enforcement report)", static_cast<double>(f->eligible_nodes));
+    gauge(registry, "ztp_prem_tierb_nodes", "Nodes judged by the enforcement report",
+          static_cast<double>(f->nodes));
+  }
+  return prometheus::TextSerializer().Serialize(registry.Collect());
+}
+
 }  // namespace ztp::fleet

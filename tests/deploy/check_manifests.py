@@ -402,6 +402,9 @@ def check_enforcement(docs, mode):
                 check(d["metadata"]["name"] == "ztp-prem-enforce", f"{name} touches {res}")
             if "validatingadmissionpolicybindings" in res:
                 check(verbs == {"get"} and rule.get("resourceNames"), f"{name}: binding rights {verbs}")
+            if "events" in res:  # Kubernetes Events: written, never read or removed
+                check(d["metadata"]["name"] == "ztp-prem-enforce" and verbs == {"create", "patch"} and
+                      rule.get("apiGroups") == ["events.k8s.io"], f"{name}: event rights {verbs}")
             if "delete" in verbs or ("patch" in verbs and "configmaps" in res and
                                      d["metadata"]["name"] == "ztp-prem-enforce"):
                 check(rule.get("resourceNames"), f"{name}: {verbs} without resourceNames")

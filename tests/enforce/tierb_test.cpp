@@ -168,3 +168,37 @@ TEST(TierB, ReportMatchesItsSchema) {
 
 }  // namespace
 }  // namespace ztp::enforce
+
+#include "fleet/enforcement_report.h"
+
+namespace ztp::enforce {
+namespace {
+
+// The fleet service serves only reports it can check (schema and arithmetic): every kind of
+// report the controller and the CLI write passes that check.
+TEST(TierB, TheFleetAcceptsEveryReportPreflightWrites) {
+  auto m = pod("team-b", "static", "plain-1");
+  m.meta.annotations[std::string(k_mirror_annotation)] = "abc";
+  std::vector<k8s::PodObject> many;
+  for (std::size_t i = 0; i < k_max_findings + 5; ++i) {
+    many.push_back(pod("team-c", "p" + std::to_string(i), i % 2 ? "plain-1" : ""));
+  }
+  const std::vector<Preflight> reports = {
+      build_preflight({"cc-1", "plain-1", "silent"}, verdicts(), {"team-b", "kube-system"},
+                      {pod("team-b", "bare"), m, pod("team-b", "ok", "cc-1", "ztp-prem-cc"),
+                       pod("kube-system", "dns", "plain-1")},
+                      "advisory", "2026-12-01T19:00:00Z"),
+      build_preflight({"cc-1"}, verdicts(), {}, {}, "absent", "2026-12-01T19:00:00Z"),
+      build_preflight({"cc-1", "plain-1"}, verdicts(), {"team-b", "team-c"}, many, "mixed",
+                      "2026-12-01T19:00:00Z"),
+      build_preflight({"cc-1"}, {}, {"team-b"}, {pod("team-b", "placed", "", "ztp-prem-cc")},
+                      "enforcing", "2026-12-01T19:00:00Z", false),
+  };
+  for (const auto& p : reports) {
+    const auto parsed = fleet::parse_enforcement_report(preflight_json(p));
+    EXPECT_TRUE(parsed) << parsed.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace ztp::enforce

@@ -67,6 +67,16 @@ with tempfile.TemporaryDirectory() as tmp:
         "hostCapabilities": [], "signals": {}, "evidence": ["PLANTED-pcr0=deadbeef"],
         "enforcement": "advisory"}))
     (state / "leaky.tpm.json").write_text('{"pcr0": "PLANTED-aa55", ')
+    report = {
+        "apiVersion": "ztp-prem.tlsstress.art/v1", "kind": "EnforcementPreflight",
+        "generatedAt": "2026-12-02T05:00:00Z", "mode": "advisory", "clear": False,
+        "nodes": {"total": 3, "eligible": 2, "ineligibleByReason": {"stale": 1}},
+        "tierB": {"namespaces": 1, "pods": 2, "wouldRefuse": 1, "onIneligibleNodes": 1, "mirrorPods": 0},
+        "namespaces": [{"name": "payments", "pods": 2, "wouldRefuse": 1, "onIneligibleNodes": 1}],
+        "findings": [{"namespace": "payments", "pod": "api-0", "node": "n3", "mirror": False, "wouldRefuse": True,
+                      "issues": ["no-placement", "bound-to-ineligible"], "why": "node n3 is not eligible (stale)"}],
+        "findingsTruncated": False}
+    (state / "enforcement.json").write_text(json.dumps(report))
 
     # Valid simulated documents conform to the probes' published schemas.
     store = {}
@@ -174,7 +184,36 @@ with tempfile.TemporaryDirectory() as tmp:
             status, headers, body = get(base, path)
             validate("Status", json.loads(body), path)
 
+        # The enforcement report, as `ztp-prem-enforce preflight --format json` writes it
+        # (enforcement.json beside the documents): served as published, and checked.
+        status, headers, body = get(base, "/api/v1/enforcement")
+        check(status == 200, f"enforcement status {status}")
+        enforcement = json.loads(body)
+        validate("Enforcement", enforcement, "GET /api/v1/enforcement")
+        check(enforcement["status"] == "valid", f"enforcement {enforcement.get('reason')}")
+        enforcement_schema = json.loads((source / "schema/enforcement.v1.schema.json").read_text())
+        for error in jsonschema.Draft202012Validator(enforcement_schema).iter_errors(enforcement.get("report")):
+            check(False, f"enforcement report: {error.message}")
+        check(enforcement.get("report") == report, "enforcement report not served as published")
         status, headers, body = get(base, "/metrics")
+        check(b"ztp_prem_tierb_pods_on_ineligible_nodes 1\n" in body, "metric tierb pods on ineligible nodes")
+        check(b"ztp_prem_tierb_eligible_nodes 2\n" in body, "metric eligible nodes")
+        # A report with planted values is invalid: the reason says where, never what.
+        planted = dict(report, mode="PLANTED-mode", extra="PLANTED-EK-0042")
+        (state / "enforcement.json.tmp").write_text(json.dumps(planted))
+        (state / "enforcement.json.tmp").rename(state / "enforcement.json")
+        for _ in range(100):
+            enforcement = json.loads(get(base, "/api/v1/enforcement")[2])
+            if enforcement["status"] != "valid":
+                break
+            time.sleep(0.05)
+        validate("Enforcement", enforcement, "GET /api/v1/enforcement (invalid)")
+        check(enforcement["status"] == "invalid" and "report" not in enforcement,
+              f"planted report served as {enforcement['status']}")
+        responses.append(json.dumps(enforcement).encode())
+
+        status, headers, body = get(base, "/metrics")
+        check(b"ztp_prem_tierb_" not in body, "figures of an invalid report exported")
         responses.append(body)
         for part, n in parts.items():
             check(f'ztp_prem_fleet_tpm_missing_part_nodes{{part="{part}"}} {n}'.encode() in body,

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
+#include "enforcement_docs.h"
 #include "fleet_docs.h"
 #include "k8s/fake_apiserver.h"
 #include "k8s/tls_transport.h"
@@ -77,6 +78,7 @@ class K8sSourceTest : public ::testing::Test {
     options.backoff_max = 200ms;
     options.tick = 50ms;
     options.seed = 7;
+    options.enforcement = &m_enforcement;
     m_source = std::make_unique<K8sSource>(*m_transport, m_state, options, m_stop_fd);
     m_source->start();
   }
@@ -111,6 +113,7 @@ class K8sSourceTest : public ::testing::Test {
   testing::TempTree m_sa;
   SystemClock m_clock;
   FleetState m_state{m_clock, 30min};
+  EnforcementReports m_enforcement{ReportSource::configmap};
   int m_stop_fd = -1;
   std::unique_ptr<k8s::TlsTransport> m_transport;
   std::unique_ptr<K8sSource> m_source;
@@ -188,6 +191,43 @@ TEST_F(K8sSourceTest, WatchAppliesChangesAndDeletes) {
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(m_state.snapshot()->revision, revision);
   EXPECT_EQ(m_source->counters().lists.load(), 1U);
+}
+
+// The controller's report (ConfigMap ztp-prem-enforcement, part-of label, no node label)
+// arrives with the list and the watch; it is never taken for a node's ConfigMap.
+TEST_F(K8sSourceTest, TheEnforcementReportFollowsItsConfigMap) {
+  publish_valid("a");
+  start();
+  wait_until([&](const Snapshot&) { return m_state.ready(); });
+  wait_for_watch();
+  EXPECT_EQ(m_enforcement.current()->status, ReportStatus::absent);
+  EXPECT_NE(m_enforcement.current()->body.find("no ConfigMap ztp-prem-enforcement in namespace "
+                                               "ztp-prem"),
+            std::string::npos);
+  const auto wait_for = [&](ReportStatus status) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (m_enforcement.current()->status != status &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    return m_enforcement.current()->status;
+  };
+  const std::map<std::string, std::string> labels = {{"app.kubernetes.io/part-of", "ztp-prem"}};
+  m_server.put_configmap(k_ns, "ztp-prem-enforcement", labels,
+                         {{"report.json", testing::enforcement_report().dump()}});
+  EXPECT_EQ(wait_for(ReportStatus::valid), ReportStatus::valid);
+  EXPECT_EQ(m_enforcement.current()->figures->on_ineligible_nodes, 1U);
+  m_server.put_configmap(k_ns, "ztp-prem-enforcement", labels, {{"other", "x"}});
+  EXPECT_EQ(wait_for(ReportStatus::invalid), ReportStatus::invalid);
+  EXPECT_NE(m_enforcement.current()->body.find("has no key report.json"), std::string::npos);
+  m_server.delete_configmap(k_ns, "ztp-prem-enforcement");
+  EXPECT_EQ(wait_for(ReportStatus::absent), ReportStatus::absent);
+  // Created again (the controller is back).
+  m_server.put_configmap(k_ns, "ztp-prem-enforcement", labels,
+                         {{"report.json", testing::enforcement_report().dump()}});
+  EXPECT_EQ(wait_for(ReportStatus::valid), ReportStatus::valid);
+  EXPECT_EQ(m_state.snapshot()->find("enforcement"), nullptr);
+  EXPECT_EQ(m_state.snapshot()->rows.size(), 1U);
 }
 
 TEST_F(K8sSourceTest, PageOverTheResponseCapIsAskedForAgainAtHalfTheSize) {

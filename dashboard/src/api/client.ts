@@ -1,5 +1,5 @@
 import { EventSource as FetchEventSource } from 'eventsource'
-import type { FleetSummary, NodeDetail, NodeFilters, NodesPage } from './types'
+import type { EnforcementAnswer, FleetSummary, NodeDetail, NodeFilters, NodesPage } from './types'
 
 // The service mounts its API at /api/v1 on the same origin as the page (issue 5).
 export const API_BASE = '/api/v1'
@@ -110,15 +110,32 @@ export function fetchNode(name: string, signal?: AbortSignal): Promise<NodeDetai
   return getJson<NodeDetail>(`/nodes/${encodeURIComponent(name)}`, signal)
 }
 
+export function fetchEnforcement(signal?: AbortSignal): Promise<EnforcementAnswer> {
+  return getJson<EnforcementAnswer>('/enforcement', signal)
+}
+
 export type LiveState = 'connecting' | 'live' | 'disconnected'
 
-// Follows GET /api/v1/events (Server-Sent Events, `event: fleet`, data {"revision": N}).
+// The revision an event carries, or undefined for a malformed one (ignored: the next event
+// carries the revision again).
+function eventRevision(event: Event): number | undefined {
+  try {
+    const data = JSON.parse((event as MessageEvent<string>).data) as { revision?: unknown }
+    return typeof data.revision === 'number' ? data.revision : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// Follows GET /api/v1/events (Server-Sent Events, `event: fleet` and `event: enforcement`,
+// data {"revision": N}).
 // EventSource reconnects by itself; onState tells the page whether updates flow.
 // The browser's EventSource cannot send an Authorization header, so with a token the
 // `eventsource` package (the same interface over fetch) carries it.
 export function subscribeFleetEvents(
   onRevision: (revision: number) => void,
   onState: (state: LiveState) => void,
+  onEnforcement?: (revision: number) => void,
 ): () => void {
   const token = getToken()
   const url = `${API_BASE}/events`
@@ -138,12 +155,13 @@ export function subscribeFleetEvents(
   // readyState 2 = CLOSED (HTML Living Standard, 9.2.2 The EventSource interface).
   source.onerror = () => onState(source.readyState === 2 ? 'disconnected' : 'connecting')
   source.addEventListener('fleet', (event) => {
-    try {
-      const data = JSON.parse((event as MessageEvent<string>).data) as { revision?: unknown }
-      if (typeof data.revision === 'number') onRevision(data.revision)
-    } catch {
-      // a malformed event is ignored; the next one carries the revision again
-    }
+    const revision = eventRevision(event)
+    if (revision !== undefined) onRevision(revision)
+  })
+  // `event: enforcement`: the enforcement report changed (its own revision).
+  source.addEventListener('enforcement', (event) => {
+    const revision = eventRevision(event)
+    if (revision !== undefined) onEnforcement?.(revision)
   })
   return () => source.close()
 }

@@ -3,15 +3,16 @@
 // A new card = one component + one hook here with a key under API_KEY.
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
 import { useCallback, useMemo } from 'react'
-import { fetchFleet, fetchNode, fetchNodes, nodesQuery } from './client'
+import { fetchEnforcement, fetchFleet, fetchNode, fetchNodes, nodesQuery } from './client'
 import { API_KEY } from './queryClient'
-import type { FleetSummary, NodeDetail, NodeFilters, NodeRow } from './types'
+import type { EnforcementAnswer, FleetSummary, NodeDetail, NodeFilters, NodeRow } from './types'
 
 export const queryKeys = {
   fleet: [...API_KEY, 'fleet'] as const,
   // The request's own parameters: filters and sort in their canonical form, and page size.
   nodes: (filters: NodeFilters, pageSize: number) => [...API_KEY, 'nodes', nodesQuery(filters, pageSize, null)] as const,
   node: (name: string) => [...API_KEY, 'node', name] as const,
+  enforcement: [...API_KEY, 'enforcement'] as const,
 }
 
 export interface Loadable<T> {
@@ -25,6 +26,13 @@ export interface Loadable<T> {
 // can say it is showing the last figures received.
 export function useFleet(): Loadable<FleetSummary> {
   const q = useQuery({ queryKey: queryKeys.fleet, queryFn: ({ signal }) => fetchFleet(signal) })
+  return { data: q.data, error: q.error ?? undefined, loading: q.isFetching }
+}
+
+// The enforcement preflight report as the service relays it (its own revision: live.ts
+// refetches it on `event: enforcement`, and with everything else on a reconnect).
+export function useEnforcement(): Loadable<EnforcementAnswer> {
+  const q = useQuery({ queryKey: queryKeys.enforcement, queryFn: ({ signal }) => fetchEnforcement(signal) })
   return { data: q.data, error: q.error ?? undefined, loading: q.isFetching }
 }
 

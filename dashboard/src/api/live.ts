@@ -1,5 +1,5 @@
 // Live updates: follows the event stream and invalidates every API query (API_KEY) when
-// the fleet changed. All bookkeeping lives in the subscription, never in render.
+// the fleet changed, and the enforcement report's query when that report changed. All bookkeeping lives in the subscription, never in render.
 import { hashKey, useQueryClient } from '@tanstack/react-query'
 import type { QueryCacheNotifyEvent } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
@@ -7,7 +7,7 @@ import { subscribeFleetEvents } from './client'
 import type { LiveState } from './client'
 import { queryKeys } from './hooks'
 import { API_KEY } from './queryClient'
-import type { FleetSummary } from './types'
+import type { EnforcementAnswer, FleetSummary } from './types'
 
 // Refetches start at most this often, however fast the service announces changes
 // (it coalesces to one event per 250 ms; the page must follow within 2 s).
@@ -59,6 +59,11 @@ export function useLiveUpdates(streamKey: number): LiveState {
           if (wasLive) refresh()
           wasLive = true
         }
+      },
+      (revision) => {
+        // Reports change seldom (only when their content does): fetched again at once.
+        const shown = client.getQueryData<EnforcementAnswer>(queryKeys.enforcement)?.revision
+        if (shown === undefined || revision > shown) void client.invalidateQueries({ queryKey: queryKeys.enforcement })
       },
     )
     return () => {

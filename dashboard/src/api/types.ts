@@ -131,3 +131,35 @@ export const EMPTY_FILTERS: NodeFilters = {
   wave: '',
   sort: 'name',
 }
+
+// GET /api/v1/enforcement (docs/fleet-api.md): the Tier B preflight report, relayed by the
+// service only after it checked it against schema/enforcement.v1.schema.json. Words are
+// that schema's; the page shows unknown words as they are.
+export interface EnforcementPreflight {
+  apiVersion: string
+  kind: 'EnforcementPreflight'
+  generatedAt: string
+  mode: string // advisory | enforcing | mixed | absent | unknown
+  clear: boolean
+  nodes: { total: number; eligible: number; ineligibleByReason: Record<string, number> }
+  tierB: { namespaces: number; pods: number; wouldRefuse: number; onIneligibleNodes: number; mirrorPods: number }
+  namespaces: { name: string; pods: number; wouldRefuse: number; onIneligibleNodes: number }[]
+  findings: {
+    namespace: string
+    pod: string
+    node: string
+    mirror: boolean
+    wouldRefuse: boolean
+    issues: string[]
+    why: string
+  }[]
+  findingsTruncated: boolean
+}
+
+export interface EnforcementAnswer {
+  revision: number
+  status: 'pending' | 'absent' | 'valid' | 'invalid'
+  source: 'configmap' | 'file' | 'none'
+  reason?: string // not valid: why
+  report?: EnforcementPreflight // valid only
+}

@@ -1,12 +1,13 @@
 // A fake fleet service for unit tests: fetch is replaced by a router over plain
 // data, so the components run their real request code against known answers.
 import { vi } from 'vitest'
-import type { FleetSummary, NodeDetail, NodeRow, NodesPage } from '../api/types'
+import type { EnforcementAnswer, FleetSummary, NodeDetail, NodeRow, NodesPage } from '../api/types'
 
 export interface FakeApi {
   fleet: FleetSummary
   rows: NodeRow[]
   details: Record<string, Omit<NodeDetail, 'row'>>
+  enforcement?: EnforcementAnswer // GET /api/v1/enforcement; default: absent
   fail?: { path: RegExp; status: number; error: string; times?: number }
   token?: string // when set, /api requests need `Authorization: Bearer <token>`
   requests: URL[]
@@ -54,6 +55,13 @@ function page(rows: NodeRow[], p: URLSearchParams, revision: number): NodesPage 
   }
 }
 
+export const NO_ENFORCEMENT: EnforcementAnswer = {
+  revision: 1,
+  status: 'absent',
+  source: 'configmap',
+  reason: 'no ConfigMap ztp-prem-enforcement in namespace ztp-prem',
+}
+
 export function installFakeApi(init: Omit<FakeApi, 'requests' | 'headers' | 'fetch'>): FakeApi {
   const api = { ...init, requests: [] as URL[], headers: [] as Headers[] } as FakeApi
   api.fetch = vi.fn(async (input: RequestInfo | URL, reqInit?: RequestInit) => {
@@ -69,6 +77,7 @@ export function installFakeApi(init: Omit<FakeApi, 'requests' | 'headers' | 'fet
       return respond(api.fail.status, { error: api.fail.error })
     }
     if (url.pathname === '/api/v1/fleet') return respond(200, api.fleet)
+    if (url.pathname === '/api/v1/enforcement') return respond(200, api.enforcement ?? NO_ENFORCEMENT)
     if (url.pathname === '/api/v1/nodes') return respond(200, page(api.rows, url.searchParams, api.fleet.revision))
     const m = /^\/api\/v1\/nodes\/(.+)$/.exec(url.pathname)
     if (m) {
@@ -93,13 +102,13 @@ export class FakeEventSource {
   readyState = 0
   onopen: (() => void) | null = null
   onerror: (() => void) | null = null
-  private listeners: ((e: MessageEvent<string>) => void)[] = []
+  private listeners: { type: string; fn: (e: MessageEvent<string>) => void }[] = []
   constructor(url: string) {
     this.url = url
     FakeEventSource.instances.push(this)
   }
   addEventListener(type: string, fn: (e: MessageEvent<string>) => void) {
-    if (type === 'fleet') this.listeners.push(fn)
+    this.listeners.push({ type, fn })
   }
   close() {
     this.readyState = 2
@@ -108,8 +117,10 @@ export class FakeEventSource {
     this.readyState = 1
     this.onopen?.()
   }
-  emit(revision: number) {
-    for (const fn of this.listeners) fn(new MessageEvent('fleet', { data: JSON.stringify({ revision }) }))
+  emit(revision: number, type = 'fleet') {
+    for (const l of this.listeners) {
+      if (l.type === type) l.fn(new MessageEvent(type, { data: JSON.stringify({ revision }) }))
+    }
   }
   fail(closed: boolean) {
     this.readyState = closed ? 2 : 0
