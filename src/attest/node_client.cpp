@@ -13,12 +13,6 @@ namespace {
 template <class T>
 using Answer = Result<tl::expected<T, Refusal>>;
 
-#define ZTP_TRY(var, expr)              \
-  auto var = (expr);                    \
-  if (!var) {                           \
-    return tl::unexpected(var.error()); \
-  }
-
 // One POST; 200 parses with parse, 403/500/503 carry a Refusal, anything else is a fault.
 template <class T, class Parse>
 Answer<T> post(k8s::HttpTransport& http, const std::string& path, const std::string& body,

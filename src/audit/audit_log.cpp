@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <csignal>
-#include <iostream>
 #include <system_error>
 
 #include "audit/log_reader.h"
@@ -318,9 +317,11 @@ Result<void> AuditLog::start_from_seed(const std::filesystem::path& seed,
     return ok;
   }
   if (have_state) {
-    say("audit: seed file '" + seed.string() +
-        "' is still on the node; while it is, anyone who takes the node over can "
-        "forge the whole log: remove it (delete the Secret) now that the log exists");
+    note(log::Level::warn, "audit.seed_file_left",
+         {{"seedFile", seed.string()},
+          {"message",
+           "the seed file is still on the node; while it is, anyone who takes the node over "
+           "can forge the whole log: remove it (delete the Secret) now that the log exists"}});
     return {};
   }
   auto text = read_all(seed_fd->get(), seed, k_max_line_bytes);
@@ -345,7 +346,7 @@ Result<void> AuditLog::start_from_seed(const std::filesystem::path& seed,
   if (auto ok = initialise_or_clean(m_dir, *k0, seed_epoch, m_clock->wall_now()); !ok) {
     return ok;
   }
-  say("audit: created the log in '" + m_dir.string() + "' from the seed file");
+  note(log::Level::info, "audit.created_from_seed", {{"dir", m_dir.string()}});
   return {};
 }
 
@@ -493,9 +494,11 @@ bool AuditLog::cut_torn_tail(std::string& text, std::uint64_t offset) {
   const std::size_t cut = text.size() - keep;
   if (m_writable && ::ftruncate(m_segment.get(), static_cast<off_t>(keep_at)) == 0 &&
       sync_data(m_segment.get(), m_segment_path)) {
-    say("audit: cut a torn last record (" + std::to_string(cut) + " bytes) from '" +
-        m_segment_path.string() + "' at offset " + std::to_string(keep_at) +
-        "; every record before it is intact");
+    note(log::Level::warn, "audit.torn_record_cut",
+         {{"segment", m_segment_path.string()},
+          {"offset", keep_at},
+          {"bytes", cut},
+          {"message", "a torn last record was cut; every record before it is intact"}});
   } else {
     m_dirty_tail = true;
     m_broken = errno_error(m_segment_path, "cutting a torn last record", errno);
@@ -614,18 +617,14 @@ Result<void> AuditLog::roll_to(std::chrono::system_clock::time_point now) {
 }
 
 void AuditLog::stall(const Error& error) {
-  if (!m_head.stalled || m_head.reason != error.message) {
-    say("audit: log stalled: " + error.message);
-  }
   m_head.stalled = true;
   m_head.reason = error.message;
 }
 
-void AuditLog::say(std::string_view line) const {
-  if (m_options.log) {
-    m_options.log(line);
-  } else {
-    std::cerr << line << "\n";
+void AuditLog::note(log::Level level, std::string_view event,
+                    const nlohmann::ordered_json& fields) const {
+  if (m_options.logger != nullptr) {
+    m_options.logger->write(level, event, fields);
   }
 }
 
@@ -675,7 +674,8 @@ Result<AuditHead> AuditLog::append(const AuditEntry& entry) {
       if (quoted) {
         record.boot = std::move(*quoted);
       } else {
-        say("audit: TPM quote failed, entry appended unquoted: " + quoted.error().message);
+        note(log::Level::warn, "audit.quote_failed",
+             {{"reason", quoted.error().message}, {"message", "entry appended unquoted"}});
       }
     }
     done = write_record(record);
@@ -687,10 +687,6 @@ Result<AuditHead> AuditLog::append(const AuditEntry& entry) {
     ++m_missed;
     stall(done.error());
     return tl::unexpected(done.error());
-  }
-  if (m_head.stalled) {
-    say("audit: log resumed at seq " + std::to_string(m_head.seq) + " after " +
-        std::to_string(m_missed) + " missed entries");
   }
   m_missed = 0;
   m_head.stalled = false;

@@ -23,8 +23,8 @@
 // - append() returns only after the record is on stable storage (fdatasync on the
 //   segment; fsync on the directory when a segment or the key state is created), so a
 //   published auditHead never cites a record a power loss can take back.
-// - open() cuts a torn last line (crash mid-append) and says so through
-//   AuditOptions::log; nothing before it is lost. It refuses a key state file that group
+// - open() cuts a torn last line (crash mid-append) and logs it (audit.torn_record_cut on
+//   AuditOptions::logger); nothing before it is lost. It refuses a key state file that group
 //   or others can read (permission_denied) and a log another process holds (flock).
 // - ENOSPC, EFBIG (RLIMIT_FSIZE; open() ignores SIGXFSZ so the write fails instead of
 //   killing the process), EROFS and EIO make append() return the error and head()
@@ -57,6 +57,7 @@
 #include "audit/record.h"
 #include "audit/segments.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "common/posix_file.h"
 #include "common/result.h"
 #include "report/document.h"
@@ -93,8 +94,11 @@ struct KeySource {
 
 struct AuditOptions {
   std::uint64_t max_segment_bytes = 16ull << 20;  // rotate beyond this size
-  // One line per event worth a log line (torn tail cut, stalled, resumed); default stderr.
-  std::function<void(std::string_view)> log;
+  // Where the events only the log sees go (audit.torn_record_cut, audit.quote_failed,
+  // audit.seed_file_left, audit.created_from_seed): the binary's JSON-lines logger, which
+  // must outlive the log; nullptr: not logged. Stalling and resuming are in head(), and the
+  // caller logs them when they change (agent::AuditStamp: audit.stalled, audit.resumed).
+  log::Logger* logger = nullptr;
   // With quoting on: called for every entry with the previous record's hash; the entry
   // carries the quote (record.h BootQuote). A failed quote is logged and the entry is
   // appended without one (bootState then says quoted: false): auditing never stops.
@@ -156,7 +160,7 @@ class AuditLog {
   Result<void> write_record(Record& record);
   Result<void> rotate();
   void stall(const Error& error);
-  void say(std::string_view line) const;
+  void note(log::Level level, std::string_view event, const nlohmann::ordered_json& fields) const;
 
   std::filesystem::path m_dir;
   const Clock* m_clock = nullptr;

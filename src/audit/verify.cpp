@@ -126,24 +126,40 @@ class Verifier {
                  "the record's content does not match its hash: it was changed after sealing");
     }
     if (!m_params) {
-      if (r.type != RecordType::open || r.seq != 0) {
-        return bad(pos, r.seq, Damage::deleted,
-                   "the log does not start with its genesis record: records before seq " +
-                       std::to_string(r.seq) + " are missing");
-      }
-      if (r.epoch != 0 || !seal_ok(r)) {
-        return bad(pos, r.seq, Damage::bad_seal,
-                   "the genesis record's seal does not verify: wrong verification key, or a "
-                   "forged log");
-      }
-      m_params = LogParams{r.log_id, r.start, r.epoch_seconds};
-      m_max_epoch = epoch_of(*m_params, m_now + k_future_slack);
-      if (!witness_ok(pos, r)) {
-        return false;
-      }
-      accept(pos, r);
-      return true;
+      return genesis_ok(pos, r);
     }
+    if (!in_place(pos, r) || !epochs_ok(pos, r) || !dates_ok(pos, r) || !subject_ok(pos, r) ||
+        !witness_ok(pos, r) || !quote_ok(pos, r)) {
+      return false;
+    }
+    accept(pos, r);
+    return true;
+  }
+
+  // The first record: the genesis, sealed with k0; it fixes the log's id and epochs.
+  bool genesis_ok(const LinePos& pos, const Record& r) {
+    if (r.type != RecordType::open || r.seq != 0) {
+      return bad(pos, r.seq, Damage::deleted,
+                 "the log does not start with its genesis record: records before seq " +
+                     std::to_string(r.seq) + " are missing");
+    }
+    if (r.epoch != 0 || !seal_ok(r)) {
+      return bad(pos, r.seq, Damage::bad_seal,
+                 "the genesis record's seal does not verify: wrong verification key, or a "
+                 "forged log");
+    }
+    m_params = LogParams{r.log_id, r.start, r.epoch_seconds};
+    m_max_epoch = epoch_of(*m_params, m_now + k_future_slack);
+    if (!witness_ok(pos, r)) {
+      return false;
+    }
+    accept(pos, r);
+    return true;
+  }
+
+  // Of this log, not from the future, sealed, and linked to the record before it; an
+  // unsealed or misplaced record is left for finish_classification to name.
+  bool in_place(const LinePos& pos, const Record& r) {
     if (r.log_id != m_params->log_id) {
       return bad(pos, r.seq, Damage::spliced,
                  "record of another log (" + r.log_id + ", this log is " + m_params->log_id +
@@ -162,6 +178,12 @@ class Verifier {
       m_pending = Pending::misplaced;
       return pending(pos, r);
     }
+    return true;
+  }
+
+  // Epochs only move forward, and only through the previous epoch's sealed close record.
+  bool epochs_ok(const LinePos& pos, const Record& r) {
+    const Seen& p = *m_prev;
     if (r.epoch < p.epoch) {
       return bad(pos, r.seq, Damage::old_epoch_key,
                  "record is sealed for epoch " + std::to_string(r.epoch) +
@@ -185,6 +207,11 @@ class Verifier {
                  "epoch " + std::to_string(p.epoch) +
                      " ends without its sealed close record: the end of that epoch was deleted");
     }
+    return true;
+  }
+
+  // One genesis; a close names the epoch its time falls in; an entry's key was current then.
+  bool dates_ok(const LinePos& pos, const Record& r) {
     if (r.type == RecordType::open) {
       return bad(pos, r.seq, Damage::inserted, "a second genesis record");
     }
@@ -200,10 +227,6 @@ class Verifier {
                      std::to_string(time_epoch) + ") is sealed with the key of epoch " +
                      std::to_string(r.epoch) + ", which had ended by then");
     }
-    if (!subject_ok(pos, r) || !witness_ok(pos, r) || !quote_ok(pos, r)) {
-      return false;
-    }
-    accept(pos, r);
     return true;
   }
 
@@ -272,17 +295,16 @@ class Verifier {
     return false;
   }
 
-  Result<VerifyReport> finish_classification() {
-    if (m_report.bad) {
-      return m_report;
-    }
-    const Record& r = *m_bad;
-    const Seen& p = *m_prev;
+  // Intact records of this log around the bad one (at ordinal `at`), found in a second pass.
+  struct Neighbours {
+    std::optional<Record> next;                                 // the line right after it
+    std::optional<std::pair<LinePos, Record>> later_missing;    // a missing seq, later on
+    std::optional<std::pair<LinePos, Record>> same_seq_before;  // its seq, earlier on
+  };
+
+  Result<Neighbours> find_neighbours(const Record& r, std::uint64_t expected) {
     const std::uint64_t at = m_bad_pos.ordinal;
-    std::optional<Record> next;
-    std::optional<std::pair<LinePos, Record>> later_missing;
-    std::optional<std::pair<LinePos, Record>> same_seq_before;
-    const std::uint64_t expected = p.seq + 1;
+    Neighbours n;
     auto scan = for_each_line(m_source, [&](const LinePos& pos, std::string_view line) {
       if (pos.ordinal == at) {
         return true;
@@ -292,64 +314,80 @@ class Verifier {
         return true;
       }
       if (pos.ordinal == at + 1) {
-        next = other;
+        n.next = other;
       }
-      if (pos.ordinal > at && !later_missing && other->seq >= expected && other->seq < r.seq) {
-        later_missing.emplace(pos, *other);
+      if (pos.ordinal > at && !n.later_missing && other->seq >= expected && other->seq < r.seq) {
+        n.later_missing.emplace(pos, *other);
       }
-      if (pos.ordinal < at && other->seq == r.seq && !same_seq_before) {
-        same_seq_before.emplace(pos, *other);
+      if (pos.ordinal < at && other->seq == r.seq && !n.same_seq_before) {
+        n.same_seq_before.emplace(pos, *other);
       }
       return true;
     });
     if (!scan) {
       return tl::unexpected(scan.error());
     }
+    return n;
+  }
+
+  std::string where(const LinePos& pos) const {
+    return m_source.names[pos.segment] + ":" + std::to_string(pos.line);
+  }
+
+  // A sealed record out of place: reordered, deleted before it, inserted again, or a fork.
+  void classify_misplaced(const Record& r, const Seen& p, const Neighbours& n) {
+    const std::uint64_t expected = p.seq + 1;
     const std::string seq_text = std::to_string(r.seq);
-    if (m_pending == Pending::unsealed) {
-      if (next && next->seq == expected && equal(next->prev, p.hash)) {
-        bad(m_bad_pos, r.seq, Damage::inserted,
-            "this record is not part of the chain (the record after it links to the one "
-            "before it) and its seal does not verify");
-      } else {
-        bad(m_bad_pos, r.seq, Damage::bad_seal,
-            "the seal does not verify with the key of epoch " + std::to_string(r.epoch) +
-                ": the record was forged or re-sealed with another key");
-      }
-      return m_report;
-    }
-    auto where = [this](const LinePos& pos) {
-      return m_source.names[pos.segment] + ":" + std::to_string(pos.line);
-    };
-    if (r.seq > expected) {
-      if (later_missing) {
-        bad(m_bad_pos, r.seq, Damage::reordered,
-            "record seq " + seq_text + " comes before seq " +
-                std::to_string(later_missing->second.seq) + " (at " + where(later_missing->first) +
-                ")");
-      } else {
-        bad(m_bad_pos, r.seq, Damage::deleted,
-            "records " + std::to_string(expected) +
-                (r.seq - 1 > expected ? ".." + std::to_string(r.seq - 1) : std::string()) +
-                " are missing before seq " + seq_text);
-      }
+    if (r.seq > expected && n.later_missing) {
+      bad(m_bad_pos, r.seq, Damage::reordered,
+          "record seq " + seq_text + " comes before seq " +
+              std::to_string(n.later_missing->second.seq) + " (at " +
+              where(n.later_missing->first) + ")");
+    } else if (r.seq > expected) {
+      bad(m_bad_pos, r.seq, Damage::deleted,
+          "records " + std::to_string(expected) +
+              (r.seq - 1 > expected ? ".." + std::to_string(r.seq - 1) : std::string()) +
+              " are missing before seq " + seq_text);
+    } else if (r.seq < expected && n.same_seq_before &&
+               equal(n.same_seq_before->second.hash, r.hash)) {
+      bad(m_bad_pos, r.seq, Damage::inserted,
+          "a copy of the record at " + where(n.same_seq_before->first) + " (seq " + seq_text +
+              ") was inserted again");
+    } else if (r.seq < expected && n.same_seq_before) {
+      bad(m_bad_pos, r.seq, Damage::chain_fork,
+          "a second, different record with seq " + seq_text + " (the first is at " +
+              where(n.same_seq_before->first) + "): the log forks");
     } else if (r.seq < expected) {
-      if (same_seq_before && equal(same_seq_before->second.hash, r.hash)) {
-        bad(m_bad_pos, r.seq, Damage::inserted,
-            "a copy of the record at " + where(same_seq_before->first) + " (seq " + seq_text +
-                ") was inserted again");
-      } else if (same_seq_before) {
-        bad(m_bad_pos, r.seq, Damage::chain_fork,
-            "a second, different record with seq " + seq_text + " (the first is at " +
-                where(same_seq_before->first) + "): the log forks");
-      } else {
-        bad(m_bad_pos, r.seq, Damage::reordered,
-            "record seq " + seq_text + " comes after seq " + std::to_string(p.seq));
-      }
+      bad(m_bad_pos, r.seq, Damage::reordered,
+          "record seq " + seq_text + " comes after seq " + std::to_string(p.seq));
     } else {
       bad(m_bad_pos, r.seq, Damage::chain_fork,
           "record seq " + seq_text + " links to " + hash_text(r.prev) +
               ", not to the record before it (" + hash_text(p.hash) + "): the log forks here");
+    }
+  }
+
+  Result<VerifyReport> finish_classification() {
+    if (m_report.bad) {
+      return m_report;
+    }
+    const Record& r = *m_bad;
+    const Seen& p = *m_prev;
+    const std::uint64_t expected = p.seq + 1;
+    auto n = find_neighbours(r, expected);
+    if (!n) {
+      return tl::unexpected(n.error());
+    }
+    if (m_pending != Pending::unsealed) {
+      classify_misplaced(r, p, *n);
+    } else if (n->next && n->next->seq == expected && equal(n->next->prev, p.hash)) {
+      bad(m_bad_pos, r.seq, Damage::inserted,
+          "this record is not part of the chain (the record after it links to the one "
+          "before it) and its seal does not verify");
+    } else {
+      bad(m_bad_pos, r.seq, Damage::bad_seal,
+          "the seal does not verify with the key of epoch " + std::to_string(r.epoch) +
+              ": the record was forged or re-sealed with another key");
     }
     return m_report;
   }

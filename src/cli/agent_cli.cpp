@@ -1,14 +1,15 @@
 #include "cli/agent_cli.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
-#include <cstdlib>
 #include <memory>
 #include <ostream>
 #include <random>
 
 #include "agent/agent.h"
 #include "agent/audit_stamp.h"
+#include "common/cli_values.h"
 #include "common/exit_codes.h"
 #include "common/log.h"
 #include "common/posix_file.h"
@@ -28,14 +29,6 @@ constexpr std::size_t k_max_configmap_name = 253;
 constexpr const char* k_default_namespace = "ztp-prem";
 // One API request must finish well inside the loop's interval.
 constexpr std::chrono::milliseconds k_request_timeout{10000};
-
-std::optional<std::string> env_value(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    return std::nullopt;
-  }
-  return std::string(v);
-}
 
 int usage(std::ostream& err, const std::string& probe, const std::string& message) {
   err << probe << ": " << message << "\n";
@@ -210,9 +203,7 @@ Result<std::optional<agent::AuditStamp>> open_audit_stamp(const AgentFlags& flag
   const auto key = flags.audit_seed_file ? audit::KeySource::seed_file(*flags.audit_seed_file)
                                          : audit::KeySource::state_file();
   audit::AuditOptions options;
-  options.log = [&logger](std::string_view line) {
-    logger.warn("audit.recovered", {{"message", std::string(line)}});
-  };
+  options.logger = &logger;
   if (flags.quote_pcrs) {
     if (!make_quoter) {
       return fail(ErrorKind::bad_input, "--quote-pcrs: this probe does not quote");
@@ -230,6 +221,21 @@ Result<std::optional<agent::AuditStamp>> open_audit_stamp(const AgentFlags& flag
   // The audit heartbeat follows the publishing heartbeat: one record per rewrite.
   stamp.emplace(std::move(*log), clock, heartbeat, logger, static_cast<bool>(make_quoter));
   return stamp;
+}
+
+// Flags that must agree, and the health file's directory, checked before any work: a
+// missing directory would only show as a pod restarted by its liveness probe (BUG-15).
+std::optional<std::string> agent_flags_problem(const AgentFlags& flags) {
+  if (flags.quote_pcrs && !flags.audit_dir) {
+    return "--quote-pcrs needs --audit-dir (quotes go into the audit log)";
+  }
+  if (flags.health_file) {
+    const std::filesystem::path dir = std::filesystem::path(*flags.health_file).parent_path();
+    if (auto opened = open_file(dir.empty() ? "." : dir, O_RDONLY | O_DIRECTORY); !opened) {
+      return "--health-file: " + opened.error().message;
+    }
+  }
+  return std::nullopt;
 }
 
 // A liveness probe reads the file: a write that fails is logged once, as is recovery.
@@ -254,8 +260,8 @@ int run_agent(const AgentFlags& flags, const std::string& probe_name,
               const std::function<report::Document()>& produce, const AgentRuntime& runtime,
               const Clock& clock, std::ostream& out, std::ostream& err,
               const QuoterFactory& make_quoter) {
-  if (flags.quote_pcrs && !flags.audit_dir) {
-    return usage(err, probe_name, "--quote-pcrs needs --audit-dir (quotes go into the audit log)");
+  if (const auto problem = agent_flags_problem(flags)) {
+    return usage(err, probe_name, *problem);
   }
   if (flags.check_health) {
     return check_health(*flags.check_health, flags.health_max_age_s, clock, err);

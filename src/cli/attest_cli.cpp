@@ -39,6 +39,37 @@ struct ServeFlags {
   std::vector<std::string> allowed_hosts;
 };
 
+// The verifier's options from the flags (the EK CA bundle is read here).
+Result<attest::VerifierOptions> verifier_options(const ServeFlags& f, std::chrono::seconds ttl) {
+  attest::VerifierOptions options;
+  options.nonce_ttl = ttl;
+  if (!f.ek_ca.empty()) {
+    ZTP_TRY(pem, read_local_file(f.ek_ca, k_max_pem_bytes));
+    options.ek_ca_pem = std::move(*pem);
+  }
+  if (!f.publish.empty()) {
+    if (f.publish.rfind("dir:", 0) != 0 || !std::filesystem::is_directory(f.publish.substr(4))) {
+      return fail(ErrorKind::bad_input, "--publish must be dir:PATH of an existing directory");
+    }
+    options.publish_dir = f.publish.substr(4);
+  }
+  return options;
+}
+
+http::ServerConfig server_config(const ServeFlags& f, const ListenAddress& listen,
+                                 log::Logger& logger) {
+  http::ServerConfig config;
+  config.host = listen.host;
+  config.port = listen.port;
+  config.tls = http::TlsFiles{f.tls_cert, f.tls_key};
+  config.allowed_hosts = f.allowed_hosts;
+  config.limits.max_body_bytes = attest::k_max_request_bytes;
+  config.on_warning = [&logger](std::string_view w) {
+    logger.warn("http.warning", {{"reason", w}});
+  };
+  return config;
+}
+
 int serve(const ServeFlags& f, std::ostream& out, std::ostream& err) {
   const auto listen = parse_listen(f.listen);
   const auto ttl = parse_duration(f.nonce_ttl);
@@ -50,21 +81,9 @@ int serve(const ServeFlags& f, std::ostream& out, std::ostream& err) {
   if (!state) {
     return fault(err, state.error());
   }
-  attest::VerifierOptions options;
-  options.nonce_ttl = *ttl;
-  if (!f.ek_ca.empty()) {
-    auto pem = read_local_file(f.ek_ca, k_max_pem_bytes);
-    if (!pem) {
-      return fault(err, pem.error());
-    }
-    options.ek_ca_pem = *pem;
-  }
-  if (!f.publish.empty()) {
-    if (f.publish.rfind("dir:", 0) != 0 || !std::filesystem::is_directory(f.publish.substr(4))) {
-      err << k_name << ": --publish must be dir:PATH of an existing directory\n";
-      return k_exit_usage;
-    }
-    options.publish_dir = f.publish.substr(4);
+  auto options = verifier_options(f, *ttl);
+  if (!options) {
+    return fault(err, options.error());
   }
   // Signals go to a dedicated thread (sigwait), blocked before any thread starts.
   sigset_t signals;
@@ -73,18 +92,9 @@ int serve(const ServeFlags& f, std::ostream& out, std::ostream& err) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   SystemClock clock;
-  log::Logger logger(std::cerr, clock);
-  attest::Verifier verifier(std::move(*state), std::move(options), clock, logger);
-  http::ServerConfig config;
-  config.host = listen->host;
-  config.port = listen->port;
-  config.tls = http::TlsFiles{f.tls_cert, f.tls_key};
-  config.allowed_hosts = f.allowed_hosts;
-  config.limits.max_body_bytes = attest::k_max_request_bytes;
-  config.on_warning = [&logger](std::string_view w) {
-    logger.warn("http.warning", {{"reason", w}});
-  };
-  http::Server server(config, attest::verifier_routes(verifier));
+  log::Logger logger(err, clock);
+  attest::Verifier verifier(std::move(*state), std::move(*options), clock, logger);
+  http::Server server(server_config(f, *listen, logger), attest::verifier_routes(verifier));
   const auto port = server.bind();
   if (!port) {
     return fault(err, port.error());
@@ -181,18 +191,7 @@ int put_secret(const std::string& state_spec, const std::string& name, const std
   return k_exit_ok;
 }
 
-}  // namespace
-
-int run_attest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-               std::ostream& err) {
-  CLI::App app{
-      "Verifier and key broker: releases a secret to a node whose TPM quote shows an "
-      "approved boot state",
-      k_name};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(ZTP_VERSION));
-
-  ServeFlags sf;
+CLI::App* add_serve_command(CLI::App& app, ServeFlags& sf) {
   auto* serve_cmd = app.add_subcommand("serve", "Serve the verifier over HTTPS");
   serve_cmd->add_option("--listen", sf.listen, "HOST:PORT to listen on")->capture_default_str();
   serve_cmd->add_option("--state", sf.state, "State: dir:PATH (files 0600)")->required();
@@ -213,32 +212,60 @@ int run_attest(const std::vector<std::string>& args, std::istream& in, std::ostr
   serve_cmd->add_option("--allowed-host", sf.allowed_hosts,
                         "A Host name nodes use besides the --listen address and loopback "
                         "(repeatable; e.g. the Service's DNS names). Others: 421");
+  return serve_cmd;
+}
 
+// The flags of `policy approve|revoke` and `secret put` (they share --state and --group).
+struct AdminFlags {
   std::string state;
   std::string group;
   std::string from_node;
   std::string digest;
+  std::string name;
+};
+
+CLI::App* add_policy_command(CLI::App& app, AdminFlags& f) {
   auto* policy = app.add_subcommand("policy", "Approve or revoke boot states of a group");
   policy->require_subcommand(1);
   for (const char* verb : {"approve", "revoke"}) {
     auto* cmd = policy->add_subcommand(verb, std::string(verb) + " a boot state for a group");
-    cmd->add_option("--state", state, "State: dir:PATH")->required();
-    cmd->add_option("--group", group, "The group")->required();
-    auto* from = cmd->add_option("--from-node", from_node,
+    cmd->add_option("--state", f.state, "State: dir:PATH")->required();
+    cmd->add_option("--group", f.group, "The group")->required();
+    auto* from = cmd->add_option("--from-node", f.from_node,
                                  "The boot state this registered node last presented");
-    auto* dig = cmd->add_option("--digest", digest,
+    auto* dig = cmd->add_option("--digest", f.digest,
                                 "A boot digest computed ahead: sha256:<64 hex> (SHA-256 over "
                                 "PCR0..7, the quote's pcrDigest)");
     from->excludes(dig);
     dig->excludes(from);
   }
-  std::string name;
+  return policy;
+}
+
+void add_secret_command(CLI::App& app, AdminFlags& f) {
   auto* secret = app.add_subcommand("secret", "Store secrets");
   secret->require_subcommand(1);
   auto* put = secret->add_subcommand("put", "Store the secret read from stdin under a name");
-  put->add_option("--state", state, "State: dir:PATH")->required();
-  put->add_option("--name", name, "The secret's name")->required();
-  put->add_option("--group", group, "The group of nodes it may be released to")->required();
+  put->add_option("--state", f.state, "State: dir:PATH")->required();
+  put->add_option("--name", f.name, "The secret's name")->required();
+  put->add_option("--group", f.group, "The group of nodes it may be released to")->required();
+}
+
+}  // namespace
+
+int run_attest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+               std::ostream& err) {
+  CLI::App app{
+      "Verifier and key broker: releases a secret to a node whose TPM quote shows an "
+      "approved boot state",
+      k_name};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(ZTP_VERSION));
+  ServeFlags sf;
+  const CLI::App* serve_cmd = add_serve_command(app, sf);
+  AdminFlags af;
+  CLI::App* policy = add_policy_command(app, af);
+  add_secret_command(app, af);
 
   if (const auto done = parse_command_line(app, args, k_name, out, err)) {
     return *done;
@@ -247,14 +274,14 @@ int run_attest(const std::vector<std::string>& args, std::istream& in, std::ostr
     return serve(sf, out, err);
   }
   if (policy->parsed()) {
-    if (from_node.empty() && digest.empty()) {
+    if (af.from_node.empty() && af.digest.empty()) {
       err << k_name << ": give --from-node N or --digest sha256:HEX (see --help)\n";
       return k_exit_usage;
     }
     const bool approve = policy->get_subcommand("approve")->parsed();
-    return change_policy(approve, state, group, from_node, digest, out, err);
+    return change_policy(approve, af.state, af.group, af.from_node, af.digest, out, err);
   }
-  return put_secret(state, name, group, in, out, err);
+  return put_secret(af.state, af.name, af.group, in, out, err);
 }
 
 int attest_main(int argc, char** argv) {

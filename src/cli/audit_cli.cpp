@@ -154,6 +154,70 @@ int run_verify(const std::string& dir, const std::string& key_text, const std::s
   return k_exit_tampered;
 }
 
+// The flags of every subcommand (LOG_DIR and --dir share one variable: one is given).
+struct AuditFlags {
+  std::string dir;
+  std::string epoch = "15m";
+  std::string key_text;
+  std::string key_file;
+  std::string head;
+  QuoteOptions quotes{std::string(), std::string(tpmquote::k_default_selection)};
+  std::string format = "text";
+};
+
+CLI::App* add_setup_command(CLI::App& app, AuditFlags& f) {
+  auto* setup =
+      app.add_subcommand("setup", "Create a log directory and print its verification key once");
+  setup->add_option("--dir", f.dir, "Log directory to create (one per probe and node)")->required();
+  setup->add_option("--epoch", f.epoch, "Key epoch length (e.g. 15m, 900s, 1h; at most 720h)")
+      ->capture_default_str();
+  return setup;
+}
+
+CLI::App* add_verify_command(CLI::App& app, AuditFlags& f) {
+  auto* verify = app.add_subcommand("verify", "Check a log with its verification key");
+  verify->add_option("LOG_DIR", f.dir, "Log directory (or a copy of it)")->required();
+  auto* key_opt = verify->add_option("--key", f.key_text, "Verification key, or - to read stdin");
+  auto* key_file_opt = verify->add_option("--key-file", f.key_file, "File holding the key");
+  key_opt->excludes(key_file_opt);
+  verify->add_option("--head", f.head, "Witness head SEQ:HASH (auditHead of a published document)");
+  verify->add_option("--ak", f.quotes.ak_file,
+                     "Check every record's TPM quote with this AK file (ztp-prem-tpm ak --out)");
+  verify
+      ->add_option("--quote-pcrs", f.quotes.pcrs,
+                   "With --ak: the PCR selection the node was configured to quote")
+      ->capture_default_str();
+  return verify;
+}
+
+void add_show_command(CLI::App& app, AuditFlags& f) {
+  auto* show = app.add_subcommand("show", "Print a log's records (does not verify)");
+  show->add_option("LOG_DIR", f.dir, "Log directory")->required();
+  show->add_option("--format", f.format, "Output format")
+      ->check(CLI::IsMember({"text", "jsonl"}))
+      ->capture_default_str();
+}
+
+int run_keygen(std::ostream& out, std::ostream& err) {
+  auto key = audit::random_bytes32();
+  if (!key) {
+    err << k_name << ": " << key.error().message << "\n";
+    return k_exit_internal;
+  }
+  out << audit::verification_key_text(*key) << "\n";
+  audit::wipe(*key);
+  return k_exit_ok;
+}
+
+int run_show(const AuditFlags& f, std::ostream& out, std::ostream& err) {
+  auto stats = audit::show_log(
+      f.dir, f.format == "jsonl" ? audit::ShowFormat::jsonl : audit::ShowFormat::text, out);
+  if (!stats) {
+    return usage(err, stats.error().message);
+  }
+  return k_exit_ok;
+}
+
 }  // namespace
 
 int run_audit(const std::vector<std::string>& args, const Clock& clock, std::istream& in,
@@ -161,72 +225,29 @@ int run_audit(const std::vector<std::string>& args, const Clock& clock, std::ist
   CLI::App app{"Sealed, forward-secure audit log of ztp-prem probe results", k_name};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(ZTP_VERSION));
-
-  std::string dir;
-  std::string epoch = "15m";
-  auto* setup =
-      app.add_subcommand("setup", "Create a log directory and print its verification key once");
-  setup->add_option("--dir", dir, "Log directory to create (one per probe and node)")->required();
-  setup->add_option("--epoch", epoch, "Key epoch length (e.g. 15m, 900s, 1h; at most 720h)")
-      ->capture_default_str();
-
-  auto* keygen = app.add_subcommand(
+  AuditFlags f;
+  const CLI::App* setup = add_setup_command(app, f);
+  const CLI::App* keygen = app.add_subcommand(
       "keygen", "Print a fresh verification key (for a seed Secret; see docs/audit.md)");
-
-  std::string key_text;
-  std::string key_file;
-  std::string head;
-  auto* verify = app.add_subcommand("verify", "Check a log with its verification key");
-  verify->add_option("LOG_DIR", dir, "Log directory (or a copy of it)")->required();
-  auto* key_opt = verify->add_option("--key", key_text, "Verification key, or - to read stdin");
-  auto* key_file_opt = verify->add_option("--key-file", key_file, "File holding the key");
-  key_opt->excludes(key_file_opt);
-  verify->add_option("--head", head, "Witness head SEQ:HASH (auditHead of a published document)");
-  QuoteOptions quotes;
-  quotes.pcrs = std::string(tpmquote::k_default_selection);
-  verify->add_option("--ak", quotes.ak_file,
-                     "Check every record's TPM quote with this AK file (ztp-prem-tpm ak --out)");
-  verify
-      ->add_option("--quote-pcrs", quotes.pcrs,
-                   "With --ak: the PCR selection the node was configured to quote")
-      ->capture_default_str();
-
-  std::string format = "text";
-  auto* show = app.add_subcommand("show", "Print a log's records (does not verify)");
-  show->add_option("LOG_DIR", dir, "Log directory")->required();
-  show->add_option("--format", format, "Output format")
-      ->check(CLI::IsMember({"text", "jsonl"}))
-      ->capture_default_str();
+  const CLI::App* verify = add_verify_command(app, f);
+  add_show_command(app, f);
 
   if (const auto done = parse_command_line(app, args, k_name, out, err)) {
     return *done;
   }
-
   if (keygen->parsed()) {
-    auto key = audit::random_bytes32();
-    if (!key) {
-      err << k_name << ": " << key.error().message << "\n";
-      return k_exit_internal;
-    }
-    out << audit::verification_key_text(*key) << "\n";
-    audit::wipe(*key);
-    return k_exit_ok;
+    return run_keygen(out, err);
   }
   if (setup->parsed()) {
-    return run_setup(dir, epoch, clock, out, err);
+    return run_setup(f.dir, f.epoch, clock, out, err);
   }
   if (verify->parsed()) {
-    if (key_text.empty() && key_file.empty()) {
+    if (f.key_text.empty() && f.key_file.empty()) {
       return usage(err, "verify needs --key or --key-file");
     }
-    return run_verify(dir, key_text, key_file, head, quotes, clock, in, out, err);
+    return run_verify(f.dir, f.key_text, f.key_file, f.head, f.quotes, clock, in, out, err);
   }
-  auto stats = audit::show_log(
-      dir, format == "jsonl" ? audit::ShowFormat::jsonl : audit::ShowFormat::text, out);
-  if (!stats) {
-    return usage(err, stats.error().message);
-  }
-  return k_exit_ok;
+  return run_show(f, out, err);
 }
 
 int audit_main(int argc, char** argv) {

@@ -3,25 +3,17 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <exception>
 #include <iostream>
 
 #include "cli/capture.h"
+#include "common/cli_values.h"
 #include "common/command_line.h"
 #include "common/k8s_names.h"
 #include "common/text.h"
 
 namespace ztp::cli {
 namespace {
-
-std::optional<std::string> env_value(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') {
-    return std::nullopt;
-  }
-  return std::string(v);
-}
 
 // Why a node name cannot be used, before any work: the API server would refuse it, or a
 // name derived from it (ConfigMap, dir: file) would be too long to publish.

@@ -39,11 +39,16 @@ int attest_fault(std::ostream& err, const Error& error) {
 
 // The released secret: 0600, replaced atomically, and never over an existing file
 // unless --force (a node must not silently lose the key it had).
-Result<void> write_secret(const std::string& out_path, std::string_view secret, bool force) {
+Result<void> refuse_existing(const std::string& out_path, bool force) {
   struct stat st {};
   if (!force && ::lstat(out_path.c_str(), &st) == 0) {
     return fail(ErrorKind::bad_input, "'" + out_path + "' exists (use --force to replace it)");
   }
+  return {};
+}
+
+Result<void> write_secret(const std::string& out_path, std::string_view secret, bool force) {
+  ZTP_TRY_VOID(refuse_existing(out_path, force));
   const std::filesystem::path path(out_path);
   const auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
   return write_file_atomic(dir, path.filename().string(), secret, 0600);
@@ -109,6 +114,56 @@ std::optional<std::string> from_cache(esapi::Session& tpm, const AttestFlags& f,
   return std::move((*read)->secret);
 }
 
+// The flags checked and completed before the TPM is opened: defaults, the verifier's URL,
+// its CA bundle, and an --out that would be overwritten.
+Result<void> complete_attest_flags(AttestFlags& f) {
+  attest::NodeOptions& o = f.node;
+  o.timeout = std::chrono::milliseconds(f.timeout_ms);
+  if (f.cache_path.empty()) {
+    f.cache_path = f.out_path + ".sealed";
+  }
+  if (!f.no_cache && std::filesystem::path(f.cache_path).lexically_normal() ==
+                         std::filesystem::path(f.out_path).lexically_normal()) {
+    return fail(ErrorKind::bad_input, "--cache must not be --out");
+  }
+  ZTP_TRY(url, attest::parse_verifier_url(o.verifier));  // before any cache use
+  ZTP_TRY(ca, read_local_file(f.ca_file, 1024 * 1024));
+  o.ca_pem = std::move(*ca);
+  return refuse_existing(f.out_path, f.force);
+}
+
+// One round with the verifier; the released secret goes to --out and, unless --no-cache,
+// a copy sealed to this TPM and boot state to the cache.
+int release_from_verifier(esapi::Session& tpm, const AttestFlags& f, std::ostream& err) {
+  const attest::NodeOptions& o = f.node;
+  auto result = attest::attest_node(o, tpm);
+  if (!result) {
+    return attest_fault(err, result.error());
+  }
+  if (!*result) {
+    err << k_attest_name << ": refused: " << result->error().code << ": " << result->error().reason
+        << "\n";
+    return k_exit_refused;
+  }
+  if (auto ok = write_secret(f.out_path, **result, f.force); !ok) {
+    return attest_fault(err, ok.error());
+  }
+  err << k_attest_name << ": released; wrote secret " << o.secret << " to '" << f.out_path << "'\n";
+  if (f.no_cache) {
+    return k_exit_ok;
+  }
+  // The release stands even when the copy cannot be sealed: say so and exit 0.
+  if (auto ok = attest::write_sealed_cache(tpm, f.cache_path, o.secret, **result,
+                                           *parse_duration(f.cache_ttl, k_max_cache_ttl));
+      !ok) {
+    err << k_attest_name << ": warning: sealed cache not written: " << ok.error().message << "\n";
+  } else {
+    err << k_attest_name << ": sealed a copy to this TPM and boot state in '" << f.cache_path
+        << "'\n";
+  }
+  return k_exit_ok;
+}
+
 }  // namespace
 
 int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -122,29 +177,10 @@ int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (const auto done = parse_command_line(app, args, k_attest_name, out, err)) {
     return *done;
   }
-  attest::NodeOptions& o = f.node;
-  o.timeout = std::chrono::milliseconds(f.timeout_ms);
-  if (f.cache_path.empty()) {
-    f.cache_path = f.out_path + ".sealed";
+  if (auto ok = complete_attest_flags(f); !ok) {
+    return attest_fault(err, ok.error());
   }
-  if (!f.no_cache && std::filesystem::path(f.cache_path).lexically_normal() ==
-                         std::filesystem::path(f.out_path).lexically_normal()) {
-    return attest_fault(err, Error{ErrorKind::bad_input, "--cache must not be --out"});
-  }
-  if (auto url = attest::parse_verifier_url(o.verifier); !url) {  // before any cache use
-    return attest_fault(err, url.error());
-  }
-  auto ca = read_local_file(f.ca_file, 1024 * 1024);
-  if (!ca) {
-    return attest_fault(err, ca.error());
-  }
-  o.ca_pem = *ca;
-  struct stat st {};
-  if (!f.force && ::lstat(f.out_path.c_str(), &st) == 0) {
-    return attest_fault(err, Error{ErrorKind::bad_input,
-                                   "'" + f.out_path + "' exists (use --force to replace it)"});
-  }
-  auto tpm = esapi::Session::open(o.tcti);
+  auto tpm = esapi::Session::open(f.node.tcti);
   if (!tpm) {
     return attest_fault(err, tpm.error());
   }
@@ -153,36 +189,12 @@ int run_attest(const std::vector<std::string>& args, std::ostream& out, std::ost
       if (auto ok = write_secret(f.out_path, *cached, f.force); !ok) {
         return attest_fault(err, ok.error());
       }
-      err << k_attest_name << ": wrote secret " << o.secret << " to '" << f.out_path
+      err << k_attest_name << ": wrote secret " << f.node.secret << " to '" << f.out_path
           << "' (verifier not contacted)\n";
       return k_exit_ok;
     }
   }
-  auto result = attest::attest_node(o, *tpm);
-  if (!result) {
-    return attest_fault(err, result.error());
-  }
-  if (!*result) {
-    err << k_attest_name << ": refused: " << result->error().code << ": " << result->error().reason
-        << "\n";
-    return k_exit_refused;
-  }
-  if (auto ok = write_secret(f.out_path, **result, f.force); !ok) {
-    return attest_fault(err, ok.error());
-  }
-  err << k_attest_name << ": released; wrote secret " << o.secret << " to '" << f.out_path << "'\n";
-  if (!f.no_cache) {
-    // The release stands even when the copy cannot be sealed: say so and exit 0.
-    if (auto ok = attest::write_sealed_cache(*tpm, f.cache_path, o.secret, **result,
-                                             *parse_duration(f.cache_ttl, k_max_cache_ttl));
-        !ok) {
-      err << k_attest_name << ": warning: sealed cache not written: " << ok.error().message << "\n";
-    } else {
-      err << k_attest_name << ": sealed a copy to this TPM and boot state in '" << f.cache_path
-          << "'\n";
-    }
-  }
-  return k_exit_ok;
+  return release_from_verifier(*tpm, f, err);
 }
 
 int run_ak(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

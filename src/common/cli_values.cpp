@@ -1,6 +1,7 @@
 #include "common/cli_values.h"
 
 #include <charconv>
+#include <cstdlib>
 
 namespace ztp {
 
@@ -62,6 +63,14 @@ std::optional<ListenAddress> parse_listen(std::string_view text) {
     return std::nullopt;
   }
   return ListenAddress{std::string(host), port};
+}
+
+std::optional<std::string> env_value(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') {
+    return std::nullopt;
+  }
+  return std::string(v);
 }
 
 }  // namespace ztp

@@ -1,5 +1,6 @@
 #pragma once
-// Values every command line takes the same way: durations and listen addresses.
+// Values every command line takes the same way: durations, listen addresses and the
+// environment variables a pod is given.
 
 #include <chrono>
 #include <optional>
@@ -22,5 +23,9 @@ struct ListenAddress {
   int port = 0;
 };
 std::optional<ListenAddress> parse_listen(std::string_view text);
+
+// An environment variable's value; nullopt when it is unset or empty (an empty
+// KUBERNETES_SERVICE_HOST names no API server, so it reads as "not in a pod").
+std::optional<std::string> env_value(const char* name);
 
 }  // namespace ztp

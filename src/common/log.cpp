@@ -1,6 +1,7 @@
 #include "common/log.h"
 
 #include <ostream>
+#include <string>
 
 #include "common/rfc3339.h"
 
@@ -34,7 +35,12 @@ void Logger::write(Level level, std::string_view event, const nlohmann::ordered_
     }
   }
   // Replace invalid UTF-8 (e.g. from a server's error body) rather than throw.
-  m_out << line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+  std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  text += '\n';
+  // One write per line: on the unbuffered std::cerr that is one write(2), so even another
+  // process sharing the descriptor cannot split it.
+  const std::lock_guard lock(m_mutex);
+  m_out.write(text.data(), static_cast<std::streamsize>(text.size()));
   m_out.flush();
 }
 

@@ -2,8 +2,12 @@
 // Structured logs: one JSON object per line (on stderr in the binaries), so a
 // cluster's log pipeline can parse them. Callers pass only non-identifying
 // fields: event names, sink names, HTTP status codes, durations, reasons.
+// Library code logs only through a Logger it is given; the binary (cmd/, src/cli) decides
+// where the lines go. One Logger may be shared by threads (the fleet's sources and server):
+// each line is written whole, under a lock, so lines never interleave.
 
 #include <iosfwd>
+#include <mutex>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +23,8 @@ class Logger {
  public:
   Logger(std::ostream& out, const Clock& clock, Level min_level = Level::info)
       : m_out(out), m_clock(clock), m_min(min_level) {}
+  Logger(const Logger&) = delete;
+  Logger& operator=(const Logger&) = delete;
 
   // {"time":"…Z","level":"info","event":"<event>", …fields}. fields must be an object.
   void write(Level level, std::string_view event,
@@ -40,6 +46,7 @@ class Logger {
   std::ostream& m_out;
   const Clock& m_clock;
   Level m_min;
+  std::mutex m_mutex;
 };
 
 }  // namespace ztp::log

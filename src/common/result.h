@@ -45,3 +45,22 @@ inline tl::unexpected<Error> fail(ErrorKind kind, std::string message) {
 }
 
 }  // namespace ztp
+
+// Propagating a failure unchanged, as ccache's TRY/TRY_ASSIGN macros do
+// for the same tl::expected: in a function returning any Result (or any tl::expected with
+// the same error type),
+//   ZTP_TRY(value, parse(text));   // binds the Result to `value`; returns its error if failed
+//   ZTP_TRY_VOID(write(file));     // for a Result<void>
+// A macro, because only a macro can return from the calling function.
+#define ZTP_TRY(var, expr)                         \
+  auto var = (expr);                               \
+  if (!var) {                                      \
+    return tl::unexpected(std::move(var).error()); \
+  }
+
+#define ZTP_TRY_VOID(expr)                                       \
+  do {                                                           \
+    if (auto ztp_try_result_ = (expr); !ztp_try_result_) {       \
+      return tl::unexpected(std::move(ztp_try_result_).error()); \
+    }                                                            \
+  } while (false)

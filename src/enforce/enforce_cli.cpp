@@ -24,11 +24,6 @@ constexpr const char* k_name = "ztp-prem-enforce";
 constexpr const char* k_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 constexpr std::chrono::seconds k_request_timeout{30};
 
-std::optional<std::string> env_value(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
-}
-
 struct Connection {
   k8s::ClusterConfig config;
   std::unique_ptr<k8s::TlsTransport> transport;
@@ -200,7 +195,7 @@ int run_controller(const ControllerFlags& flags, std::ostream& out, std::ostream
   // The fleet's own model and source: the same list+watch and validation of the agents'
   // documents as ztp-prem-fleet (src/fleet), so both see the same rows.
   fleet::FleetState state(clock, *staleness);
-  fleet::K8sSource source(**watch_transport, state, source_options_for(*conn), stop_fd);
+  fleet::K8sSource source(**watch_transport, state, logger, source_options_for(*conn), stop_fd);
   source.start();
   std::thread signal_thread([&] {
     int signal = 0;

@@ -141,36 +141,34 @@ Result<std::uint64_t> tpm_clock(Session& session) {
   return static_cast<std::uint64_t>(info->clockInfo.clock);
 }
 
-Result<SealedObject> seal(Session& session, std::string_view data,
-                          const tpmquote::PcrSelection& selection, std::uint64_t expires_clock) {
-  if (data.empty() || data.size() > k_max_sealed_bytes) {
-    return fail(ErrorKind::bad_input, "sealed data must be 1 to 128 bytes");
+namespace {
+
+// The policy digest of PolicyPCR + PolicyCounterTimer, computed by the TPM in a trial
+// session (TPM2_SE_TRIAL), so this code never re-implements the policy hashing.
+Result<TPM2B_DIGEST> trial_policy_digest(ESYS_CONTEXT* esys, const TPML_PCR_SELECTION& pcrs,
+                                         std::uint64_t expires_clock) {
+  ZTP_TRY(trial, start_session(esys, TPM2_SE_TRIAL));
+  ZTP_TRY(ran, run_policy(esys, trial->handle(), pcrs, expires_clock));
+  TPM2B_DIGEST* digest = nullptr;
+  const TSS2_RC rc = Esys_PolicyGetDigest(esys, trial->handle(), ESYS_TR_NONE, ESYS_TR_NONE,
+                                          ESYS_TR_NONE, &digest);
+  auto digest_owned = owned(digest);
+  if (rc != TSS2_RC_SUCCESS) {
+    return fail(ErrorKind::io_error, rc_text("TPM2_PolicyGetDigest", rc));
   }
-  ESYS_CONTEXT* esys = session.context();
-  const TPML_PCR_SELECTION pcrs = tpmquote::to_tpml(selection);
-  TPM2B_DIGEST policy{};
-  {
-    auto trial = start_session(esys, TPM2_SE_TRIAL);
-    if (!trial) {
-      return tl::unexpected(trial.error());
-    }
-    auto ran = run_policy(esys, trial->handle(), pcrs, expires_clock);
-    if (!ran) {
-      return tl::unexpected(ran.error());
-    }
-    TPM2B_DIGEST* digest = nullptr;
-    const TSS2_RC rc = Esys_PolicyGetDigest(esys, trial->handle(), ESYS_TR_NONE, ESYS_TR_NONE,
-                                            ESYS_TR_NONE, &digest);
-    auto digest_owned = owned(digest);
-    if (rc != TSS2_RC_SUCCESS) {
-      return fail(ErrorKind::io_error, rc_text("TPM2_PolicyGetDigest", rc));
-    }
-    policy = *digest;
-  }
-  auto srk = create_srk(session);
-  if (!srk) {
-    return tl::unexpected(srk.error());
-  }
+  return *digest;
+}
+
+struct CreatedObject {
+  std::string public_area;
+  std::string private_area;
+};
+
+// TPM2_Create of a keyedHash object holding data under the SRK, with policy as its only
+// authorisation; the plaintext copy is wiped whatever the outcome.
+Result<CreatedObject> create_sealed_object(Session& session, std::string_view data,
+                                           const TPM2B_DIGEST& policy) {
+  ZTP_TRY(srk, create_srk(session));
   TPM2B_SENSITIVE_CREATE sensitive{};
   sensitive.sensitive.data.size = static_cast<UINT16>(data.size());
   std::memcpy(sensitive.sensitive.data.buffer, data.data(), data.size());
@@ -182,9 +180,10 @@ Result<SealedObject> seal(Session& session, std::string_view data,
   TPM2B_CREATION_DATA* creation_data = nullptr;
   TPM2B_DIGEST* creation_hash = nullptr;
   TPMT_TK_CREATION* ticket = nullptr;
-  const TSS2_RC rc = Esys_Create(esys, srk->handle(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-                                 &sensitive, &in_public, &outside, &creation_pcrs, &out_private,
-                                 &out_public, &creation_data, &creation_hash, &ticket);
+  const TSS2_RC rc =
+      Esys_Create(session.context(), srk->handle(), ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+                  &sensitive, &in_public, &outside, &creation_pcrs, &out_private, &out_public,
+                  &creation_data, &creation_hash, &ticket);
   ::explicit_bzero(&sensitive, sizeof sensitive);
   auto priv = owned(out_private);
   auto pub = owned(out_public);
@@ -194,13 +193,23 @@ Result<SealedObject> seal(Session& session, std::string_view data,
   if (rc != TSS2_RC_SUCCESS) {
     return fail(ErrorKind::io_error, rc_text("TPM2_Create(sealed object)", rc));
   }
-  auto pub_bytes = marshal(*pub, Tss2_MU_TPM2B_PUBLIC_Marshal);
-  auto priv_bytes = marshal(*priv, Tss2_MU_TPM2B_PRIVATE_Marshal);
-  if (!pub_bytes || !priv_bytes) {
-    return tl::unexpected(!pub_bytes ? pub_bytes.error() : priv_bytes.error());
+  ZTP_TRY(pub_bytes, marshal(*pub, Tss2_MU_TPM2B_PUBLIC_Marshal));
+  ZTP_TRY(priv_bytes, marshal(*priv, Tss2_MU_TPM2B_PRIVATE_Marshal));
+  return CreatedObject{std::move(*pub_bytes), std::move(*priv_bytes)};
+}
+
+}  // namespace
+
+Result<SealedObject> seal(Session& session, std::string_view data,
+                          const tpmquote::PcrSelection& selection, std::uint64_t expires_clock) {
+  if (data.empty() || data.size() > k_max_sealed_bytes) {
+    return fail(ErrorKind::bad_input, "sealed data must be 1 to 128 bytes");
   }
-  return SealedObject{std::move(*pub_bytes), std::move(*priv_bytes),
-                      std::string(reinterpret_cast<const char*>(policy.buffer), policy.size),
+  const TPML_PCR_SELECTION pcrs = tpmquote::to_tpml(selection);
+  ZTP_TRY(policy, trial_policy_digest(session.context(), pcrs, expires_clock));
+  ZTP_TRY(created, create_sealed_object(session, data, *policy));
+  return SealedObject{std::move(created->public_area), std::move(created->private_area),
+                      std::string(reinterpret_cast<const char*>(policy->buffer), policy->size),
                       expires_clock};
 }
 

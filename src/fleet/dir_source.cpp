@@ -12,7 +12,6 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <set>
 
@@ -157,8 +156,9 @@ Result<std::vector<DocumentFileName>> list_document_files(int dir_fd) {
   return files;
 }
 
-DirSource::DirSource(std::filesystem::path dir, FleetState& state, DirSourceOptions options)
-    : m_dir(std::move(dir)), m_state(state), m_options(options) {}
+DirSource::DirSource(std::filesystem::path dir, FleetState& state, log::Logger& log,
+                     DirSourceOptions options)
+    : m_dir(std::move(dir)), m_state(state), m_log(log), m_options(options) {}
 
 DirSource::~DirSource() {
   stop();
@@ -223,10 +223,9 @@ void DirSource::detach() {
   ::close(m_dir_fd);
   m_dir_fd = -1;
   m_dir_wd = -1;
-  std::fprintf(stderr,
-               "ztp-prem-fleet: source directory '%s' was moved or removed; serving the last "
-               "state, not ready until it is back\n",
-               m_dir.c_str());
+  m_log.warn("fleet.dir.missing",
+             {{"dir", m_dir.string()},
+              {"message", "moved or removed; serving the last state, not ready until it is back"}});
   const std::lock_guard lock(m_problem_mutex);
   m_problem = "source directory '" + m_dir.string() + "' is missing (moved or deleted)";
 }
@@ -242,8 +241,7 @@ bool DirSource::check_path() {
   }
   detach();
   if (present && attach()) {
-    std::fprintf(stderr, "ztp-prem-fleet: source directory '%s' is back; rescanning\n",
-                 m_dir.c_str());
+    m_log.info("fleet.dir.back", {{"dir", m_dir.string()}, {"message", "rescanning"}});
     scan();
   }
   return true;
@@ -264,8 +262,8 @@ void DirSource::scan() {
   auto files = list_document_files(m_dir_fd);
   if (!files) {
     // Nothing is dropped on a failed listing: the next event or tick tries again.
-    std::fprintf(stderr, "ztp-prem-fleet: scanning '%s': %s\n", m_dir.c_str(),
-                 files.error().message.c_str());
+    m_log.warn("fleet.dir.scan_failed",
+               {{"dir", m_dir.string()}, {"reason", files.error().message}});
     return;
   }
   std::vector<DocumentUpdate> updates = read_all(*files);
@@ -347,7 +345,7 @@ DirSource::Wake DirSource::wait_for_events(Clock::time_point deadline) {
   std::array<pollfd, 2> fds = {{{m_inotify_fd, POLLIN, 0}, {m_stop_fd, POLLIN, 0}}};
   const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<long>(0, wait)));
   if (ready < 0 && errno != EINTR) {
-    std::fprintf(stderr, "ztp-prem-fleet: poll: %s\n", errno_text(errno).c_str());
+    m_log.error("fleet.dir.poll_failed", {{"reason", "poll: " + errno_text(errno)}});
     return Wake::stop;
   }
   if ((fds[1].revents & POLLIN) != 0) {

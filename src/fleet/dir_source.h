@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.h"
 #include "common/result.h"
 #include "fleet/fleet_state.h"
 
@@ -47,7 +48,9 @@ struct DirSourceOptions {
 
 class DirSource {
  public:
-  DirSource(std::filesystem::path dir, FleetState& state, DirSourceOptions options = {});
+  // Logs (fleet.dir.* events) go to log, which must outlive the source.
+  DirSource(std::filesystem::path dir, FleetState& state, log::Logger& log,
+            DirSourceOptions options = {});
   DirSource(const DirSource&) = delete;
   DirSource& operator=(const DirSource&) = delete;
   ~DirSource();
@@ -87,6 +90,7 @@ class DirSource {
 
   std::filesystem::path m_dir;
   FleetState& m_state;
+  log::Logger& m_log;
   DirSourceOptions m_options;
   int m_dir_fd = -1;
   int m_dir_wd = -1;     // inotify watch on the directory

@@ -13,6 +13,7 @@
 #include "common/cli_values.h"
 #include "common/clock.h"
 #include "common/command_line.h"
+#include "common/log.h"
 #include "common/posix_file.h"
 #include "fleet/dashboard_assets.h"
 #include "fleet/dir_source.h"
@@ -32,14 +33,8 @@ constexpr const char* k_default_stale_after = "30m";
 constexpr std::string_view k_dir_prefix = "dir:";
 // The service account mount of a pod (k8s.io/docs/tasks/run-application/access-api-from-pod/).
 constexpr const char* k_service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
-// The longest --stale-after: a month of silence is already far past any heartbeat.
 // Per request of the list (connect to last byte); a watch uses the idle timeout instead.
 constexpr std::chrono::seconds k_list_timeout{30};
-
-std::optional<std::string> env_value(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::optional<std::string>(v) : std::nullopt;
-}
 
 // Where the service reads documents from: a directory or the cluster.
 class Source {
@@ -61,8 +56,8 @@ class Source {
     return m_enforcement;
   }
 
-  Result<void> start_dir(const std::filesystem::path& dir, FleetState& state) {
-    m_dir = std::make_unique<DirSource>(dir, state);
+  Result<void> start_dir(const std::filesystem::path& dir, FleetState& state, log::Logger& logger) {
+    m_dir = std::make_unique<DirSource>(dir, state, logger);
     if (auto ok = m_dir->start(); !ok) {
       return ok;
     }
@@ -73,7 +68,8 @@ class Source {
 
   Result<void> start_k8s(const std::optional<std::string>& kubeconfig,
                          const std::optional<std::string>& namespace_name,
-                         std::optional<std::size_t> page_size, FleetState& state) {
+                         std::optional<std::size_t> page_size, FleetState& state,
+                         log::Logger& logger) {
     auto config = kubeconfig ? k8s::load_kubeconfig(*kubeconfig)
                              : k8s::in_cluster_config(env_value("KUBERNETES_SERVICE_HOST"),
                                                       env_value("KUBERNETES_SERVICE_PORT"),
@@ -101,7 +97,7 @@ class Source {
     options.user_agent = std::string(k_name) + "/" + ZTP_VERSION;
     options.page_limit = page_size.value_or(options.page_limit);
     options.enforcement = m_enforcement.get();
-    m_k8s = std::make_unique<K8sSource>(*m_transport, state, std::move(options), m_stop_fd);
+    m_k8s = std::make_unique<K8sSource>(*m_transport, state, logger, std::move(options), m_stop_fd);
     m_k8s->start();
     return {};
   }
@@ -133,19 +129,17 @@ class Source {
 // A bearer token is a few KiB at most (a projected service-account token is ~1 KiB).
 constexpr std::size_t k_max_token_file = 64 * 1024;
 
-std::optional<std::string> read_token_file(const std::string& path, std::string& problem) {
+Result<std::string> read_token_file(const std::string& path) {
   auto text = read_local_file(path, k_max_token_file);
   if (!text) {
-    problem = "--token-file: " + text.error().message;
-    return std::nullopt;
+    return fail(ErrorKind::bad_input, "--token-file: " + text.error().message);
   }
   std::string token = std::move(*text);
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
     token.pop_back();
   }
   if (token.empty()) {
-    problem = "--token-file '" + path + "' is empty";
-    return std::nullopt;
+    return fail(ErrorKind::bad_input, "--token-file '" + path + "' is empty");
   }
   return token;
 }
@@ -180,28 +174,26 @@ void raise_open_file_limit(std::size_t connections) {
   }
 }
 
-// The flags that must agree with each other; one line on err and false when they do not.
-bool check_serve_flags(const ServeFlags& flags, std::ostream& err) {
+// The flags that must agree with each other: why they do not, or nullopt.
+std::optional<std::string> serve_flags_problem(const ServeFlags& flags) {
   if (flags.tls_cert.has_value() != flags.tls_key.has_value()) {
-    err << k_name << ": --tls-cert and --tls-key go together\n";
-    return false;
+    return "--tls-cert and --tls-key go together";
   }
   const bool from_k8s = flags.source == "k8s";
   if (!from_k8s &&
       (!flags.source.starts_with(k_dir_prefix) || flags.source.size() == k_dir_prefix.size())) {
-    err << k_name << ": --source must be dir:PATH or k8s\n";
-    return false;
+    return "--source must be dir:PATH or k8s";
   }
   if (!from_k8s && (flags.kubeconfig || flags.namespace_name || flags.k8s_page_size)) {
-    err << k_name << ": --kubeconfig, --namespace and --k8s-page-size go with --source k8s\n";
-    return false;
+    return "--kubeconfig, --namespace and --k8s-page-size go with --source k8s";
   }
-  return true;
+  return std::nullopt;
 }
 
-// The HTTP server's options from the flags (the token file is read here).
+// The HTTP server's options from the flags (the token file is read here). Warnings from the
+// server (a TLS certificate that failed to reload) go to the log.
 Result<ServerOptions> server_options(const ServeFlags& flags, const ListenAddress& listen,
-                                     std::ostream& err) {
+                                     log::Logger& logger) {
   ServerOptions options;
   options.host = listen.host;
   options.port = listen.port;
@@ -210,49 +202,78 @@ Result<ServerOptions> server_options(const ServeFlags& flags, const ListenAddres
   options.threads = flags.threads;
   options.allowed_hosts = flags.allowed_hosts;
   options.limits = flags.limits;
-  options.on_warning = [&err](std::string_view line) {
-    err << k_name << ": " << line << "\n" << std::flush;
+  options.on_warning = [&logger](std::string_view line) {
+    logger.warn("http.warning", {{"reason", std::string(line)}});
   };
   if (flags.token_file) {
-    std::string problem;
-    options.token = read_token_file(*flags.token_file, problem);
-    if (!options.token) {
-      return fail(ErrorKind::bad_input, problem);
-    }
+    ZTP_TRY(token, read_token_file(*flags.token_file));
+    options.token = std::move(*token);
   }
   return options;
 }
 
-int serve(const ServeFlags& flags, const std::string& executable, std::ostream& out,
-          std::ostream& err) {
+// Everything serve() needs, checked before any thread, socket or source exists.
+struct ServeConfig {
+  std::chrono::seconds stale_after{0};
+  ListenAddress listen;
+  ServerOptions server;
+  std::filesystem::path dashboard_dir;
+  DashboardAssets dashboard;
+};
+
+// The configuration from the flags; the error is the one usage line (exit 2).
+Result<ServeConfig> serve_config(const ServeFlags& flags, const std::string& executable,
+                                 log::Logger& logger) {
   const auto stale_after = parse_duration(flags.stale_after);
   if (!stale_after) {
-    err << k_name << ": --stale-after '" << flags.stale_after
-        << "' is not a duration like 30m, 90s or 1h\n";
-    return k_exit_usage;
+    return fail(ErrorKind::bad_input,
+                "--stale-after '" + flags.stale_after + "' is not a duration like 30m, 90s or 1h");
   }
   const auto listen = parse_listen(flags.listen);
   if (!listen) {
-    err << k_name << ": --listen '" << flags.listen << "' is not HOST:PORT\n";
-    return k_exit_usage;
+    return fail(ErrorKind::bad_input, "--listen '" + flags.listen + "' is not HOST:PORT");
   }
-  if (!check_serve_flags(flags, err)) {
-    return k_exit_usage;
+  if (auto problem = serve_flags_problem(flags)) {
+    return fail(ErrorKind::bad_input, *problem);
   }
-  auto options = server_options(flags, *listen, err);
-  if (!options) {
-    err << k_name << ": " << options.error().message << "\n";
-    return k_exit_usage;
-  }
+  ZTP_TRY(server, server_options(flags, *listen, logger));
   const std::filesystem::path dashboard_dir = flags.dashboard_dir
                                                   ? std::filesystem::path(*flags.dashboard_dir)
                                                   : default_dashboard_dir(executable);
-  auto dashboard = DashboardAssets::load(dashboard_dir);
-  if (!dashboard) {
-    err << k_name << ": " << dashboard.error().message << "\n";
+  ZTP_TRY(dashboard, DashboardAssets::load(dashboard_dir));
+  return ServeConfig{*stale_after, *listen, std::move(*server), dashboard_dir,
+                     std::move(*dashboard)};
+}
+
+Result<void> start_source(const ServeFlags& flags, Source& source, FleetState& state,
+                          log::Logger& logger) {
+  if (flags.source == "k8s") {
+    return source.start_k8s(flags.kubeconfig, flags.namespace_name, flags.k8s_page_size, state,
+                            logger);
+  }
+  return source.start_dir(std::filesystem::path(flags.source.substr(k_dir_prefix.size())), state,
+                          logger);
+}
+
+void print_serving(const ServeFlags& flags, const ServeConfig& config, int port,
+                   std::ostream& out) {
+  const char* scheme = config.server.tls_cert_file ? "https" : "http";
+  out << k_name << ": serving " << flags.source << " on " << scheme << "://" << config.listen.host
+      << ":" << port << "/admin/ztp-prem"
+      << (config.dashboard_dir.empty() ? "" : " (dashboard: " + config.dashboard_dir.string() + ")")
+      << "\n"
+      << std::flush;
+}
+
+int serve(const ServeFlags& flags, const std::string& executable, std::ostream& out,
+          std::ostream& err) {
+  SystemClock clock;
+  log::Logger logger(err, clock);
+  auto config = serve_config(flags, executable, logger);
+  if (!config) {
+    err << k_name << ": " << config.error().message << "\n";
     return k_exit_usage;
   }
-
   // Signals go to a dedicated thread (sigwait), so block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -260,32 +281,22 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  SystemClock clock;
-  FleetState state(clock, *stale_after);
+  FleetState state(clock, config->stale_after);
   Source source;
-  options->source_problem = [&source] { return source.problem(); };
-  options->enforcement = source.enforcement(flags.source == "k8s");
-  raise_open_file_limit(options->limits.max_connections);
-  FleetServer server(state, std::move(*dashboard), *options);
+  config->server.source_problem = [&source] { return source.problem(); };
+  config->server.enforcement = source.enforcement(flags.source == "k8s");
+  raise_open_file_limit(config->server.limits.max_connections);
+  FleetServer server(state, std::move(config->dashboard), config->server);
   const auto port = server.bind();
   if (!port) {
     err << k_name << ": " << port.error().message << "\n";
     return k_exit_usage;
   }
-  const auto started =
-      flags.source == "k8s"
-          ? source.start_k8s(flags.kubeconfig, flags.namespace_name, flags.k8s_page_size, state)
-          : source.start_dir(std::filesystem::path(flags.source.substr(k_dir_prefix.size())),
-                             state);
-  if (!started) {
+  if (const auto started = start_source(flags, source, state, logger); !started) {
     err << k_name << ": " << started.error().message << "\n";
     return k_exit_usage;
   }
-  const char* scheme = options->tls_cert_file ? "https" : "http";
-  out << k_name << ": serving " << flags.source << " on " << scheme << "://" << listen->host << ":"
-      << *port << "/admin/ztp-prem"
-      << (dashboard_dir.empty() ? "" : " (dashboard: " + dashboard_dir.string() + ")") << "\n"
-      << std::flush;
+  print_serving(flags, *config, *port, out);
   std::thread signal_thread([&] {
     int signal = 0;
     sigwait(&signals, &signal);
@@ -299,15 +310,8 @@ int serve(const ServeFlags& flags, const std::string& executable, std::ostream& 
   return k_exit_ok;
 }
 
-}  // namespace
-
-int run_fleet(const std::vector<std::string>& args, const std::string& executable,
-              std::ostream& out, std::ostream& err) {
-  CLI::App app{
-      "Fleet view of ztp-prem status documents: an HTTP API and the /admin/ztp-prem dashboard. "
-      "Read-only. Detection, not attestation.",
-      k_name};
-  ServeFlags flags;
+// The serving flags (the command without a subcommand).
+void add_serve_options(CLI::App& app, ServeFlags& flags) {
   app.add_option("--source", flags.source,
                  "dir:PATH (the agents' --publish dir:PATH) or k8s (list and watch the agents' "
                  "ConfigMaps; in-cluster or --kubeconfig)");
@@ -321,6 +325,10 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
                  "File holding a bearer token every /api request must send");
   app.add_option("--dashboard-dir", flags.dashboard_dir,
                  "Built dashboard (default: dashboard/dist of the install or source tree)");
+}
+
+// The flags of --source k8s.
+void add_k8s_options(CLI::App& app, ServeFlags& flags) {
   app.add_option("--kubeconfig", flags.kubeconfig,
                  "For --source k8s: kubeconfig file (current context) instead of in-cluster");
   app.add_option("--namespace", flags.namespace_name,
@@ -332,6 +340,10 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
                      ", as client-go; a page over the 4 MiB response cap is asked for again "
                      "at half the size)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{10000}));
+}
+
+// The HTTP server: its threads, the Host names it answers and what it may hold open at once.
+void add_http_options(CLI::App& app, ServeFlags& flags) {
   app.add_option("--threads", flags.threads,
                  "HTTP I/O threads (connections and event streams never hold one)")
       ->capture_default_str()
@@ -351,36 +363,61 @@ int run_fleet(const std::vector<std::string>& args, const std::string& executabl
                  "Open /api/v1/events streams at most; more are answered 503")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
-  app.set_version_flag("--version", std::string(ZTP_VERSION));
+}
 
+struct SimulateFlags {
+  SimulateOptions options;
+  std::string out;
+};
+
+CLI::App* add_simulate_command(CLI::App& app, SimulateFlags& sim) {
   auto* simulate = app.add_subcommand("simulate", "Write a simulated fleet of status documents");
-  SimulateOptions sim;
-  simulate->add_option("--nodes", sim.nodes, "Number of nodes")
+  simulate->add_option("--nodes", sim.options.nodes, "Number of nodes")
       ->required()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
-  std::string sim_out;
-  simulate->add_option("--out", sim_out, "Directory to write <node>.cc.json/.tpm.json into")
+  simulate->add_option("--out", sim.out, "Directory to write <node>.cc.json/.tpm.json into")
       ->required();
-  simulate->add_option("--seed", sim.seed, "Random seed (same seed, same fleet)")
+  simulate->add_option("--seed", sim.options.seed, "Random seed (same seed, same fleet)")
       ->capture_default_str();
+  return simulate;
+}
+
+int run_simulate(SimulateFlags& sim, std::ostream& out, std::ostream& err) {
+  sim.options.out = sim.out;
+  sim.options.now = std::chrono::system_clock::now();
+  const auto summary = simulate_fleet(sim.options);
+  if (!summary) {
+    err << k_name << ": " << summary.error().message << "\n";
+    return k_exit_usage;
+  }
+  out << k_name << ": wrote " << summary->documents << " documents for " << summary->nodes
+      << " nodes to " << sim.out << " (" << summary->stale_nodes << " stale, "
+      << summary->invalid_documents << " invalid documents, " << summary->missing_documents
+      << " missing)\n";
+  return k_exit_ok;
+}
+
+}  // namespace
+
+int run_fleet(const std::vector<std::string>& args, const std::string& executable,
+              std::ostream& out, std::ostream& err) {
+  CLI::App app{
+      "Fleet view of ztp-prem status documents: an HTTP API and the /admin/ztp-prem dashboard. "
+      "Read-only. Detection, not attestation.",
+      k_name};
+  ServeFlags flags;
+  add_serve_options(app, flags);
+  add_k8s_options(app, flags);
+  add_http_options(app, flags);
+  app.set_version_flag("--version", std::string(ZTP_VERSION));
+  SimulateFlags sim;
+  const CLI::App* simulate = add_simulate_command(app, sim);
 
   if (const auto done = parse_command_line(app, args, k_name, out, err)) {
     return *done;
   }
-
   if (simulate->parsed()) {
-    sim.out = sim_out;
-    sim.now = std::chrono::system_clock::now();
-    const auto summary = simulate_fleet(sim);
-    if (!summary) {
-      err << k_name << ": " << summary.error().message << "\n";
-      return k_exit_usage;
-    }
-    out << k_name << ": wrote " << summary->documents << " documents for " << summary->nodes
-        << " nodes to " << sim_out << " (" << summary->stale_nodes << " stale, "
-        << summary->invalid_documents << " invalid documents, " << summary->missing_documents
-        << " missing)\n";
-    return k_exit_ok;
+    return run_simulate(sim, out, err);
   }
   if (flags.source.empty()) {
     err << k_name << ": --source is required (dir:PATH or k8s; see --help)\n";

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <future>
 #include <iterator>
 #include <set>
@@ -34,10 +33,6 @@ constexpr int k_status_ok = 200;
 constexpr std::chrono::seconds k_min_quiet_watch{1};
 // Watch publications are spaced at least this many times the last one's cost.
 constexpr int k_publish_cost_factor = 4;
-
-void log_line(const std::string& text) {
-  std::fprintf(stderr, "ztp-prem-fleet: k8s source: %s\n", text.c_str());
-}
 
 std::string absent_report_reason(const std::string& ns) {
   return "no ConfigMap " + std::string(k_enforcement_configmap) + " in namespace " + ns +
@@ -76,10 +71,11 @@ std::optional<ConfigMapUpdates> configmap_updates(const k8s::ConfigMapObject& ob
   return out;
 }
 
-K8sSource::K8sSource(k8s::HttpTransport& transport, FleetState& state, K8sSourceOptions options,
-                     int stop_fd)
+K8sSource::K8sSource(k8s::HttpTransport& transport, FleetState& state, log::Logger& log,
+                     K8sSourceOptions options, int stop_fd)
     : m_transport(transport),
       m_state(state),
+      m_log(log),
       m_options(std::move(options)),
       m_stop_fd(stop_fd),
       m_rng(m_options.seed) {}
@@ -203,7 +199,7 @@ K8sSource::PageFetch K8sSource::fetch_page(const std::string& continue_token, st
   for (;;) {
     auto req = request(list_target(continue_token, limit));
     if (!req) {
-      log_line("credentials: " + req.error().message);
+      m_log.warn("fleet.k8s.credentials_failed", {{"reason", req.error().message}});
       return {std::nullopt, Outcome::backoff, limit};
     }
     auto res = m_transport.send(*req);
@@ -213,11 +209,11 @@ K8sSource::PageFetch K8sSource::fetch_page(const std::string& continue_token, st
     if (!res && res.error().sys_errno == EMSGSIZE && limit > 1) {
       // The page is over the response cap: the same continue token, a smaller page.
       limit /= 2;
-      log_line("list: page over the response cap, asking for " + std::to_string(limit));
+      m_log.info("fleet.k8s.list_page_halved", {{"limit", limit}});
       continue;
     }
     if (!res) {
-      log_line("list: " + res.error().message);
+      m_log.warn("fleet.k8s.list_failed", {{"reason", res.error().message}});
       return {std::nullopt, Outcome::backoff, limit};
     }
     if (res->status == k_status_gone) {
@@ -226,12 +222,12 @@ K8sSource::PageFetch K8sSource::fetch_page(const std::string& continue_token, st
       return {std::nullopt, Outcome::relist, limit};
     }
     if (res->status != k_status_ok) {
-      log_line("list: HTTP " + std::to_string(res->status));
+      m_log.warn("fleet.k8s.list_failed", {{"status", res->status}});
       return {std::nullopt, Outcome::backoff, limit};
     }
     auto page = k8s::parse_configmap_list(res->body);
     if (!page) {
-      log_line(page.error().message);
+      m_log.warn("fleet.k8s.list_failed", {{"reason", page.error().message}});
       return {std::nullopt, Outcome::backoff, limit};
     }
     return {std::move(*page), Outcome::rewatch, limit};
@@ -314,7 +310,7 @@ struct K8sSource::WatchProgress {
 K8sSource::Outcome K8sSource::watch(std::string& resource_version) {
   auto req = request(watch_target(resource_version));
   if (!req) {
-    log_line("credentials: " + req.error().message);
+    m_log.warn("fleet.k8s.credentials_failed", {{"reason", req.error().message}});
     return Outcome::backoff;
   }
   WatchProgress progress;
@@ -330,7 +326,7 @@ bool K8sSource::on_watch_chunk(std::string_view chunk, WatchProgress& progress,
                                std::string& resource_version) {
   auto lines = progress.splitter.feed(chunk);
   if (!lines) {
-    log_line(lines.error().message);
+    m_log.warn("fleet.k8s.watch_failed", {{"reason", lines.error().message}});
     progress.verdict = Outcome::backoff;
     return false;
   }
@@ -366,7 +362,8 @@ std::optional<K8sSource::Outcome> K8sSource::on_watch_event(const k8s::WatchEven
         ++m_counters.gone;
         return Outcome::relist;
       }
-      log_line("watch ERROR event " + std::to_string(event.error_code) + " " + event.error_reason);
+      m_log.warn("fleet.k8s.watch_failed",
+                 {{"status", event.error_code}, {"reason", "ERROR event: " + event.error_reason}});
       return Outcome::backoff;
     case k8s::WatchEventType::bookmark:
       resource_version = event.object.resource_version;
@@ -388,7 +385,7 @@ K8sSource::Outcome K8sSource::watch_outcome(const Result<int>& result,
     return Outcome::stopped;
   }
   if (!result) {
-    log_line("watch: " + result.error().message);
+    m_log.warn("fleet.k8s.watch_failed", {{"reason", result.error().message}});
     return Outcome::backoff;
   }
   const int status = *result;
@@ -397,7 +394,7 @@ K8sSource::Outcome K8sSource::watch_outcome(const Result<int>& result,
     return Outcome::relist;
   }
   if (status != k_status_ok) {
-    log_line("watch: HTTP " + std::to_string(status));
+    m_log.warn("fleet.k8s.watch_failed", {{"status", status}});
     return Outcome::backoff;
   }
   if (progress.verdict) {
@@ -408,7 +405,7 @@ K8sSource::Outcome K8sSource::watch_outcome(const Result<int>& result,
   // timeout: back off rather than spin.
   if (!progress.counted &&
       std::chrono::steady_clock::now() - progress.started < k_min_quiet_watch) {
-    log_line("watch ended at once without events");
+    m_log.warn("fleet.k8s.watch_failed", {{"reason", "the watch ended at once without events"}});
     return Outcome::backoff;
   }
   return Outcome::rewatch;

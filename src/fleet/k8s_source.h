@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log.h"
 #include "common/result.h"
 #include "fleet/enforcement_report.h"
 #include "fleet/fleet_state.h"
@@ -92,8 +93,9 @@ class K8sSource {
   // transport must outlive the source and be created with TlsOptions::cancel_fd = stop_fd:
   // stop() makes stop_fd readable, which abandons a request or watch in flight at once.
   // stop_fd is an eventfd(2) the caller owns.
-  K8sSource(k8s::HttpTransport& transport, FleetState& state, K8sSourceOptions options,
-            int stop_fd);
+  // Logs (fleet.k8s.* events) go to log, which must outlive the source.
+  K8sSource(k8s::HttpTransport& transport, FleetState& state, log::Logger& log,
+            K8sSourceOptions options, int stop_fd);
   K8sSource(const K8sSource&) = delete;
   K8sSource& operator=(const K8sSource&) = delete;
   ~K8sSource();
@@ -141,6 +143,7 @@ class K8sSource {
 
   k8s::HttpTransport& m_transport;
   FleetState& m_state;
+  log::Logger& m_log;
   K8sSourceOptions m_options;
   int m_stop_fd;
   std::atomic<bool> m_stopping{false};

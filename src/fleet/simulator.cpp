@@ -51,12 +51,10 @@ struct Traits {
   std::chrono::seconds age{0};
 };
 
-Traits traits_for(std::size_t index, std::uint64_t seed) {
-  std::mt19937_64 rng(seed * 1000003ULL + index);
-  Traits t;
-  // Rollout waves: a small canary, then growing waves.
-  constexpr std::array<std::string_view, 4> k_waves = {"canary", "wave-1", "wave-2", "wave-3"};
-  t.wave = k_waves[pick(rng, std::array<unsigned, 4>{20, 130, 300, 550})];
+// The draws below happen in one fixed order per node (wave, CC, TPM, freshness), so the same
+// seed gives the same fleet.
+
+void pick_cc_traits(std::mt19937_64& rng, Traits& t) {
   // Most nodes are ordinary VMs or hosts; CC guests are the minority a platform adds.
   constexpr std::array<std::string_view, 8> k_sim_modes = {"none", "sev", "sev-es",   "sev-snp",
                                                            "tdx",  "cca", "protvirt", "unknown"};
@@ -79,6 +77,9 @@ Traits traits_for(std::size_t index, std::uint64_t seed) {
         break;
     }
   }
+}
+
+void pick_tpm_traits(std::mt19937_64& rng, Traits& t) {
   constexpr std::array<std::string_view, 5> k_sim_families = {"tpm2-rm", "tpm2-raw", "tpm1.2",
                                                               "absent", "unknown"};
   t.family = k_sim_families[pick(rng, std::array<unsigned, 5>{700, 80, 30, 150, 40})];
@@ -104,6 +105,10 @@ Traits traits_for(std::size_t index, std::uint64_t seed) {
   }
   const bool tpm2 = t.family == "tpm2-rm" || t.family == "tpm2-raw";
   t.verdict = t.missing.empty() ? "ready" : (tpm2 ? "partial" : "none");
+}
+
+// How old the node's documents are, which are missing, and which one is broken.
+void pick_freshness_traits(std::mt19937_64& rng, Traits& t) {
   t.stale = pick(rng, std::array<unsigned, 2>{970, 30}) == 1;
   t.age = t.stale ? std::chrono::duration_cast<std::chrono::seconds>(k_stale_after) +
                         std::chrono::seconds(std::uniform_int_distribution<int>(60, 172800)(rng))
@@ -116,6 +121,17 @@ Traits traits_for(std::size_t index, std::uint64_t seed) {
     t.invalid = static_cast<int>(std::uniform_int_distribution<int>(1, 6)(rng));
     t.invalid_probe = pick(rng, std::array<unsigned, 2>{500, 500}) == 0 ? Probe::cc : Probe::tpm;
   }
+}
+
+Traits traits_for(std::size_t index, std::uint64_t seed) {
+  std::mt19937_64 rng(seed * 1000003ULL + index);
+  Traits t;
+  // Rollout waves: a small canary, then growing waves.
+  constexpr std::array<std::string_view, 4> k_waves = {"canary", "wave-1", "wave-2", "wave-3"};
+  t.wave = k_waves[pick(rng, std::array<unsigned, 4>{20, 130, 300, 550})];
+  pick_cc_traits(rng, t);
+  pick_tpm_traits(rng, t);
+  pick_freshness_traits(rng, t);
   return t;
 }
 

@@ -559,6 +559,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void route_request() {
+    if (!take_head()) {
+      return;
+    }
+    const Route* route = admit();
+    if (route == nullptr) {
+      return;
+    }
+    m_route = route;
+    const std::size_t max_body =
+        route->max_body_bytes.value_or(m_server.config.limits.max_body_bytes);
+    if (const auto length = m_parser->content_length(); length && *length > max_body) {
+      fail_and_close(413, "request body too large");
+      return;
+    }
+    if (m_parser->is_done()) {
+      dispatch();
+      return;
+    }
+    read_body(max_body);
+  }
+
+  // The parsed head within the limits, as m_request; false once it has been answered.
+  bool take_head() {
     const auto& limits = m_server.config.limits;
     auto& head = m_parser->get();
     std::size_t fields = 0;
@@ -567,16 +590,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     if (fields > limits.max_header_count) {
       fail_and_close(431, "too many header fields");
-      return;
+      return false;
     }
     if (head.target().size() > limits.max_target_bytes) {
       fail_and_close(414, "request target too long");
-      return;
+      return false;
     }
     auto target = split_target(std::string_view(head.target().data(), head.target().size()));
     if (!target) {
       fail_and_close(400, target.error().message);
-      return;
+      return false;
     }
     m_request = Request{};
     m_request.method = std::string(head.method_string());
@@ -589,23 +612,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
     m_keep_alive = head.keep_alive();
     m_version = head.version();
     m_head_only = head.method() == bhttp::verb::head;
+    return true;
+  }
+
+  // The route for m_request when its Host, method and token let it through; nullptr once
+  // the request has been answered (421, 404, 405, 401).
+  const Route* admit() {
     const Route* route = m_server.find_route(m_request.path);
     if (route == nullptr || !route->any_host) {
       const auto host = m_request.header("Host");
       if (!host || !m_server.allow.allows(*host)) {
         respond_error(421, "Host not allowed (see --allowed-host)");
-        return;
+        return nullptr;
       }
     }
     if (route == nullptr) {
       respond_error(404, "not found");
-      return;
+      return nullptr;
     }
     if (!method_allowed(*route)) {
       Response res = Response::json(405, error_body("method not allowed"));
       res.headers.emplace_back("Allow", allow_header(*route));
       respond(std::move(res), false);
-      return;
+      return nullptr;
     }
     if (route->needs_token && m_server.config.bearer_token &&
         !bearer_matches(m_request.header("Authorization").value_or(""),
@@ -613,21 +642,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       Response res = Response::json(401, error_body("missing or wrong bearer token"));
       res.headers.emplace_back("WWW-Authenticate", "Bearer");
       respond(std::move(res), false);
-      return;
+      return nullptr;
     }
-    m_route = route;
-    const std::size_t max_body = route->max_body_bytes.value_or(limits.max_body_bytes);
-    if (const auto length = m_parser->content_length(); length && *length > max_body) {
-      fail_and_close(413, "request body too large");
-      return;
-    }
-    if (m_parser->is_done()) {
-      dispatch();
-      return;
-    }
+    return route;
+  }
+
+  // The body, at most max_body bytes, within the head timeout; then the route runs.
+  void read_body(std::size_t max_body) {
     m_parser->body_limit(max_body);
     m_phase = Phase::body;
-    arm(limits.head_timeout);
+    arm(m_server.config.limits.head_timeout);
     with_stream([&](auto& stream) {
       bhttp::async_read(stream, m_buffer, *m_parser,
                         [self = shared_from_this()](beast::error_code ec, std::size_t) {

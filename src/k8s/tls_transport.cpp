@@ -197,6 +197,63 @@ Result<std::unique_ptr<TlsTransport>> TlsTransport::create(TlsOptions options) {
   return std::unique_ptr<TlsTransport>(new TlsTransport(std::move(impl)));
 }
 
+namespace {
+
+// The name the server's certificate must carry, and SNI (RFC 6066 §3) for it: SNI carries
+// names only, never IP literals.
+void expect_peer_name(TlsStream& stream, const std::string& verify_name) {
+  if (!is_ip_literal(verify_name)) {
+    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
+    SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+             const_cast<char*>(verify_name.c_str()));
+  }
+  stream.set_verify_callback(ssl::host_name_verification(verify_name));
+}
+
+// cancel_fd readable (stop()) closes the socket, which ends any exchange in flight at once.
+// The descriptor is a dup, so the caller's stays open; nullopt when there is none.
+std::optional<net::posix::stream_descriptor> watch_cancel(net::io_context& ioc, int cancel_fd,
+                                                          TlsStream& stream, bool& cancelled) {
+  std::optional<net::posix::stream_descriptor> cancel;
+  const int fd = cancel_fd >= 0 ? ::dup(cancel_fd) : -1;
+  if (fd < 0) {
+    return cancel;
+  }
+  cancel.emplace(ioc, fd);
+  cancel->async_wait(net::posix::stream_descriptor::wait_read,
+                     [&stream, &cancelled](const boost::system::error_code& ec) {
+                       if (!ec) {
+                         cancelled = true;
+                         beast::get_lowest_layer(stream).cancel();
+                         beast::get_lowest_layer(stream).close();
+                       }
+                     });
+  return cancel;
+}
+
+// What an exchange that threw failed with, as one line.
+Error exchange_error(std::exception_ptr e, std::chrono::milliseconds timeout) {
+  try {
+    std::rethrow_exception(std::move(e));
+  } catch (const boost::system::system_error& err) {
+    std::string what = err.code().message();
+    if (err.code() == beast::error::timeout) {
+      what = "timed out after " + std::to_string(timeout.count()) + " ms";
+    }
+    if (err.code().category() == net::error::get_ssl_category()) {
+      what = "TLS: " + what;
+    }
+    // A body over the cap is the one failure a caller can fix (ask for a smaller page):
+    // say so in errno, not only in the text.
+    const int sys_errno = err.code() == http::error::body_limit ? EMSGSIZE : 0;
+    return Error{ErrorKind::io_error, what, sys_errno};
+  } catch (const std::exception& err) {
+    return Error{ErrorKind::io_error, err.what()};
+  }
+}
+
+}  // namespace
+
 template <typename T, typename Exchange>
 Result<T> TlsTransport::run(Exchange&& exchange, bool reuse) {
   const TlsOptions& o = m_impl->options;
@@ -211,35 +268,11 @@ Result<T> TlsTransport::run(Exchange&& exchange, bool reuse) {
   net::io_context& ioc = reuse ? impl.kept_ioc : own_ioc.emplace();
   if (fresh) {
     own_stream = std::make_unique<TlsStream>(ioc, impl.ctx);
+    expect_peer_name(*own_stream, o.server_name.value_or(o.host));
   }
   TlsStream& stream = fresh ? *own_stream : *impl.kept;
-  const std::string verify_name = o.server_name.value_or(o.host);
-  if (fresh && !is_ip_literal(verify_name)) {
-    // SNI (RFC 6066 §3) carries names only, never IP literals.
-    // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
-    SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-             const_cast<char*>(verify_name.c_str()));
-  }
-  if (fresh) {
-    stream.set_verify_callback(ssl::host_name_verification(verify_name));
-  }
-
-  std::optional<net::posix::stream_descriptor> cancel;
   bool cancelled = false;
-  if (o.cancel_fd >= 0) {
-    const int fd = ::dup(o.cancel_fd);
-    if (fd >= 0) {
-      cancel.emplace(ioc, fd);
-      cancel->async_wait(net::posix::stream_descriptor::wait_read,
-                         [&](const boost::system::error_code& ec) {
-                           if (!ec) {
-                             cancelled = true;
-                             beast::get_lowest_layer(stream).cancel();
-                             beast::get_lowest_layer(stream).close();
-                           }
-                         });
-    }
-  }
+  auto cancel = watch_cancel(ioc, o.cancel_fd, stream, cancelled);
 
   Result<T> result = fail(ErrorKind::io_error, "request did not complete");
   net::co_spawn(ioc, exchange(stream), [&](std::exception_ptr e, T value) {
@@ -247,27 +280,8 @@ Result<T> TlsTransport::run(Exchange&& exchange, bool reuse) {
       boost::system::error_code ignored;
       cancel->cancel(ignored);
     }
-    if (!e) {
-      result = std::move(value);
-      return;
-    }
-    try {
-      std::rethrow_exception(e);
-    } catch (const boost::system::system_error& err) {
-      std::string what = err.code().message();
-      if (err.code() == beast::error::timeout) {
-        what = "timed out after " + std::to_string(o.timeout.count()) + " ms";
-      }
-      if (err.code().category() == net::error::get_ssl_category()) {
-        what = "TLS: " + what;
-      }
-      // A body over the cap is the one failure a caller can fix (ask for a smaller page):
-      // say so in errno, not only in the text.
-      const int sys_errno = err.code() == http::error::body_limit ? EMSGSIZE : 0;
-      result = tl::unexpected(Error{ErrorKind::io_error, what, sys_errno});
-    } catch (const std::exception& err) {
-      result = fail(ErrorKind::io_error, err.what());
-    }
+    result =
+        e ? Result<T>(tl::unexpected(exchange_error(e, o.timeout))) : Result<T>(std::move(value));
   });
   ioc.run();
   if (reuse) {

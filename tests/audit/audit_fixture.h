@@ -5,12 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "audit/audit_log.h"
 #include "audit/verify.h"
 #include "testlib/fixed_clock.h"
+#include "testlib/json_lines.h"
 #include "testlib/temp_tree.h"
 
 namespace ztp::audit::testing {
@@ -40,7 +42,7 @@ class LogFixture {
   }
 
   AuditLog open(AuditOptions options = {}) {
-    options.log = [this](std::string_view line) { m_log_lines.emplace_back(line); };
+    options.logger = &m_logger;
     auto log = AuditLog::open(m_dir, KeySource::state_file(), m_clock, std::move(options));
     EXPECT_TRUE(log) << (log ? "" : log.error().message);
     return std::move(*log);
@@ -77,7 +79,10 @@ class LogFixture {
   const Bytes32& k0() const { return m_k0; }
   const std::string& key_text() const { return m_key_text; }
   ztp::testing::FixedClock& clock() { return m_clock; }
-  const std::vector<std::string>& log_lines() const { return m_log_lines; }
+  // The log's JSON lines (AuditOptions::logger) whose event is event.
+  std::vector<nlohmann::json> log_events(const std::string& event) const {
+    return ztp::testing::log_events(m_log_text.str(), event);
+  }
 
  private:
   ztp::testing::TempTree m_tree;
@@ -86,7 +91,8 @@ class LogFixture {
   std::string m_key_text;
   Bytes32 m_k0{};
   int m_count = 0;
-  std::vector<std::string> m_log_lines;
+  std::ostringstream m_log_text;
+  log::Logger m_logger{m_log_text, m_clock};
 };
 
 // Re-hashes and re-seals a record with key, as a key holder could.

@@ -150,8 +150,12 @@ TEST(AuditLog, TornLastLineIsCutAtOpenWithALogLine) {
   AuditLog log = f.open();
   EXPECT_EQ(testing::read_text(f.segment()), intact);
   EXPECT_EQ(log.head().seq, head.seq);
-  ASSERT_FALSE(f.log_lines().empty());
-  EXPECT_TRUE(contains(f.log_lines().back(), "cut a torn last record")) << f.log_lines().back();
+  const auto cut = f.log_events("audit.torn_record_cut");
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(cut[0]["level"], "warn");
+  EXPECT_EQ(cut[0]["segment"], f.segment().string());
+  EXPECT_EQ(cut[0]["offset"], intact.size());
+  EXPECT_EQ(cut[0]["bytes"], next_line.size() / 2);
   f.append(log, 1);
   EXPECT_TRUE(f.verify().clean());
 }
@@ -244,9 +248,10 @@ TEST(AuditLog, SeedFileBootstrapsAnEmptyDirectoryOnce) {
   const auto seed = tree.root() / "secret/key";
   ASSERT_EQ(::chmod(seed.c_str(), 0644), 0);
   tree.mkdir("log");
-  std::vector<std::string> said;
+  std::ostringstream said;
+  log::Logger logger(said, clock);
   AuditOptions options;
-  options.log = [&](std::string_view line) { said.emplace_back(line); };
+  options.logger = &logger;
   auto refused = AuditLog::open(tree.root() / "log", KeySource::seed_file(seed), clock, options);
   ASSERT_FALSE(refused);  // a Secret volume without defaultMode 0400 is world-readable
   EXPECT_EQ(refused.error().kind, ErrorKind::permission_denied);
@@ -260,7 +265,11 @@ TEST(AuditLog, SeedFileBootstrapsAnEmptyDirectoryOnce) {
   auto again = AuditLog::open(tree.root() / "log", KeySource::seed_file(seed), clock, options);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(again->head().seq, 2u);
-  EXPECT_TRUE(contains(said.back(), "still on the node")) << said.back();
+  EXPECT_EQ(ztp::testing::log_events(said.str(), "audit.created_from_seed").size(), 1u);
+  const auto left = ztp::testing::log_events(said.str(), "audit.seed_file_left");
+  ASSERT_EQ(left.size(), 1u) << said.str();  // once the log exists, not when it is created
+  EXPECT_EQ(left[0]["seedFile"], seed.string());
+  EXPECT_TRUE(contains(left[0]["message"].get<std::string>(), "still on the node"));
   auto report = verify_log(tree.root() / "log", k0, std::nullopt, clock);
   ASSERT_TRUE(report);
   EXPECT_TRUE(report->clean());

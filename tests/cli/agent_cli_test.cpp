@@ -1,6 +1,7 @@
 // Agent mode through the same entry point main() uses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -8,27 +9,21 @@
 #include "k8s/fake_apiserver.h"
 #include "probe_run.h"
 #include "testlib/fixtures.h"
+#include "testlib/json_lines.h"
 #include "testlib/temp_tree.h"
 
 namespace ztp::cli {
 namespace {
 
 using namespace std::chrono_literals;
+using ztp::testing::json_lines;
+using ztp::testing::log_events;
 using ztp::testing::read_file;
 using ztp::testing::TempTree;
 
 testing::ProbeRun run(const std::vector<std::string>& args, const AgentRuntime& runtime = {},
                       const Clock* clock = nullptr, const ProbeSpec& spec = cc_probe()) {
   return testing::run_captured(spec, args, {std::nullopt, std::nullopt, "host-a"}, runtime, clock);
-}
-
-std::vector<nlohmann::json> json_lines(const std::string& s) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(nlohmann::json::parse(line));  // throws (fails the test) on a non-JSON line
-  }
-  return out;
 }
 
 TEST(AgentCli, OneShotDirPublishWritesExactlyWhatStdoutPrints) {
@@ -64,7 +59,11 @@ TEST(AgentCli, BadTargetsAreUsageErrorsWithOneLine) {
       {"--publish", "k8s", "--kubeconfig", host.str() + "/absent"},
       {"--watch", "--format", "text"},
       {"--watch", "--interval", "0"},
+      // BUG-15: a health file nobody can write was found out only by the liveness probe.
+      {"--watch", "--health-file", host.str() + "/absent/health"},
+      {"--watch", "--health-file", host.str() + "/a-file/health"},
   };
+  host.write("a-file", "not a directory");
   for (auto args : cases) {
     args.insert(args.begin(), {"--host-root", host.str()});
     const auto r = run(args);
@@ -72,6 +71,22 @@ TEST(AgentCli, BadTargetsAreUsageErrorsWithOneLine) {
     EXPECT_TRUE(r.out.empty());
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+}
+
+// BUG-11: a name Kubernetes refuses was published as "...cc.json", which the fleet ignored.
+// It is refused before any work: nothing is written.
+TEST(AgentCli, NodeNameKubernetesRefusesIsRefusedBeforePublishing) {
+  TempTree host;
+  TempTree out;
+  for (const std::string& name :
+       std::vector<std::string>{"..", ".a", "-a", "a.", std::string(250, 'a')}) {
+    const auto r =
+        run({"--host-root", host.str(), "--node", name, "--publish", "dir:" + out.str()});
+    EXPECT_EQ(r.code, k_exit_usage) << name;
+    EXPECT_TRUE(r.out.empty());
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(out.root()));
 }
 
 TEST(AgentCli, OneShotPublishFailureExitsOne) {
@@ -147,6 +162,42 @@ TEST(AgentCli, TpmProbePublishesTheSameWayWithoutPlantedIdentifiers) {
 
 // End to end in-cluster: service-account files, KUBERNETES_SERVICE_HOST/PORT,
 // --watch with two targets, SIGTERM-equivalent stop, exit 0.
+// BUG-15: a health file that cannot be written was ignored without a word. Its directory
+// exists (checked at start) but the name is taken by a non-empty directory, so every
+// rename(2) fails: logged once, not every loop, and the agent keeps publishing.
+TEST(AgentCli, HealthFileWriteFailureIsLoggedOnce) {
+  TempTree host;
+  TempTree out;
+  TempTree health;
+  health.write("health/occupied", "x");
+  agent::StopSignal stop;
+  AgentRuntime runtime;
+  runtime.stop = &stop;
+  const SystemClock clock;
+  testing::ProbeRun result{};
+  std::thread agent([&] {
+    result = run({"--host-root", host.str(), "--node", "worker-9", "--watch", "--interval", "1",
+                  "--publish", "dir:" + out.str(), "--health-file", health.str() + "/health"},
+                 runtime, &clock);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         !std::filesystem::exists(out.root() / "worker-9.cc.json")) {
+    std::this_thread::sleep_for(20ms);
+  }
+  std::this_thread::sleep_for(2500ms);  // two more loops, two more failed writes
+  stop.request_stop();
+  agent.join();
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_TRUE(std::filesystem::exists(out.root() / "worker-9.cc.json"));
+  const auto failed = log_events(result.err, "health.write_failed");
+  ASSERT_EQ(failed.size(), 1u) << result.err;
+  EXPECT_EQ(failed[0]["level"], "warn");
+  EXPECT_NE(failed[0]["reason"].get<std::string>().find("rename"), std::string::npos);
+  EXPECT_TRUE(log_events(result.err, "health.write_resumed").empty());
+  EXPECT_EQ(result.err.find("worker-9"), std::string::npos) << "node name in the logs";
+}
+
 TEST(AgentCli, WatchPublishesToTheClusterAndADirectoryAndStops) {
   const auto pki = ztp::testing::make_test_pki();
   ztp::testing::FakeApiServer server(pki);

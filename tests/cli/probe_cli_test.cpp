@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
+#include <utility>
 
 #include "probe_run.h"
 #include "testlib/fixtures.h"
@@ -71,7 +73,11 @@ TEST(ProbeCli, BadUsageExitsTwoWithOneLine) {
       {"--host-root", tree.str(), "--node", "a."},
       {"--host-root", tree.str(), "--node", "-a"},
       {"--host-root", tree.str(), "--node", "a", "--node", "b"},  // BUG-20: was exit 1
+      // BUG-19: a FIFO as a replay file blocked in open(2) forever.
+      {"--host-root", tree.str(), "--cpuid-file", tree.str() + "/fifo"},
+      {"--host-root", tree.str(), "--msr-file", tree.str() + "/fifo"},
   };
+  ASSERT_EQ(::mkfifo((tree.root() / "fifo").c_str(), 0600), 0);
   for (const auto& args : cases) {
     const auto r = run(args);
     EXPECT_EQ(r.code, k_exit_usage) << args[0];
@@ -102,6 +108,73 @@ TEST(ProbeCli, FifoAtTheMsrDeviceIsUnreadableNotAHang) {
   EXPECT_EQ(j["mode"], "unknown");
   EXPECT_FALSE(j["signals"]["msrSevStatusReadable"].get<bool>());
   EXPECT_NE(j["evidence"].dump().find("is a FIFO"), std::string::npos) << r.out;
+}
+
+ztp::testing::HostProfile profile(const std::string& name) {
+  for (auto& p : ztp::testing::host_profiles(name)) {
+    if (p.name == name) {
+      return p;
+    }
+  }
+  ADD_FAILURE() << "no host profile " << name;
+  return {};
+}
+
+// code-review.md §2 #3: a guest on a CPU vendor the rules do not model (a Hygon CSV guest:
+// CPUID vendor "HygonGenuine" with the SEV bits of 0x8000001F) was a confident "none".
+// The AMD SEV guest's replay with Hygon's vendor string is unknown, and says why.
+TEST(ProbeCli, UnmodelledCpuVendorWithSevBitsIsUnknownNotNone) {
+  const auto amd = profile("cc-gcp-n2d-sev-pod");
+  std::string cpuid = ztp::testing::read_file(amd.dir / "cpuid.txt");
+  // "AuthenticAMD" -> "HygonGenuine", in leaf 0 and 0x80000000 (ebx, edx, ecx order).
+  for (const auto& [from, to] : {std::pair{"ebx=0x68747541", "ebx=0x6f677948"},
+                                 std::pair{"edx=0x69746e65", "edx=0x6e65476e"},
+                                 std::pair{"ecx=0x444d4163", "ecx=0x656e6975"}}) {
+    for (auto at = cpuid.find(from); at != std::string::npos; at = cpuid.find(from, at)) {
+      cpuid.replace(at, std::string_view(from).size(), to);
+    }
+  }
+  ztp::testing::TempTree tree;
+  tree.write("hygon-cpuid.txt", cpuid);
+  const auto r = run({"--host-root", (amd.dir / "root").string(), "--cpuid-file",
+                      tree.str() + "/hygon-cpuid.txt", "--node", "a"});
+  ASSERT_EQ(r.code, k_exit_ok) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["mode"], "unknown");
+  EXPECT_TRUE(j["signals"]["cpuAmdSev"].get<bool>());
+  const std::string evidence = j["evidence"].dump();
+  EXPECT_NE(evidence.find("CPU vendor the rules do not model"), std::string::npos) << evidence;
+  EXPECT_NE(evidence.find("SEV-like"), std::string::npos) << evidence;
+}
+
+// redteam.md BUG-12 (A12): kvm_amd's SEV parameters made unreadable (directories planted in
+// their place, misc.capacity gone) read as "kvm_amd has it disabled". Now the host is not
+// called capable, and the evidence says the parameters cannot be read, never "disabled".
+TEST(ProbeCli, UnreadableKvmAmdParametersAreReportedUnreadableNotDisabled) {
+  const auto host = profile("cc-amd-epyc-snp-host-6.11");
+  ztp::testing::TempTree tree;
+  std::filesystem::copy(
+      host.dir / "root", tree.root() / "root",
+      std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+  const auto params = tree.root() / "root/sys/module/kvm_amd/parameters";
+  for (const char* p : {"sev", "sev_es", "sev_snp"}) {
+    std::filesystem::remove(params / p);
+    std::filesystem::create_directory(params / p);
+  }
+  std::filesystem::remove(tree.root() / "root/sys/fs/cgroup/misc.capacity");
+  const auto before = run(host.args());
+  ASSERT_EQ(before.code, k_exit_ok) << before.err;
+  ASSERT_FALSE(nlohmann::json::parse(before.out)["hostCapabilities"].empty());
+
+  const auto r = run({"--host-root", (tree.root() / "root").string(), "--cpuid-file",
+                      (host.dir / "cpuid.txt").string(), "--msr-file",
+                      (host.dir / "msr.txt").string(), "--node", "a"});
+  ASSERT_EQ(r.code, k_exit_ok) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["hostCapabilities"].empty()) << r.out;
+  const std::string evidence = j["evidence"].dump();
+  EXPECT_NE(evidence.find("parameters cannot be read"), std::string::npos) << evidence;
+  EXPECT_EQ(evidence.find("has it disabled"), std::string::npos) << evidence;
 }
 
 TEST(ProbeCli, HelpAndVersionExitZero) {

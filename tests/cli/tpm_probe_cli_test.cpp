@@ -101,6 +101,28 @@ TEST(TpmProbeCli, ThousandChipsStillFitTheFleetCap) {
   EXPECT_EQ(evidence.find("tpm999"), std::string::npos);
 }
 
+// redteam.md A15b: with every version file unreadable each chip added an unreadable-path
+// line too, and the document grew to 143 KB. Still one document under the fleet's cap.
+TEST(TpmProbeCli, ThousandChipsWithUnreadableVersionFilesStillFitTheFleetCap) {
+  ztp::testing::TempTree tree;
+  const std::string hw = "sys/devices/platform/MSFT0101:00";
+  tree.mkdir(hw + "/tpm/tpm0/tpm_version_major");  // a directory: unreadable as a file
+  tree.symlink("../../../MSFT0101:00", hw + "/tpm/tpm0/device");
+  tree.write(hw + "/uevent", "DRIVER=tpm_crb\n");
+  tree.symlink("../../devices/platform/MSFT0101:00/tpm/tpm0", "sys/class/tpm/tpm0");
+  for (int i = 1; i <= 1000; ++i) {
+    const std::string name = "tpm" + std::to_string(i);
+    tree.mkdir("sys/devices/virtual/tpm/" + name + "/tpm_version_major");
+    tree.symlink("../../devices/virtual/tpm/" + name, "sys/class/tpm/" + name);
+  }
+  const auto r = run({"--host-root", tree.str(), "--node", "many-chips"});
+  ASSERT_EQ(r.code, k_exit_ok) << r.err;
+  EXPECT_LT(r.out.size(), 64u * 1024u);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_LE(j["evidence"].size(), k_max_evidence_lines);
+  EXPECT_NE(j["evidence"].dump().find("unreadable"), std::string::npos) << j["evidence"].dump();
+}
+
 // BUG-11: names the API server refuses, and a valid 253-character name whose ConfigMap name
 // "ztp-prem-<node>" would be too long, are refused before any work.
 TEST(TpmProbeCli, NodeNamesKubernetesRefusesExitTwo) {

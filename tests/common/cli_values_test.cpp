@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace ztp {
 namespace {
 
@@ -36,6 +38,16 @@ TEST(CliValues, ParsesListenAddresses) {
   for (const char* bad : {"8080", ":8080", "host:", "host:65536", "host:http"}) {
     EXPECT_FALSE(parse_listen(bad)) << bad;
   }
+}
+
+// One reading of a pod's environment for every binary: unset and empty are both "not set".
+TEST(CliValues, EnvValueTreatsEmptyAsUnset) {
+  ::setenv("ZTP_PREM_TEST_ENV", "10.0.0.1", 1);
+  EXPECT_EQ(env_value("ZTP_PREM_TEST_ENV"), "10.0.0.1");
+  ::setenv("ZTP_PREM_TEST_ENV", "", 1);
+  EXPECT_FALSE(env_value("ZTP_PREM_TEST_ENV"));
+  ::unsetenv("ZTP_PREM_TEST_ENV");
+  EXPECT_FALSE(env_value("ZTP_PREM_TEST_ENV"));
 }
 
 }  // namespace

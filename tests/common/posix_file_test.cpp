@@ -118,6 +118,31 @@ TEST(WriteFileAtomic, ReplacesWithTheGivenModeAndLeavesNoTempFile) {
   EXPECT_EQ(read_local_file(tree.root() / "state.json", 16).value(), "two");
 }
 
+// Every step of an atomic write reports its failure with the errno (never a silent success
+// after the rename), and a failed write leaves no temporary file behind.
+TEST(WriteFileAtomic, FailuresAreReportedWithTheErrno) {
+  TempTree tree;
+  const auto missing = write_file_atomic(tree.root() / "absent", "state.json", "x", 0600);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().sys_errno, ENOENT);
+  tree.write("state.json/occupied", "x");  // a non-empty directory under the name
+  const auto taken = write_file_atomic(tree.root(), "state.json", "x", 0600);
+  ASSERT_FALSE(taken);
+  EXPECT_NE(taken.error().message.find("rename"), std::string::npos) << taken.error().message;
+  EXPECT_NE(taken.error().sys_errno, 0);
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(tree.root())) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 1u) << "the temporary file was left behind";
+  // The directory sync that makes the rename durable reports its failure too.
+  tree.write("plain", "x");
+  const auto synced = sync_dir(tree.root() / "plain");
+  ASSERT_FALSE(synced);
+  EXPECT_EQ(synced.error().sys_errno, ENOTDIR);
+  EXPECT_TRUE(sync_dir(tree.root()));
+}
+
 TEST(CheckNotSharedWritable, NamesTheMode) {
   TempTree tree;
   std::filesystem::permissions(tree.root(), std::filesystem::perms::owner_all);

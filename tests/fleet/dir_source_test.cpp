@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/clock.h"
 #include "fleet_docs.h"
+#include "testlib/json_lines.h"
 #include "testlib/temp_tree.h"
 
 namespace ztp::fleet {
@@ -41,13 +43,15 @@ class DirSourceTest : public ::testing::Test {
   }
 
   void start(DirSourceOptions options = {5ms, 50ms, 50ms}) {
-    m_source = std::make_unique<DirSource>(m_dir.root(), m_state, options);
+    m_source = std::make_unique<DirSource>(m_dir.root(), m_state, m_log, options);
     ASSERT_TRUE(m_source->start());
   }
 
   testing::TempTree m_dir;
   SystemClock m_clock;
   FleetState m_state{m_clock, 30min};
+  std::ostringstream m_log_text;
+  log::Logger m_log{m_log_text, m_clock};
   std::unique_ptr<DirSource> m_source;
 };
 
@@ -141,7 +145,9 @@ TEST(DirSource, FollowsItsDirectoryThroughMovesAndRecreation) {
   write(dir, "old");
   SystemClock clock;
   FleetState state(clock, 30min);
-  DirSource source(dir, state, {5ms, 50ms, 200ms});
+  std::ostringstream log_text;
+  log::Logger logger(log_text, clock);
+  DirSource source(dir, state, logger, {5ms, 50ms, 200ms});
   ASSERT_TRUE(source.start());
   const auto wait = [&](auto pred) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -175,12 +181,21 @@ TEST(DirSource, FollowsItsDirectoryThroughMovesAndRecreation) {
   EXPECT_TRUE(wait([&] { return state.snapshot()->find("again") != nullptr; }));
   EXPECT_FALSE(source.problem());
   source.stop();
+  // What happened is in the service's JSON-lines log, not in plain lines on stderr.
+  EXPECT_EQ(testing::log_events(log_text.str(), "fleet.dir.missing").size(), 2u);
+  EXPECT_EQ(testing::log_events(log_text.str(), "fleet.dir.back").size(), 2u);
+  for (const auto& line : testing::log_events(log_text.str(), "fleet.dir.missing")) {
+    EXPECT_EQ(line["level"], "warn");
+    EXPECT_EQ(line["dir"], dir.string());
+  }
 }
 
 TEST(DirSource, MissingDirectoryIsBadInput) {
   SystemClock clock;
   FleetState state(clock, 30min);
-  DirSource source("/nonexistent/ztp-prem", state);
+  std::ostringstream log_text;
+  log::Logger logger(log_text, clock);
+  DirSource source("/nonexistent/ztp-prem", state, logger);
   const auto started = source.start();
   ASSERT_FALSE(started);
   EXPECT_EQ(started.error().kind, ErrorKind::bad_input);

@@ -20,6 +20,7 @@
 #include "k8s/fake_apiserver.h"
 #include "testlib/fixtures.h"
 #include "testlib/http_client.h"
+#include "testlib/json_lines.h"
 #include "testlib/temp_tree.h"
 
 extern char** environ;
@@ -213,6 +214,7 @@ TEST_F(FleetProcessTest, ListsWatchesAndEndsCleanlyOnSigterm) {
   EXPECT_LT(took, 5s);
   std::cout << "SIGTERM to exit with a watch open: " << took.count() << " ms\n";
   EXPECT_EQ(stderr_text().find(k_token), std::string::npos) << "token in the service's log";
+  testing::json_lines(stderr_text());  // nothing but JSON lines on stderr
 }
 
 TEST_F(FleetProcessTest, RefusedTokenStaysUnreadyThenSigtermEndsTheBackoff) {
@@ -226,11 +228,15 @@ TEST_F(FleetProcessTest, RefusedTokenStaysUnreadyThenSigtermEndsTheBackoff) {
   EXPECT_EQ(poll_get(port, "/healthz", [](const auto& r) { return r.status == 200; }), 200);
   std::this_thread::sleep_for(300ms);
   EXPECT_EQ(poll_get(port, "/readyz", [](const auto&) { return true; }), 503);
-  EXPECT_NE(stderr_text().find("401"), std::string::npos) << stderr_text();
 
   std::chrono::milliseconds took{0};
   EXPECT_EQ(fleet.terminate(5s, &took), 0) << stderr_text();
   EXPECT_LT(took, 5s);
+  // The refusals are in the service's JSON-lines log (every stderr line is one object).
+  const auto failed = testing::log_events(stderr_text(), "fleet.k8s.list_failed");
+  ASSERT_FALSE(failed.empty()) << stderr_text();
+  EXPECT_EQ(failed.front()["status"], 401);
+  EXPECT_EQ(failed.front()["level"], "warn");
   EXPECT_EQ(stderr_text().find("some-other-token"), std::string::npos);
 }
 

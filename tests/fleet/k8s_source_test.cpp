@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "common/clock.h"
 #include "enforcement_docs.h"
 #include "fleet_docs.h"
 #include "k8s/fake_apiserver.h"
 #include "k8s/tls_transport.h"
+#include "testlib/json_lines.h"
 #include "testlib/temp_tree.h"
 
 namespace ztp::fleet {
@@ -79,7 +82,7 @@ class K8sSourceTest : public ::testing::Test {
     options.tick = 50ms;
     options.seed = 7;
     options.enforcement = &m_enforcement;
-    m_source = std::make_unique<K8sSource>(*m_transport, m_state, options, m_stop_fd);
+    m_source = std::make_unique<K8sSource>(*m_transport, m_state, m_log, options, m_stop_fd);
     m_source->start();
   }
 
@@ -114,6 +117,8 @@ class K8sSourceTest : public ::testing::Test {
   SystemClock m_clock;
   FleetState m_state{m_clock, 30min};
   EnforcementReports m_enforcement{ReportSource::configmap};
+  std::ostringstream m_log_text;  // read only once the source is stopped
+  log::Logger m_log{m_log_text, m_clock};
   int m_stop_fd = -1;
   std::unique_ptr<k8s::TlsTransport> m_transport;
   std::unique_ptr<K8sSource> m_source;
@@ -247,6 +252,11 @@ TEST_F(K8sSourceTest, PageOverTheResponseCapIsAskedForAgainAtHalfTheSize) {
   EXPECT_EQ(count_requests("limit=4"), 1U);
   EXPECT_EQ(count_requests("limit=2"), 2U);  // the same list goes on at the smaller size
   EXPECT_EQ(m_source->counters().failures.load(), 0U);
+  m_source->stop();
+  const auto halved = testing::log_events(m_log_text.str(), "fleet.k8s.list_page_halved");
+  ASSERT_EQ(halved.size(), 1U) << m_log_text.str();
+  EXPECT_EQ(halved[0]["limit"], 2);
+  EXPECT_EQ(halved[0]["level"], "info");
 }
 
 TEST_F(K8sSourceTest, AWatchBurstIsPublishedInBatchesNotPerEvent) {
@@ -399,6 +409,13 @@ TEST_F(K8sSourceTest, ForbiddenListBacksOffWithoutData) {
   m_server.forbid({});
   const auto snap = wait_until([](const Snapshot& s) { return s.find("a") != nullptr; });
   EXPECT_NE(snap->find("a"), nullptr);
+  // Each refusal is one JSON line with the status, never the token.
+  m_source->stop();
+  const auto failed = testing::log_events(m_log_text.str(), "fleet.k8s.list_failed");
+  ASSERT_GE(failed.size(), 3U) << m_log_text.str();
+  EXPECT_EQ(failed[0]["level"], "warn");
+  EXPECT_EQ(failed[0]["status"], 403);
+  EXPECT_EQ(m_log_text.str().find("fleet-token"), std::string::npos);
 }
 
 TEST_F(K8sSourceTest, StopEndsAnOpenWatchWithinASecond) {

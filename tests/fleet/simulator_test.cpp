@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "fleet/dir_source.h"
@@ -27,7 +29,9 @@ TEST(Simulator, WritesAValidatedMixOfEverything) {
   EXPECT_EQ(summary->documents + summary->missing_documents, 2000U);
 
   FleetState state(clock, 30min);
-  DirSource source(dir.root(), state);
+  std::ostringstream log_text;
+  log::Logger logger(log_text, clock);
+  DirSource source(dir.root(), state, logger);
   ASSERT_TRUE(source.start());
   while (!state.ready()) {
     state.wait_for_revision(state.snapshot()->revision, 100ms);

@@ -293,6 +293,31 @@ TEST(Classify, UnreadablePathsBecomeEvidence) {
   EXPECT_NE(reasons(v).find("unreadable: '/sys/class/tpm/tpm0/device/caps'"), std::string::npos);
 }
 
+// redteam.md A11t: securityfs that cannot be listed (EACCES) was reported as "securityfs is
+// not mounted in this view". What the probe could not see is said as such.
+TEST(Classify, UnlistableSecurityfsIsNotCalledUnmounted) {
+  for (const bool whole_fs : {true, false}) {
+    auto chip = tpm2_chip();
+    chip.event_log = false;
+    if (!whole_fs) {
+      chip.securityfs_dir = DirState::unreadable;
+    }
+    auto obs = host_with({chip});
+    if (whole_fs) {
+      obs.securityfs = DirState::unreadable;
+    }
+    const auto v = classify(obs);
+    EXPECT_FALSE(v.event_log);
+    EXPECT_NE(reasons(v).find("event log cannot be checked"), std::string::npos) << reasons(v);
+    EXPECT_EQ(reasons(v).find("not mounted"), std::string::npos) << reasons(v);
+  }
+  auto chip = tpm2_chip();
+  chip.event_log = false;
+  auto obs = host_with({chip});
+  obs.securityfs = DirState::absent;  // really not there: that is said too
+  EXPECT_NE(reasons(classify(obs)).find("securityfs is not mounted"), std::string::npos);
+}
+
 TEST(Decide, EmitsEverySignalOnceWithStableNames) {
   const auto d = decide(host_with({tpm2_chip()}));
   std::set<std::string_view> names;
