@@ -5,8 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
-
 #include "fleet/attest_document.h"
 #include "k8s/fake_apiserver.h"
 #include "publish/k8s_sink.h"
@@ -101,14 +99,7 @@ class VerdictConfigMapTest : public ::testing::Test {
     m_server.start();
     m_dir.write("ca.pem", ztp::testing::shared_test_pki().ca_cert);
     m_dir.write("token", std::string(k_token) + "\n");
-    std::ostringstream config;
-    config << "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
-           << "clusters: [{name: fake, cluster: {server: \"" << m_server.url()
-           << "\", certificate-authority: ca.pem}}]\n"
-           << "contexts: [{name: test, context: {cluster: fake, user: verifier, namespace: " << k_ns
-           << "}}]\n"
-           << "users: [{name: verifier, user: {tokenFile: token}}]\n";
-    m_dir.write("kubeconfig", config.str());
+    m_dir.write("kubeconfig", ztp::testing::kubeconfig_for(m_server, k_ns, "verifier"));
   }
 
   // The path `ztp-prem-attest serve --publish k8s --kubeconfig F` takes.

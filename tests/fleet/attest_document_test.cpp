@@ -115,13 +115,7 @@ TEST(AttestDocument, FileNamesFollowTheDirContract) {
   EXPECT_FALSE(parse_document_file_name(".attest.json"));
 }
 
-DocumentUpdate update(const std::string& node, Probe probe, const std::string& bytes) {
-  DocumentUpdate u;
-  u.node = node;
-  u.probe = probe;
-  u.document = parse_status_document(bytes, probe, node);
-  return u;
-}
+using testing::update;
 
 class AttestFleetTest : public ::testing::Test {
  protected:
