@@ -173,6 +173,37 @@ test('the node detail shows both documents with signals and evidence', async ({ 
   await page.screenshot({ path: path.join(SHOTS, 'node-detail.png'), fullPage: true })
 })
 
+test('the verifier\'s verdicts show in the attestation card and the node detail', async ({ page }) => {
+  const dir = process.env.ZTP_E2E_DOCS_DIR ?? ''
+  await open(page, '?node=kvm-plain-01')
+  await expect(page.getByTestId('attest-none').locator('td').first()).toHaveText('10')
+  // What `ztp-prem-attest serve --publish dir:` writes next to the agents' documents.
+  const verdict = (node: string, attested: boolean) => ({
+    apiVersion: 'ztp-prem.tlsstress.art/v1',
+    kind: 'AttestStatus',
+    node,
+    attested,
+    group: 'workers',
+    when: rfc3339(Date.now()),
+    ...(attested ? {} : { reason: 'digest-not-approved' }),
+  })
+  writeDocument(dir, 'gcp-tdx-01.attest.json', verdict('gcp-tdx-01', true))
+  writeDocument(dir, 'kvm-plain-01.attest.json', verdict('kvm-plain-01', false))
+  await expect(page.getByTestId('attest-attested').locator('td').first()).toHaveText('1', { timeout: CHANGE_VISIBLE_MS })
+  await expect(page.getByTestId('attest-refused').locator('td').first()).toHaveText('1')
+  await expect(page.getByTestId('attest-none').locator('td').first()).toHaveText('8')
+  await expect(page.getByTestId('attest-reason-digest-not-approved').locator('td').first()).toHaveText('1')
+  const detail = page.getByRole('complementary', { name: 'kvm-plain-01' })
+  const attest = detail.getByRole('region', { name: 'Attestation (AttestStatus)' })
+  await expect(attest).toContainText('refused — Boot state not approved (digest-not-approved)', { timeout: CHANGE_VISIBLE_MS })
+  await expect(attest).toContainText('workers')
+  await expectNoAxeViolations(page, 'attestation verdicts')
+  await page.screenshot({ path: path.join(SHOTS, 'attestation.png'), fullPage: true })
+  rmSync(path.join(dir, 'gcp-tdx-01.attest.json'))
+  rmSync(path.join(dir, 'kvm-plain-01.attest.json'))
+  await expect(page.getByTestId('attest-none').locator('td').first()).toHaveText('10', { timeout: CHANGE_VISIBLE_MS })
+})
+
 test('a document change on disk appears in the page within 2 s', async ({ page }) => {
   const dir = process.env.ZTP_E2E_DOCS_DIR ?? ''
   await open(page, '?node=kvm-plain-01')

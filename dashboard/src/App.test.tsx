@@ -103,7 +103,7 @@ describe('page', () => {
     installFakeEventSource()
     installFakeApi({ fleet: FLEET, rows: [], details: {}, fail: { path: /^\/api\/v1\//, status: 502, error: 'bad gateway', times: 9 } })
     renderWithQuery(<App />)
-    expect(await screen.findAllByText(/Could not load fleet totals: \/fleet answered 502: bad gateway/)).toHaveLength(3)
+    expect(await screen.findAllByText(/Could not load fleet totals: \/fleet answered 502: bad gateway/)).toHaveLength(4)
     expect(await screen.findByText(/Could not load nodes/)).toBeInTheDocument()
   })
 })

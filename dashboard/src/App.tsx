@@ -6,6 +6,7 @@ import { useEnforcement, useFleet, useNodePages } from './api/hooks'
 import { useLiveUpdates } from './api/live'
 import { API_KEY } from './api/queryClient'
 import type { NodeFilters } from './api/types'
+import { AttestationCard } from './components/AttestationCard'
 import { CCStatusCard } from './components/CCStatusCard'
 import { EnforcementCard } from './components/EnforcementCard'
 import { Filters, hasActiveFilters } from './components/Filters'
@@ -145,6 +146,7 @@ export function App() {
             activeMissing={filters.missing}
             onFilter={onFilter}
           />
+          <AttestationCard summary={summary} loading={fleet.loading} error={fleet.error} />
           <WaveCard
             summary={summary}
             loading={fleet.loading}

@@ -11,7 +11,6 @@
 #include "attest/credential.h"
 #include "attest/release.h"
 #include "audit/crypto.h"
-#include "common/posix_file.h"
 #include "common/rfc3339.h"
 #include "tpmquote/pcr_selection.h"
 
@@ -102,7 +101,12 @@ Verifier::Verifier(DirState state, VerifierOptions options, const Clock& clock, 
       m_options(std::move(options)),
       m_clock(clock),
       m_log(log),
-      m_metrics(std::make_unique<Metrics>()) {
+      m_metrics(std::make_unique<Metrics>()),
+      m_publisher(std::make_unique<VerdictPublisher>(
+          m_options.publish, [this](std::string_view sink, std::string_view reason) {
+            const std::lock_guard lock(m_mutex);
+            m_log.warn("attest.publish_failed", {{"sink", sink}, {"reason", reason}});
+          })) {
   auto sel = tpmquote::parse_pcr_selection(k_selection);
   m_selection = sel ? tpmquote::marshal_selection(*sel).value_or("") : "";
 }
@@ -140,25 +144,8 @@ void Verifier::released(const NodeRecord& node) {
 
 void Verifier::publish_verdict(std::string_view node, std::string_view group, bool attested,
                                std::string_view code) {
-  if (!m_options.publish_dir) {
-    return;
-  }
-  nlohmann::ordered_json doc = {{"kind", "AttestStatus"},
-                                {"node", node},
-                                {"attested", attested},
-                                {"group", group},
-                                {"when", format_rfc3339_ms(m_clock.wall_now())}};
-  if (!attested) {
-    doc["reason"] = code;
-  }
-  const std::string name = std::string(node) + ".attest.json";
-  // Not fsynced: a verdict is derived state, replaced at the node's next decision, and
-  // nothing a release depends on (nonces are single use in memory; the state's files stay
-  // durable). Syncing it cost every round two fsyncs (docs/attest.md "Figures").
-  if (auto ok = replace_file_unsynced(*m_options.publish_dir, name, doc.dump() + "\n"); !ok) {
-    const std::lock_guard lock(m_mutex);
-    m_log.warn("attest.publish_failed", {{"reason", ok.error().message}});
-  }
+  m_publisher->publish(VerdictRecord{std::string(node), std::string(group), attested,
+                                     std::string(code), m_clock.wall_now()});
 }
 
 void Verifier::prune(std::chrono::steady_clock::time_point now) {

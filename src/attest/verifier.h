@@ -21,6 +21,7 @@
 
 #include "attest/protocol.h"
 #include "attest/state.h"
+#include "attest/verdict.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "tpmquote/quote_verify.h"
@@ -57,8 +58,8 @@ struct VerifierOptions {
   std::chrono::seconds nonce_ttl{60};
   std::chrono::seconds registration_ttl{60};
   std::size_t max_outstanding = 10000;  // unanswered nonces / registrations; more -> busy
-  // --publish dir:PATH: <node>.attest.json verdicts next to the probes' documents.
-  std::optional<std::filesystem::path> publish_dir;
+  // --publish dir:PATH / k8s: the verdicts (attest/verdict.h).
+  VerdictPublisher::Options publish;
 };
 
 class Verifier {
@@ -77,6 +78,8 @@ class Verifier {
 
   // Prometheus text: ztp_prem_attest_* counters.
   std::string metrics_text() const;
+  // Waits (at most timeout) until the ConfigMap verdicts handed out so far are applied.
+  bool flush_verdicts(std::chrono::milliseconds timeout) { return m_publisher->flush(timeout); }
 
  private:
   struct Pending;
@@ -102,6 +105,8 @@ class Verifier {
   std::map<std::string, Issued> m_nonces;                             // by nonce
   std::map<std::string, tpmquote::SignatureVerifier> m_ak_verifiers;  // by AK public area
   std::unique_ptr<Metrics> m_metrics;
+  // Last: its worker logs through m_log under m_mutex, so it stops before they go.
+  std::unique_ptr<VerdictPublisher> m_publisher;
 };
 
 }  // namespace ztp::attest

@@ -13,9 +13,7 @@
 #include "common/exit_codes.h"
 #include "common/log.h"
 #include "common/posix_file.h"
-#include "k8s/cluster_config.h"
 #include "k8s/configmap_client.h"
-#include "k8s/tls_transport.h"
 #include "publish/file_sinks.h"
 #include "publish/k8s_sink.h"
 
@@ -25,8 +23,6 @@ namespace {
 // ConfigMap names are DNS subdomains of at most 253 characters
 // (k8s.io/docs/concepts/overview/working-with-objects/names/); ours add "ztp-prem-".
 constexpr std::size_t k_max_configmap_name = 253;
-// Namespace in deploy/base, used when neither the flag nor the config names one.
-constexpr const char* k_default_namespace = "ztp-prem";
 // One API request must finish well inside the loop's interval.
 constexpr std::chrono::milliseconds k_request_timeout{10000};
 
@@ -51,41 +47,18 @@ int check_health(const std::string& path, int max_age_s, const Clock& clock, std
   return k_exit_ok;
 }
 
-struct K8sSetup {
-  std::shared_ptr<k8s::ConfigMapClient> client;
-  std::string namespace_name;
-};
-
-Result<K8sSetup> setup_k8s(const AgentFlags& flags, const std::string& probe,
-                           const AgentRuntime& runtime) {
-  auto config = flags.kubeconfig
-                    ? k8s::load_kubeconfig(*flags.kubeconfig)
-                    : k8s::in_cluster_config(runtime.service_host, runtime.service_port,
-                                             runtime.service_account_dir);
-  if (!config) {
-    return tl::unexpected(config.error());
-  }
-  k8s::TlsOptions tls = k8s::tls_options_for(*config);
-  tls.timeout = k_request_timeout;
-  tls.cancel_fd = runtime.stop != nullptr ? runtime.stop->fd() : -1;
-  auto transport = k8s::TlsTransport::create(std::move(tls));
-  if (!transport) {
-    return tl::unexpected(transport.error());
-  }
-  // The client references the transport; one shared owner keeps both alive.
-  struct Owned {
-    std::unique_ptr<k8s::TlsTransport> transport;
-    k8s::ConfigMapClient client;
-  };
-  k8s::TlsTransport& transport_ref = **transport;
-  auto owned = std::make_shared<Owned>(Owned{
-      std::move(*transport), k8s::ConfigMapClient(transport_ref, config->credentials,
-                                                  config->base_path, probe + "/" + ZTP_VERSION)});
-  K8sSetup setup;
-  setup.client = std::shared_ptr<k8s::ConfigMapClient>(owned, &owned->client);
-  setup.namespace_name =
-      flags.namespace_name.value_or(config->namespace_name.value_or(k_default_namespace));
-  return setup;
+Result<publish::ConfigMapAccess> setup_k8s(const AgentFlags& flags, const std::string& probe,
+                                           const AgentRuntime& runtime) {
+  publish::ClusterAccess access;
+  access.kubeconfig = flags.kubeconfig;
+  access.namespace_name = flags.namespace_name;
+  access.service_host = runtime.service_host;
+  access.service_port = runtime.service_port;
+  access.service_account_dir = runtime.service_account_dir;
+  access.user_agent = probe + "/" + ZTP_VERSION;
+  access.timeout = k_request_timeout;
+  access.cancel_fd = runtime.stop != nullptr ? runtime.stop->fd() : -1;
+  return publish::connect_configmaps(access);
 }
 
 }  // namespace

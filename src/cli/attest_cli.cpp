@@ -14,6 +14,7 @@
 #include "common/cli_values.h"
 #include "common/command_line.h"
 #include "common/posix_file.h"
+#include "publish/k8s_sink.h"
 
 namespace ztp::cli {
 namespace {
@@ -34,10 +35,35 @@ struct ServeFlags {
   std::string tls_cert;
   std::string tls_key;
   std::string ek_ca;
-  std::string publish;
+  std::vector<std::string> publish;
+  std::optional<std::string> kubeconfig;
+  std::optional<std::string> namespace_name;
   std::string nonce_ttl = "60s";
   std::vector<std::string> allowed_hosts;
 };
+
+// --publish dir:PATH and/or k8s (the node's ConfigMap, like the probes' --publish k8s).
+Result<void> publish_options(const ServeFlags& f, attest::VerdictPublisher::Options& out) {
+  for (const auto& target : f.publish) {
+    if (target.rfind("dir:", 0) == 0 && std::filesystem::is_directory(target.substr(4))) {
+      out.dir = target.substr(4);
+    } else if (target == "k8s") {
+      publish::ClusterAccess access = publish::cluster_access_from_environment();
+      access.kubeconfig = f.kubeconfig;
+      access.namespace_name = f.namespace_name;
+      access.user_agent = std::string(k_name) + "/" + ZTP_VERSION;
+      auto cluster = publish::connect_configmaps(access);
+      if (!cluster) {
+        return tl::unexpected(cluster.error());
+      }
+      out.k8s = attest::VerdictPublisher::K8s{cluster->client, cluster->namespace_name};
+    } else {
+      return fail(ErrorKind::bad_input,
+                  "--publish '" + target + "' is not k8s or dir:PATH of an existing directory");
+    }
+  }
+  return {};
+}
 
 // The verifier's options from the flags (the EK CA bundle is read here).
 Result<attest::VerifierOptions> verifier_options(const ServeFlags& f, std::chrono::seconds ttl) {
@@ -47,11 +73,8 @@ Result<attest::VerifierOptions> verifier_options(const ServeFlags& f, std::chron
     ZTP_TRY(pem, read_local_file(f.ek_ca, k_max_pem_bytes));
     options.ek_ca_pem = std::move(*pem);
   }
-  if (!f.publish.empty()) {
-    if (f.publish.rfind("dir:", 0) != 0 || !std::filesystem::is_directory(f.publish.substr(4))) {
-      return fail(ErrorKind::bad_input, "--publish must be dir:PATH of an existing directory");
-    }
-    options.publish_dir = f.publish.substr(4);
+  if (auto ok = publish_options(f, options.publish); !ok) {
+    return tl::unexpected(ok.error());
   }
   return options;
 }
@@ -108,6 +131,11 @@ int serve(const ServeFlags& f, std::ostream& out, std::ostream& err) {
   server.serve();
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  // The last verdicts reach the ConfigMaps unless the API server is down (the pod's
+  // termination grace period is 30 s by default).
+  if (!verifier.flush_verdicts(std::chrono::seconds(5))) {
+    logger.warn("attest.publish_pending", {{"reason", "verdicts not applied at shutdown"}});
+  }
   return k_exit_ok;
 }
 
@@ -202,8 +230,14 @@ CLI::App* add_serve_command(CLI::App& app, ServeFlags& sf) {
                         "PEM bundle of EK CAs: registration then requires an EK certificate "
                         "under it (without: any EK, trust on first registration)");
   serve_cmd->add_option("--publish", sf.publish,
-                        "dir:PATH: write <node>.attest.json verdicts there (next to the probes' "
-                        "documents)");
+                        "Repeatable: dir:PATH writes <node>.attest.json verdicts there (next "
+                        "to the probes' documents); k8s applies them as data key attest.json "
+                        "of the node's ConfigMap ztp-prem-<node>");
+  serve_cmd->add_option("--kubeconfig", sf.kubeconfig,
+                        "With --publish k8s: this kubeconfig instead of the in-cluster config");
+  serve_cmd->add_option("--namespace", sf.namespace_name,
+                        "With --publish k8s: the ConfigMaps' namespace (default: the service "
+                        "account's, else the context's, else ztp-prem)");
   serve_cmd
       ->add_option("--nonce-ttl", sf.nonce_ttl,
                    "Lifetime of a nonce (and a registration "

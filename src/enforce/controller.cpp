@@ -10,7 +10,9 @@ Verdicts verdicts_for(const std::vector<k8s::ObjectMeta>& nodes, const fleet::Sn
                       const Policy& policy, fleet::TimePoint now) {
   Verdicts out;
   for (const auto& n : nodes) {
-    out.emplace(n.name, decide(snapshot.find(n.name), policy, now));
+    const fleet::Row* row = snapshot.find(n.name);
+    // --require-attestation reads the verifier's verdict the model holds for the node.
+    out.emplace(n.name, decide(row, policy, now, attestation_of(row)));
   }
   return out;
 }

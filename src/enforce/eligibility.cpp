@@ -82,6 +82,13 @@ Result<Policy> make_policy(const std::vector<std::string>& modes, bool require_t
   return p;
 }
 
+std::optional<Attestation> attestation_of(const fleet::Row* row) {
+  if (row == nullptr || row->attestation < 0) {
+    return std::nullopt;
+  }
+  return row->attestation == 1 ? Attestation::verified : Attestation::failed;
+}
+
 Verdict decide(const fleet::Row* row, const Policy& policy, fleet::TimePoint now,
                std::optional<Attestation> attestation) {
   if (row == nullptr || (row->mode < 0 && row->invalid_reasons.empty())) {

@@ -35,6 +35,9 @@ std::vector<std::string> default_modes();
 
 // The attestation service's verdict for a node, when there is one (src/attest).
 enum class Attestation { verified, failed };
+// The verdict the fleet model holds for the node (Row::attestation, from the verifier's
+// published AttestStatus), or none: no row, or no valid verdict.
+std::optional<Attestation> attestation_of(const fleet::Row* row);
 
 enum class Reason {
   eligible,

@@ -69,6 +69,14 @@ FleetCounts count(const std::vector<Row>& rows, std::size_t invalid_documents) {
     }
     c.tpm_missing += row.missing_tpm ? 1U : 0U;
     c.boot_state_changed += row.boot_changed_at ? 1U : 0U;
+    if (row.attestation >= 0) {
+      ++c.attestation[static_cast<std::size_t>(row.attestation)];
+      if (row.attest_reason >= 0) {
+        ++c.attest_reasons[static_cast<std::size_t>(row.attest_reason)];
+      }
+    } else {
+      ++c.attestation_none;
+    }
     if (!row.wave.empty()) {
       ++c.waves[row.wave];
     }
@@ -118,12 +126,12 @@ bool FleetState::apply_one(DocumentUpdate& update, std::uint64_t listing) {
     if (it == m_nodes.end()) {
       return false;
     }
-    Slot& slot = update.probe == Probe::cc ? it->second.cc : it->second.tpm;
+    Slot& slot = it->second.of(update.probe);
     if (!slot.present()) {
       return false;
     }
     slot = Slot{};
-    if (!it->second.cc.present() && !it->second.tpm.present()) {
+    if (!it->second.any()) {
       m_nodes.erase(it);
     }
     return true;
@@ -131,7 +139,7 @@ bool FleetState::apply_one(DocumentUpdate& update, std::uint64_t listing) {
   if (it == m_nodes.end()) {
     it = m_nodes.emplace(update.node, NodeSlots{}).first;
   }
-  Slot& slot = update.probe == Probe::cc ? it->second.cc : it->second.tpm;
+  Slot& slot = it->second.of(update.probe);
   Slot next;
   if (update.document && update.document->generated_at > m_clock.wall_now() + k_max_clock_skew) {
     update.document = fail(ErrorKind::bad_input, "generatedAt: more than 5 minutes in the future");
@@ -159,20 +167,20 @@ bool FleetState::apply_one(DocumentUpdate& update, std::uint64_t listing) {
 void FleetState::mark_listed(const DocumentUpdate& update, std::uint64_t listing) {
   const auto it = m_nodes.find(update.node);
   if (it != m_nodes.end()) {
-    (update.probe == Probe::cc ? it->second.cc : it->second.tpm).listed = listing;
+    it->second.of(update.probe).listed = listing;
   }
 }
 
 bool FleetState::drop_unlisted(std::uint64_t listing) {
   bool changed = false;
   for (auto it = m_nodes.begin(); it != m_nodes.end();) {
-    for (Slot* slot : {&it->second.cc, &it->second.tpm}) {
+    for (Slot* slot : {&it->second.cc, &it->second.tpm, &it->second.attest}) {
       if (slot->present() && slot->listed != listing) {
         *slot = Slot{};
         changed = true;
       }
     }
-    it = it->second.cc.present() || it->second.tpm.present() ? std::next(it) : m_nodes.erase(it);
+    it = it->second.any() ? std::next(it) : m_nodes.erase(it);
   }
   return changed;
 }
@@ -183,7 +191,7 @@ bool FleetState::holds(const DocumentUpdate& update) {
   if (update.removed || it == m_nodes.end()) {
     return false;
   }
-  const Slot& slot = update.probe == Probe::cc ? it->second.cc : it->second.tpm;
+  const Slot& slot = it->second.of(update.probe);
   if (update.document) {
     return slot.compact != nullptr && *slot.compact == update.document->compact;
   }
@@ -226,10 +234,17 @@ Row FleetState::row_of(const std::string& name, const NodeSlots& slots) {
   row.name = name;
   row.missing_cc = !slots.cc.present();
   row.missing_tpm = !slots.tpm.present();
-  for (const Slot* slot : {&slots.cc, &slots.tpm}) {
+  for (const Slot* slot : {&slots.cc, &slots.tpm, &slots.attest}) {
     if (!slot->invalid_reason.empty()) {
       row.invalid_reasons.push_back(slot->invalid_reason);
     }
+  }
+  if (const auto& attest = slots.attest.document) {
+    row.attestation = attest->attested ? 1 : 0;
+    row.attest_reason = static_cast<std::int8_t>(attest->attest_reason);
+    row.attest_group = attest->attest_group;
+    row.attested_at = attest->generated_at;
+    row.attest_document = slots.attest.compact;
   }
   if (const auto& cc = slots.cc.document) {
     row.mode = static_cast<std::int8_t>(cc->mode);

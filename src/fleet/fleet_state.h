@@ -66,6 +66,12 @@ class FleetState {
   struct NodeSlots {
     Slot cc;
     Slot tpm;
+    Slot attest;  // the verifier's verdict: shown and counted, never ages the row
+    Slot& of(Probe probe) { return probe == Probe::cc ? cc : probe == Probe::tpm ? tpm : attest; }
+    const Slot& of(Probe probe) const {
+      return probe == Probe::cc ? cc : probe == Probe::tpm ? tpm : attest;
+    }
+    bool any() const { return cc.present() || tpm.present() || attest.present(); }
   };
 
   bool apply_one(DocumentUpdate& update, std::uint64_t listing);

@@ -18,9 +18,9 @@ namespace ztp::fleet {
 
 namespace {
 
-// The agents' ConfigMap name: "ztp-prem-<node>" (src/publish/k8s_sink.cpp). The node label
-// is left off when the node name is no valid label value (over 63 characters), so the
-// name is the fallback.
+// The agents' (and the verifier's) ConfigMap name: "ztp-prem-<node>" (src/publish/k8s_sink.cpp).
+// The node label is left off when the node name is no valid label value (over 63 characters), so
+// the name is the fallback.
 constexpr std::string_view k_configmap_prefix = "ztp-prem-";
 // A watch line is one ConfigMap event; a ConfigMap holds at most 1 MiB of data
 // (k8s.io/docs/concepts/configuration/configmap/), so a larger line is not one of ours.
@@ -54,8 +54,8 @@ std::optional<ConfigMapUpdates> configmap_updates(const k8s::ConfigMapObject& ob
   }
   ConfigMapUpdates out;
   out.node = node;
-  for (const auto& [probe, key] :
-       {std::pair{Probe::cc, k_cc_key}, std::pair{Probe::tpm, k_tpm_key}}) {
+  for (const auto& [probe, key] : {std::pair{Probe::cc, k_cc_key}, std::pair{Probe::tpm, k_tpm_key},
+                                   std::pair{Probe::attest, k_attest_key}}) {
     DocumentUpdate update;
     update.node = node;
     update.probe = probe;
@@ -159,7 +159,7 @@ void K8sSource::apply_object(const k8s::ConfigMapObject& object, bool deleted,
   const auto known = m_nodes_by_configmap.find(object.name);
   if (known != m_nodes_by_configmap.end() &&
       (!updates || deleted || updates->node != known->second)) {
-    for (const Probe probe : {Probe::cc, Probe::tpm}) {
+    for (const Probe probe : {Probe::cc, Probe::tpm, Probe::attest}) {
       DocumentUpdate removal;
       removal.node = known->second;
       removal.probe = probe;

@@ -36,6 +36,8 @@ inline constexpr const char* k_part_of_selector = "app.kubernetes.io/part-of=ztp
 inline constexpr const char* k_node_label = "ztp-prem.tlsstress.art/node";
 inline constexpr const char* k_cc_key = "cc.json";
 inline constexpr const char* k_tpm_key = "tpm.json";
+// The attestation verifier's verdict (src/attest/verdict.h, its own field manager).
+inline constexpr const char* k_attest_key = "attest.json";
 
 inline constexpr std::size_t k_default_page_limit = 500;
 

@@ -51,6 +51,11 @@ std::string metrics_text(const FleetCounts& c) {
   constexpr std::array<std::string_view, 2> k_probes = {"cc", "tpm"};
   gauges_by(registry, "ztp_prem_fleet_missing_documents", "Nodes without a document of a probe",
             "probe", k_probes, std::array<std::size_t, 2>{c.cc_missing, c.tpm_missing});
+  constexpr std::array<std::string_view, 3> k_verdicts = {"attested", "refused", "none"};
+  gauges_by(registry, "ztp_prem_fleet_attestation_nodes",
+            "Nodes by the attestation verifier's last verdict (none: no valid AttestStatus)",
+            "verdict", k_verdicts,
+            std::array<std::size_t, 3>{c.attestation[1], c.attestation[0], c.attestation_none});
   return prometheus::TextSerializer().Serialize(registry.Collect());
 }
 

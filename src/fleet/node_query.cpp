@@ -11,9 +11,9 @@ namespace ztp::fleet {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> k_params = {"mode",  "family",   "readiness", "missing",
-                                                       "stale", "wave",     "q",         "sort",
-                                                       "limit", "continue", "v"};
+constexpr std::array<std::string_view, 12> k_params = {"mode",  "family",   "readiness", "missing",
+                                                       "stale", "attested", "wave",      "q",
+                                                       "sort",  "limit",    "continue",  "v"};
 // "v" is accepted and ignored: a cache-busting parameter a page may add.
 
 tl::unexpected<Error> bad(std::string message) {
@@ -43,6 +43,7 @@ std::string query_identity(const NodeQuery& q) {
   add(q.readiness ? k_readiness[static_cast<std::size_t>(*q.readiness)] : "");
   add(q.missing_part ? k_missing_parts[static_cast<std::size_t>(*q.missing_part)] : "");
   add(q.stale ? (*q.stale ? "t" : "f") : "");
+  add(q.attestation ? std::to_string(*q.attestation) : "");
   add(q.wave.value_or(""));
   add(q.name_contains);
   add(std::to_string(static_cast<int>(q.sort)) + (q.descending ? "-" : "+"));
@@ -92,7 +93,9 @@ bool matches(const Row& row, const NodeQuery& q) {
   return (!q.mode || row.mode == *q.mode) && (!q.family || row.family == *q.family) &&
          (!q.readiness || row.readiness == *q.readiness) &&
          (!q.missing_part || ((row.missing_parts >> *q.missing_part) & 1U) != 0) &&
-         (!q.stale || row.stale == *q.stale) && (!q.wave || row.wave == *q.wave) &&
+         (!q.stale || row.stale == *q.stale) &&
+         (!q.attestation || row.attestation == *q.attestation) &&
+         (!q.wave || row.wave == *q.wave) &&
          (q.name_contains.empty() || row.name.find(q.name_contains) != std::string::npos);
 }
 
@@ -154,6 +157,11 @@ Result<void> set_param(const std::string& name, const std::string& value, NodeQu
       return bad("stale: must be true or false");
     }
     q.stale = value == "true";
+  } else if (name == "attested") {
+    if (value != "true" && value != "false" && value != "none") {
+      return bad("attested: must be true, false or none");
+    }
+    q.attestation = value == "true" ? 1 : value == "false" ? 0 : -1;
   } else if (name == "wave") {
     q.wave = value;
   } else if (name == "q") {
@@ -180,8 +188,8 @@ Result<NodeQuery> parse_node_query(const QueryParams& params) {
   for (const auto& [name, value] : params) {
     if (!index_of(k_params, name)) {
       return bad(
-          "unknown query parameter (allowed: mode family readiness missing stale wave q "
-          "sort limit continue)");
+          "unknown query parameter (allowed: mode family readiness missing stale attested wave "
+          "q sort limit continue)");
     }
     if (params.count(name) > 1) {
       return bad(name + ": given more than once");

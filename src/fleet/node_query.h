@@ -24,6 +24,7 @@ struct NodeQuery {
   std::optional<int> readiness;
   std::optional<int> missing_part;  // index into k_missing_parts ("missing" parameter)
   std::optional<bool> stale;
+  std::optional<int> attestation;  // "attested": 1 true, 0 false, -1 none (Row::attestation)
   std::optional<std::string> wave;
   std::string name_contains;
   SortKey sort = SortKey::name;

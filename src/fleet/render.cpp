@@ -43,6 +43,19 @@ ordered_json stored_document(const std::shared_ptr<const std::string>& compact) 
   return ordered_json::parse(*compact, nullptr, /*allow_exceptions=*/false);
 }
 
+// The verifier's verdict as the row shows it: null without one.
+ordered_json attestation_json(const Row& row) {
+  if (row.attestation < 0) {
+    return nullptr;
+  }
+  ordered_json j;
+  j["attested"] = row.attestation == 1;
+  j["group"] = row.attest_group;
+  j["when"] = row.attested_at ? ordered_json(format_rfc3339(*row.attested_at)) : nullptr;
+  j["reason"] = word_or_null(k_attest_reasons, row.attest_reason);
+  return j;
+}
+
 }  // namespace
 
 std::string_view to_string(RowState state) {
@@ -69,6 +82,7 @@ ordered_json row_json(const Row& row) {
   j["missingParts"] = word_list(k_missing_parts, row.missing_parts);
   j["bootStateChangedAt"] =
       row.boot_changed_at ? ordered_json(*row.boot_changed_at) : ordered_json(nullptr);
+  j["attestation"] = attestation_json(row);
   j["wave"] = row.wave.empty() ? ordered_json(nullptr) : ordered_json(row.wave);
   j["state"] = to_string(row.state);
   j["stale"] = row.stale;
@@ -105,6 +119,12 @@ ordered_json fleet_json(const FleetCounts& counts, std::uint64_t revision, TimeP
   tpm["missing"] = counts.tpm_missing;
   tpm["bootStateChanged"] = counts.boot_state_changed;
   j["tpm"] = std::move(tpm);
+  ordered_json attestation;
+  attestation["attested"] = counts.attestation[1];
+  attestation["refused"] = counts.attestation[0];
+  attestation["none"] = counts.attestation_none;
+  attestation["reasons"] = counts_by_word(k_attest_reasons, counts.attest_reasons);
+  j["attestation"] = std::move(attestation);
   auto waves = ordered_json::array();
   for (const auto& [wave, nodes] : counts.waves) {
     waves.push_back({{"wave", wave}, {"nodes", nodes}});
@@ -118,6 +138,7 @@ ordered_json node_detail_json(const Row& row) {
   j["row"] = row_json(row);
   j["cc"] = stored_document(row.cc_document);
   j["tpm"] = stored_document(row.tpm_document);
+  j["attest"] = stored_document(row.attest_document);
   return j;
 }
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fleet/attest_document.h"
 #include "fleet/status_document.h"
 #include "fleet/vocabulary.h"
 
@@ -29,7 +30,14 @@ struct Row {
   // The TPM document's bootState.changedAt: the audit seq where the node's quoted boot
   // digest last changed (none: never changed, not quoted, or no bootState).
   std::optional<std::uint64_t> boot_changed_at;
-  std::string wave;  // empty = no valid document
+  // The attestation verifier's last verdict (attest.v1): index into k_attest_verdicts
+  // (0 refused, 1 attested), -1 = no valid verdict. It does not age the row (a node
+  // attests at boot, not every heartbeat) and its absence does not make the row partial.
+  std::int8_t attestation = -1;
+  std::int8_t attest_reason = -1;  // index into k_attest_reasons when refused
+  std::string attest_group;
+  std::optional<TimePoint> attested_at;  // the verdict's "when"
+  std::string wave;                      // empty = no valid document
   RowState state = RowState::ok;
   bool stale = false;
   bool missing_cc = false;
@@ -41,6 +49,7 @@ struct Row {
   std::optional<TimePoint> tpm_generated_at;
   std::shared_ptr<const std::string> cc_document;  // compact JSON of the valid document
   std::shared_ptr<const std::string> tpm_document;
+  std::shared_ptr<const std::string> attest_document;
 };
 
 struct FleetCounts {
@@ -59,6 +68,11 @@ struct FleetCounts {
   std::size_t tpm_missing = 0;
   // Nodes whose valid TPM document says the quoted boot state changed (bootState.changedAt).
   std::size_t boot_state_changed = 0;
+  // Nodes by the verifier's verdict (k_attest_verdicts), refusals by reason, and nodes
+  // without a valid verdict.
+  std::array<std::size_t, k_attest_verdicts.size()> attestation{};
+  std::array<std::size_t, k_attest_reasons.size()> attest_reasons{};
+  std::size_t attestation_none = 0;
   std::map<std::string, std::size_t, std::less<>> waves;
 };
 

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/k8s_names.h"
+#include "fleet/attest_document.h"
 #include "fleet/vocabulary.h"
 
 namespace ztp::fleet {
@@ -927,10 +928,23 @@ Result<void> collect(std::string_view bytes, Probe expected, DocumentFacts& fact
 
 }  // namespace
 
-std::string_view to_string(Probe probe) { return probe == Probe::cc ? "cc" : "tpm"; }
+std::string_view to_string(Probe probe) {
+  switch (probe) {
+    case Probe::cc:
+      return "cc";
+    case Probe::tpm:
+      return "tpm";
+    case Probe::attest:
+      break;
+  }
+  return "attest";
+}
 
 Result<StatusDocument> parse_status_document(std::string_view bytes, Probe expected,
                                              std::string_view expected_node) {
+  if (expected == Probe::attest) {
+    return parse_attest_document(bytes, expected_node);
+  }
   // The compact text is built here, and copied out once (exactly sized) when valid.
   thread_local std::string compact;
   DocumentFacts facts;
@@ -961,28 +975,22 @@ Result<StatusDocument> parse_status_document(std::string_view bytes, Probe expec
 }
 
 std::optional<DocumentFileName> parse_document_file_name(std::string_view file_name) {
-  constexpr std::string_view k_cc_suffix = ".cc.json";
-  constexpr std::string_view k_tpm_suffix = ".tpm.json";
-  DocumentFileName out;
-  std::string_view node;
-  if (file_name.ends_with(k_cc_suffix)) {
-    node = file_name.substr(0, file_name.size() - k_cc_suffix.size());
-    out.probe = Probe::cc;
-  } else if (file_name.ends_with(k_tpm_suffix)) {
-    node = file_name.substr(0, file_name.size() - k_tpm_suffix.size());
-    out.probe = Probe::tpm;
-  } else {
-    return std::nullopt;
+  constexpr std::array<std::pair<std::string_view, Probe>, 3> k_suffixes = {
+      {{".cc.json", Probe::cc}, {".tpm.json", Probe::tpm}, {".attest.json", Probe::attest}}};
+  for (const auto& [suffix, probe] : k_suffixes) {
+    if (file_name.ends_with(suffix)) {
+      const std::string_view node = file_name.substr(0, file_name.size() - suffix.size());
+      if (!is_node_name(node)) {
+        return std::nullopt;
+      }
+      return DocumentFileName{std::string(node), probe};
+    }
   }
-  if (!is_node_name(node)) {
-    return std::nullopt;
-  }
-  out.node = std::string(node);
-  return out;
+  return std::nullopt;
 }
 
 std::string document_file_name(std::string_view node, Probe probe) {
-  return std::string(node) + (probe == Probe::cc ? ".cc.json" : ".tpm.json");
+  return std::string(node) + "." + std::string(to_string(probe)) + ".json";
 }
 
 }  // namespace ztp::fleet

@@ -15,8 +15,10 @@
 
 namespace ztp::fleet {
 
-enum class Probe { cc, tpm };
-std::string_view to_string(Probe probe);  // "cc", "tpm"
+// The documents of a node: the two probes', and the attestation verifier's verdict
+// (fleet/attest_document.h), which rides on the same slots and sources.
+enum class Probe { cc, tpm, attest };
+std::string_view to_string(Probe probe);  // "cc", "tpm", "attest"
 
 // Issue 5: "a document that ... exceeds 64 KiB is kept out of the counts".
 inline constexpr std::size_t k_max_document_bytes = 64 * 1024;
@@ -40,7 +42,11 @@ struct StatusDocument {
   bool has_boot_state = false;
   bool boot_quoted = false;
   std::optional<std::uint64_t> boot_changed_at;
-  std::string compact;  // the document, re-serialised compactly, for the detail view
+  // Attest (attest.v1): the verifier's verdict; generated_at is its "when".
+  bool attested = false;
+  std::string attest_group;
+  int attest_reason = -1;  // index into k_attest_reasons when refused
+  std::string compact;     // the document, re-serialised compactly, for the detail view
 };
 
 // Validates bytes as a document of `expected` written for `expected_node`. The error
@@ -53,7 +59,7 @@ Result<StatusDocument> parse_status_document(std::string_view bytes, Probe expec
 using ztp::format_rfc3339;
 using ztp::parse_rfc3339;
 
-// "<node>.cc.json" / "<node>.tpm.json", the --publish dir: contract.
+// "<node>.cc.json" / "<node>.tpm.json" / "<node>.attest.json", the --publish dir: contract.
 struct DocumentFileName {
   std::string node;
   Probe probe = Probe::cc;

@@ -95,7 +95,7 @@ Harness::Harness(std::optional<std::string> ek_ca) {
   m_logger = std::make_unique<log::Logger>(m_log_out, m_clock);
   VerifierOptions options;
   options.ek_ca_pem = std::move(ek_ca);
-  options.publish_dir = m_publish.root();
+  options.publish.dir = m_publish.root();
   m_verifier =
       std::make_unique<Verifier>(DirState::open(state_spec()).value(), options, m_clock, *m_logger);
   http::ServerConfig config;

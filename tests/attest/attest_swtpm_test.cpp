@@ -21,6 +21,9 @@
 #include "esapi/attestation.h"
 #include "esapi/endorsement.h"
 #include "esapi/esapi_session.h"
+#include "fleet/dir_source.h"
+#include "fleet/metrics.h"
+#include "fleet/render.h"
 #include "testlib/fixtures.h"
 #include "testlib/test_pki.h"
 #include "tpmquote/pcr_selection.h"
@@ -547,6 +550,21 @@ TEST(AttestPrivacy, PlantedValuesAppearInNoOutput) {
   for (const auto& e : std::filesystem::directory_iterator(h.publish_dir().root())) {
     public_outputs.emplace_back(e.path().string(), read_file(e.path()));
   }
+  // The fleet reading the verdicts (its dir source, as `--source dir:` next to the probes'
+  // documents): the row, the node detail, the fleet counts and the metrics it serves.
+  fleet::FleetState fleet_state(h.clock(), std::chrono::hours(1));
+  fleet::DirSource source(h.publish_dir().root(), fleet_state);
+  ASSERT_TRUE(source.start());
+  fleet_state.wait_for_revision(1, std::chrono::seconds(5));
+  source.stop();
+  const auto snapshot = fleet_state.snapshot();
+  const fleet::Row* row = snapshot->find("n1");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->attestation, 1);
+  public_outputs.emplace_back("fleet row", fleet::row_json(*row).dump());
+  public_outputs.emplace_back("fleet node detail", fleet::node_detail_json(*row).dump());
+  public_outputs.emplace_back("fleet counts", snapshot->fleet_json);
+  public_outputs.emplace_back("fleet metrics", fleet::metrics_text(snapshot->counts));
   std::vector<std::pair<std::string, std::string>> state_files;
   for (const auto& e : std::filesystem::recursive_directory_iterator(h.state_dir().root())) {
     if (e.is_regular_file()) {

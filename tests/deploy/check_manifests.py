@@ -45,6 +45,7 @@ base = render("base")
 with_policy = render("with-admission-policy")
 with_audit = render("with-audit")
 with_enforcement = render("with-enforcement")
+with_attestation = render("with-attestation")
 # The audit overlay's one writable host path per probe (issue 6): nothing else may write.
 AUDIT_HOST_PATHS = {"ztp-prem-detect": "/var/lib/ztp-prem/audit/detect",
                     "ztp-prem-tpm": "/var/lib/ztp-prem/audit/tpm"}
@@ -437,6 +438,203 @@ with tempfile.TemporaryDirectory() as tmp:
 
 
 
+ATTEST = "ztp-prem-attest"
+ATTEST_AGENT = "ztp-prem-attest-agent"
+ATTEST_PORT = 8443
+
+
+def arg_values(args, flag):
+    """Every value of --flag V and --flag=V."""
+    return [args[i + 1] for i in range(len(args) - 1) if args[i] == flag] + \
+        [a.split("=", 1)[1] for a in args if a.startswith(flag + "=")]
+
+
+def check_verifier(ov, by, docs):
+    """The verifier (ztp-prem-attest serve): restricted, TLS from a read-only Secret, state on
+    a claim, verdicts to the ConfigMaps; its Service, NetworkPolicy and least-privilege Role."""
+    dep = by.get(("Deployment", ATTEST))
+    if not check(dep is not None, f"{ov}: no Deployment/{ATTEST}"):
+        return
+    name = f"{ov}: Deployment/{ATTEST}"
+    spec = dep["spec"]["template"]["spec"]
+    pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+    check(selects(dep["spec"]["selector"], pod_labels), f"{name}: selector does not select its pods")
+    check(dep["spec"].get("replicas", 1) == 1 and dep["spec"].get("strategy", {}).get("type") == "Recreate",
+          f"{name}: one replica, Recreate (one writer of the state directory)")
+    check(spec.get("serviceAccountName") == ATTEST, f"{name}: serviceAccountName {spec.get('serviceAccountName')}")
+    check(not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"),
+          f"{name} shares host namespaces")
+    check(not any("hostPath" in v for v in spec.get("volumes", [])), f"{name} mounts a hostPath")
+    check(len(spec["containers"]) == 1 and not spec.get("initContainers"), f"{name}: one container")
+    c = spec["containers"][0]
+    cname = f"{name}/{c['name']}"
+    check_restricted(cname, c, spec.get("securityContext", {}))
+    check(c.get("command", [""])[0].endswith("/ztp-prem-attest"), f"{cname}: command is not ztp-prem-attest")
+    args = c.get("args", [])
+    check(args[:1] == ["serve"], f"{cname}: args do not start with serve")
+    check("k8s" in arg_values(args, "--publish"), f"{cname}: verdicts not published (--publish k8s)")
+    listen = arg_values(args, "--listen")
+    check(len(listen) == 1 and listen[0] == f"0.0.0.0:{ATTEST_PORT}", f"{cname}: --listen {listen}")
+    ports = c.get("ports", [])
+    port = ports[0]["containerPort"] if len(ports) == 1 else None
+    check(port == ATTEST_PORT, f"{cname}: containerPort {port} is not the --listen port {ATTEST_PORT}")
+    mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+
+    def volume_of(path):
+        best = max((m for m in mounts if path.startswith(m.rstrip("/") + "/")), key=len, default=None)
+        return (mounts[best], volumes.get(mounts[best]["name"], {})) if best else (None, {})
+
+    state = arg_values(args, "--state")
+    check(len(state) == 1 and state[0].startswith("dir:"), f"{cname}: --state {state}")
+    if state:
+        _, vol = volume_of(state[0][4:])
+        check("persistentVolumeClaim" in vol, f"{cname}: --state is not on a PersistentVolumeClaim")
+    for flag in ("--tls-cert", "--tls-key"):
+        files = arg_values(args, flag)
+        mount, vol = volume_of(files[0]) if files else (None, {})
+        check(mount is not None and mount.get("readOnly") is True and "secret" in vol,
+              f"{cname}: {flag} is not in a read-only Secret mount")
+    for probe in ("livenessProbe", "readinessProbe"):
+        get = c.get(probe, {}).get("httpGet", {})
+        check(get.get("path") == "/healthz" and get.get("scheme") == "HTTPS" and
+              port_number(get.get("port"), c) == port, f"{cname}: {probe} is not HTTPS /healthz on {port}")
+    svc = by.get(("Service", ATTEST))
+    if check(svc is not None, f"{ov}: no Service/{ATTEST}"):
+        ns = svc["metadata"].get("namespace", "default")
+        want = [ATTEST, f"{ATTEST}.{ns}", f"{ATTEST}.{ns}.svc", f"{ATTEST}.{ns}.svc.cluster.local"]
+        missing = [w for w in want if w not in arg_values(args, "--allowed-host")]
+        check(not missing, f"{cname}: --allowed-host lacks the Service's DNS names {missing}")
+        check(svc["spec"].get("type", "ClusterIP") == "ClusterIP", f"{ov}: Service/{ATTEST}: not ClusterIP")
+        check(selects({"matchLabels": svc["spec"].get("selector", {})}, pod_labels),
+              f"{ov}: Service/{ATTEST}: selector does not select the verifier pods")
+        for sp in svc["spec"].get("ports", []):
+            check(port_number(sp.get("targetPort", sp.get("port")), c) == port,
+                  f"{ov}: Service/{ATTEST}: targetPort {sp.get('targetPort')} is not {port}")
+    agent = by.get(("DaemonSet", ATTEST_AGENT))
+    agent_labels = agent["spec"]["template"]["metadata"]["labels"] if agent else {}
+    netpol = by.get(("NetworkPolicy", ATTEST))
+    if check(netpol is not None, f"{ov}: no NetworkPolicy/{ATTEST}"):
+        nname = f"{ov}: NetworkPolicy/{ATTEST}"
+        nspec = netpol["spec"]
+        check(selects(nspec.get("podSelector", {}), pod_labels), f"{nname}: does not select the verifier pods")
+        check("Ingress" in nspec.get("policyTypes", []), f"{nname}: policyTypes lacks Ingress")
+        rules = nspec.get("ingress", [])
+        check(rules, f"{nname}: no ingress rule")
+        for rule in rules:
+            peers = rule.get("from", [])
+            check(peers, f"{nname}: a rule admits every source")
+            for peer in peers:
+                check(set(peer) == {"podSelector"} and selects(peer["podSelector"], agent_labels),
+                      f"{nname}: admits more than the attestation agents of its namespace: {peer}")
+            rports = rule.get("ports", [])
+            check(rports and all(rp.get("protocol", "TCP") == "TCP" and rp.get("port") == port and
+                                 "endPort" not in rp for rp in rports), f"{nname}: admits {rports}, not TCP {port}")
+    for d in docs:
+        if d["kind"] == "NetworkPolicy" and d is not netpol:
+            other = d["spec"].get("podSelector", {})
+            check(not (other == {} or selects(other, pod_labels)),
+                  f"{ov}: NetworkPolicy/{d['metadata']['name']} also selects the verifier pods")
+    role = by.get(("Role", ATTEST))
+    if check(role is not None, f"{ov}: no Role/{ATTEST}"):
+        rules = role.get("rules", [])
+        check(len(rules) == 1 and rules[0].get("apiGroups") == [""] and
+              rules[0].get("resources") == ["configmaps"] and
+              set(rules[0].get("verbs", [])) == {"get", "create", "patch"},
+              f"{ov}: Role/{ATTEST}: more than get, create, patch of configmaps: {rules}")
+    for d in docs:
+        subjects = {s["name"] for s in d.get("subjects", [])}
+        if d["kind"] == "ClusterRoleBinding":
+            check(ATTEST not in subjects, f"{ov}: ClusterRoleBinding/{d['metadata']['name']} binds {ATTEST}")
+        if d["kind"] == "RoleBinding" and ATTEST in subjects:
+            check(d["roleRef"]["name"] == ATTEST and subjects == {ATTEST},
+                  f"{ov}: RoleBinding/{d['metadata']['name']} binds {ATTEST} to {d['roleRef']['name']}")
+
+
+ATTEST_HOST_PATHS = {"/dev/tpmrm0": "CharDevice", "/var/lib/ztp-prem/attest": "DirectoryOrCreate"}
+
+
+def check_attest_agent(ov, by):
+    """The attestation agent: opt-in per node, no token, `ztp-prem-tpm attest` in the one
+    privileged init container (the TPM device; docs/deploy.md "Attestation"), the rest
+    restricted; host paths: the TPM device and the secret directory only."""
+    ds = by.get(("DaemonSet", ATTEST_AGENT))
+    if not check(ds is not None, f"{ov}: no DaemonSet/{ATTEST_AGENT}"):
+        return
+    name = f"{ov}: DaemonSet/{ATTEST_AGENT}"
+    spec = ds["spec"]["template"]["spec"]
+    check(spec.get("nodeSelector") == {"ztp-prem.tlsstress.art/attest": "true"},
+          f"{name}: not opt-in by the node label ztp-prem.tlsstress.art/attest=true")
+    check(spec.get("automountServiceAccountToken") is False, f"{name}: mounts a service account token")
+    check(not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("hostIPC"),
+          f"{name} shares host namespaces")
+    host = {v["name"]: v["hostPath"] for v in spec.get("volumes", []) if "hostPath" in v}
+    check({h["path"]: h.get("type") for h in host.values()} == ATTEST_HOST_PATHS,
+          f"{name}: host paths {sorted(h['path'] for h in host.values())}")
+    inits = spec.get("initContainers", [])
+    if not check(len(inits) == 1, f"{name}: one init container"):
+        return
+    c = inits[0]
+    cname = f"{name}/{c['name']}"
+    args = c.get("args", [])
+    check(c.get("command") == ["/ztp-prem-tpm"] and args[:1] == ["attest"], f"{cname}: not ztp-prem-tpm attest")
+    svc = by.get(("Service", ATTEST))
+    ns = svc["metadata"].get("namespace", "default") if svc else "?"
+    check(arg_values(args, "--verifier") == [f"https://{ATTEST}.{ns}.svc:{ATTEST_PORT}"],
+          f"{cname}: --verifier {arg_values(args, '--verifier')} is not the Service")
+    check(arg_values(args, "--tcti") == ["device:/dev/tpmrm0"], f"{cname}: --tcti")
+    env = {e["name"]: e for e in c.get("env", [])}
+    check(arg_values(args, "--node") == ["$(NODE_NAME)"] and
+          env.get("NODE_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "spec.nodeName",
+          f"{cname}: --node is not the Downward API's node name")
+    mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+    out = arg_values(args, "--out")
+    check(len(out) == 1 and host.get(mounts.get(out[0].rsplit("/", 1)[0]), {}).get("path") ==
+          "/var/lib/ztp-prem/attest", f"{cname}: --out {out} is not in the secret directory")
+    sc = c.get("securityContext", {})
+    check(sc.get("capabilities", {}).get("drop") == ["ALL"] and not sc.get("capabilities", {}).get("add"),
+          f"{cname}: capabilities not all dropped")
+    check(sc.get("readOnlyRootFilesystem") is True, f"{cname}: readOnlyRootFilesystem")
+    check(c.get("resources", {}).get("limits", {}).get("memory"), f"{cname}: memory limit")
+    for m in c.get("volumeMounts", []):
+        if m["name"] in host and host[m["name"]]["path"] == "/dev/tpmrm0":
+            check(m["mountPath"] == "/dev/tpmrm0", f"{cname}: TPM device mounted at {m['mountPath']}")
+    for h in spec["containers"]:
+        check_restricted(f"{name}/{h['name']}", h, spec.get("securityContext", {}))
+        check(not h.get("volumeMounts"), f"{name}/{h['name']}: mounts volumes")
+
+
+def privileged_containers(docs):
+    out = []
+    for d in docs:
+        spec = d.get("spec", {}).get("template", {}).get("spec")
+        if not spec:
+            continue
+        for c in spec.get("initContainers", []) + spec.get("containers", []):
+            if c.get("securityContext", {}).get("privileged") or \
+                    c.get("securityContext", {}).get("runAsUser") == 0:
+                out.append(f"{d['kind']}/{d['metadata']['name']}/{c['name']}")
+    return out
+
+
+def check_attestation(docs):
+    ov = "with-attestation"
+    by = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    check_objects([d for d in docs if d["metadata"]["name"] != ATTEST_AGENT], audited=False)
+    check_fleet(ov, docs)
+    check_verifier(ov, by, docs)
+    check_attest_agent(ov, by)
+    # The TPM device is the one reason for privilege, in the one container that opens it.
+    check(privileged_containers(docs) == [f"DaemonSet/{ATTEST_AGENT}/attest"],
+          f"{ov}: privileged or root containers {privileged_containers(docs)}")
+    for overlay, other in (("base", base), ("with-admission-policy", with_policy),
+                           ("with-audit", with_audit), ("with-enforcement", with_enforcement)):
+        check(not privileged_containers(other), f"{overlay}: privileged or root containers")
+
+
+check_attestation(with_attestation)
+
+
 def dockerfile_stages(path):
     """Instructions of each stage, continuation lines joined, comments dropped."""
     stages, logical = [], ""
@@ -532,6 +730,6 @@ check_dockerfile(image_contents())
 
 for f in failures:
     print("FAIL:", f)
-rendered = len(base) + len(with_policy) + len(with_audit) + helm_rendered
+rendered = len(base) + len(with_policy) + len(with_audit) + len(with_attestation) + helm_rendered
 print(f"manifests: {rendered} rendered objects checked, {len(failures)} problems")
 sys.exit(1 if failures else 0)

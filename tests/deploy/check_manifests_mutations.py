@@ -27,8 +27,59 @@ DROP_NETPOL = ("  - path: audit-tpm.yaml\n",
                "  - path: audit-tpm.yaml\n  - patch: |-\n      $patch: delete\n"
                "      apiVersion: networking.k8s.io/v1\n      kind: NetworkPolicy\n"
                "      metadata:\n        name: ztp-prem-fleet\n")
+VERIFIER = "deploy/with-attestation/verifier.yaml"
+ATTEST_AGENT = "deploy/with-attestation/agent.yaml"
 # (what breaks, file, old text, new text, expected substring of the checker's output)
 CASES = [
+    ("verifier may list configmaps", VERIFIER, 'verbs: ["get", "create", "patch"]',
+     'verbs: ["get", "list", "create", "patch"]', "Role/ztp-prem-attest grants ['list']"),
+    ("verifier may read Secrets", VERIFIER, 'resources: ["configmaps"]',
+     'resources: ["configmaps", "secrets"]', "Role/ztp-prem-attest: more than get, create, patch"),
+    ("verifier runs as root", VERIFIER, "runAsUser: 65532", "runAsUser: 0",
+     "Deployment/ztp-prem-attest/verifier: runAsUser 0"),
+    ("verifier does not publish", VERIFIER, "            - --publish\n            - k8s\n", "",
+     "verdicts not published"),
+    ("verifier state in the container", VERIFIER, "dir:/var/lib/ztp-prem-attest/state",
+     "dir:/tmp/state", "--state is not on a PersistentVolumeClaim"),
+    ("verifier TLS key writable", VERIFIER,
+     "              mountPath: /etc/ztp-prem-attest/tls\n              readOnly: true\n",
+     "              mountPath: /etc/ztp-prem-attest/tls\n", "--tls-key is not in a read-only Secret mount"),
+    ("verifier probes over plain HTTP", VERIFIER, "          livenessProbe:\n            httpGet:\n"
+     "              path: /healthz\n              port: https\n              scheme: HTTPS\n",
+     "          livenessProbe:\n            httpGet:\n              path: /healthz\n"
+     "              port: https\n", "livenessProbe is not HTTPS /healthz"),
+    ("verifier Service name missing from --allowed-host", VERIFIER,
+     "            - --allowed-host\n            - ztp-prem-attest.ztp-prem.svc\n", "",
+     "--allowed-host lacks the Service's DNS names"),
+    ("verifier NetworkPolicy admits every namespace", VERIFIER,
+     "        - podSelector:\n            matchLabels:\n              app.kubernetes.io/name: ztp-prem-attest-agent",
+     "        - namespaceSelector: {}\n          podSelector:\n            matchLabels:\n"
+     "              app.kubernetes.io/name: ztp-prem-attest-agent",
+     "admits more than the attestation agents"),
+    ("verifier NetworkPolicy admits another port", VERIFIER,
+     "- protocol: TCP\n          port: 8443", "- protocol: TCP\n          port: 9443", "not TCP 8443"),
+    ("verifier bound cluster-wide", VERIFIER, "kind: RoleBinding\nmetadata:\n  name: ztp-prem-attest",
+     "kind: ClusterRoleBinding\nmetadata:\n  name: ztp-prem-attest", "binds ztp-prem-attest"),
+    ("attestation agent on every node", ATTEST_AGENT,
+     '      nodeSelector:\n        ztp-prem.tlsstress.art/attest: "true"\n', "",
+     "not opt-in by the node label"),
+    ("attestation agent gets a token", ATTEST_AGENT, "automountServiceAccountToken: false",
+     "automountServiceAccountToken: true", "mounts a service account token"),
+    ("attestation agent mounts the host's /dev", ATTEST_AGENT, "path: /dev/tpmrm0\n            type: CharDevice",
+     "path: /dev\n            type: Directory", "host paths"),
+    ("attestation agent adds a capability", ATTEST_AGENT,
+     '            capabilities:\n              drop: ["ALL"]\n          resources:\n            requests:\n'
+     '              cpu: 10m',
+     '            capabilities:\n              drop: ["ALL"]\n              add: ["SYS_ADMIN"]\n'
+     '          resources:\n            requests:\n              cpu: 10m',
+     "capabilities not all dropped"),
+    ("attestation agent asks another verifier", ATTEST_AGENT,
+     "            - https://ztp-prem-attest.ztp-prem.svc:8443\n",
+     "            - https://verifier.example:8443\n", "is not the Service"),
+    ("attestation agent's hold container privileged", ATTEST_AGENT,
+     "            runAsUser: 65532\n            runAsGroup: 65532\n            privileged: false",
+     "            runAsUser: 65532\n            runAsGroup: 65532\n            privileged: true",
+     "privileged or root containers"),
     ("fleet runs as an agent's account", FLEET, "serviceAccountName: ztp-prem-fleet",
      "serviceAccountName: ztp-prem-detect", "serviceAccountName ztp-prem-detect"),
     ("fleet runs the agent image", FLEET, "image: ztp-prem-fleet", "image: ztp-prem",

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli/probe_run.h"
+#include "enforce/controller.h"
 #include "fleet/fleet_state.h"
 #include "testlib/fixed_clock.h"
 #include "testlib/fixtures.h"
@@ -201,6 +202,57 @@ TEST(Reason, WordsAreDistinct) {
     words.insert(to_string(static_cast<Reason>(i)));
   }
   EXPECT_EQ(words.size(), static_cast<std::size_t>(Reason::not_published) + 1);
+}
+
+// --require-attestation: the controller passes each node's verdict from the fleet model
+// (the verifier's published AttestStatus) to decide().
+TEST_F(EligibilityCases, ControllerPassesTheVerifiersVerdict) {
+  const std::string now = format_rfc3339(clock.wall_now());
+  const auto verdict = [&](const std::string& node, bool attested) {
+    nlohmann::ordered_json j = {{"apiVersion", "ztp-prem.tlsstress.art/v1"},
+                                {"kind", "AttestStatus"},
+                                {"node", node},
+                                {"attested", attested},
+                                {"group", "workers"},
+                                {"when", now}};
+    if (!attested) {
+      j["reason"] = "digest-not-approved";
+    }
+    return j.dump();
+  };
+  fleet::FleetState state(clock, 1h);
+  std::vector<fleet::DocumentUpdate> updates;
+  std::vector<k8s::ObjectMeta> nodes;
+  const auto add = [&](const std::string& node, fleet::Probe probe, const std::string& bytes) {
+    fleet::DocumentUpdate u;
+    u.node = node;
+    u.probe = probe;
+    u.document = fleet::parse_status_document(bytes, probe, node);
+    EXPECT_TRUE(u.document) << u.document.error().message;
+    updates.push_back(std::move(u));
+  };
+  for (const char* node : {"attested", "refused", "unattested"}) {
+    auto doc = nlohmann::ordered_json::parse(snp);
+    doc["node"] = node;
+    add(node, fleet::Probe::cc, doc.dump());
+    k8s::ObjectMeta meta;
+    meta.name = node;
+    nodes.push_back(meta);
+  }
+  add("attested", fleet::Probe::attest, verdict("attested", true));
+  add("refused", fleet::Probe::attest, verdict("refused", false));
+  state.apply(std::move(updates));
+  auto policy = make_policy(default_modes(), false, true, 30min);
+  ASSERT_TRUE(policy);
+  const Verdicts verdicts = verdicts_for(nodes, *state.snapshot(), *policy, clock.wall_now());
+  EXPECT_TRUE(verdicts.at("attested").eligible) << verdicts.at("attested").detail;
+  EXPECT_EQ(verdicts.at("refused").reason, Reason::attestation_failed);
+  EXPECT_EQ(verdicts.at("unattested").reason, Reason::attestation_missing);
+  // Without --require-attestation the verdict changes nothing.
+  const Verdicts relaxed =
+      verdicts_for(nodes, *state.snapshot(), default_policy(), clock.wall_now());
+  EXPECT_TRUE(relaxed.at("refused").eligible);
+  EXPECT_EQ(attestation_of(nullptr), std::nullopt);
 }
 
 }  // namespace

@@ -77,6 +77,21 @@ with tempfile.TemporaryDirectory() as tmp:
                       "issues": ["no-placement", "bound-to-ineligible"], "why": "node n3 is not eligible (stale)"}],
         "findingsTruncated": False}
     (state / "enforcement.json").write_text(json.dumps(report))
+    # The attestation verifier's verdicts (schema/attest.v1.schema.json): two attested, one
+    # refused, and an invalid one planting a digest that must never be echoed.
+    simulated = sorted(p.name.split(".")[0] for p in state.glob("*.cc.json") if p.name != "leaky.cc.json")[:3]
+    verdicts = {simulated[0]: (True, None), simulated[1]: (True, None),
+                simulated[2]: (False, "digest-not-approved")}
+    for node, (attested, reason) in verdicts.items():
+        verdict = {"apiVersion": "ztp-prem.tlsstress.art/v1", "kind": "AttestStatus", "node": node,
+                   "attested": attested, "group": "workers", "when": "2026-01-01T00:00:00Z"}
+        if reason:
+            verdict["reason"] = reason
+        (state / f"{node}.attest.json").write_text(json.dumps(verdict))
+    (state / "leaky.attest.json").write_text(json.dumps({
+        "apiVersion": "ztp-prem.tlsstress.art/v1", "kind": "AttestStatus", "node": "leaky",
+        "attested": True, "group": "g", "when": "2026-01-01T00:00:00Z",
+        "digest": "sha256:PLANTED0123"}))
 
     # Valid simulated documents conform to the probes' published schemas.
     store = {}
@@ -85,9 +100,10 @@ with tempfile.TemporaryDirectory() as tmp:
         store[schema["$id"]] = schema
     resolver_for = lambda schema: jsonschema.RefResolver.from_schema(schema, store=store)
     schemas = {"CCStatus": store.get("https://ztp-prem.tlsstress.art/schema/v1/ccstatus.json"),
-               "TPMStatus": store.get("https://ztp-prem.tlsstress.art/schema/v1/tpmstatus.json")}
+               "TPMStatus": store.get("https://ztp-prem.tlsstress.art/schema/v1/tpmstatus.json"),
+               "AttestStatus": store.get("https://ztp-prem.tlsstress.art/schema/v1/attest.json")}
     checked = 0
-    for path in sorted(state.glob("*.json"))[:400]:
+    for path in sorted(state.glob("*.json"))[:400] + sorted(state.glob("*.attest.json")):
         try:
             doc = json.loads(path.read_text())
         except ValueError:
@@ -99,7 +115,7 @@ with tempfile.TemporaryDirectory() as tmp:
         # The simulator plants a few defects on purpose; the others must be clean.
         planted = doc.get("node") != path.name.split(".")[0] or "generatedAt" in str([e.path for e in errors]) \
             or doc.get("mode") == "sev-tio" or doc.get("family") == "tpm3" or doc.get("apiVersion") != "ztp-prem.tlsstress.art/v1"
-        if errors and not planted and path.name != "leaky.cc.json":
+        if errors and not planted and path.name not in ("leaky.cc.json", "leaky.attest.json"):
             check(False, f"simulated {path.name} fails its schema: {errors[0].message}")
         checked += 1
     check(checked > 100, f"only {checked} simulated documents schema-checked")
@@ -144,6 +160,22 @@ with tempfile.TemporaryDirectory() as tmp:
             validate("NodePage", page, "GET /api/v1/nodes" + query)
             responses.append(body)
             names += [row["name"] for row in page["items"]]
+        # The verdicts are counted, listed by ?attested= and shown in the row and the detail.
+        attestation = fleet["attestation"]
+        check((attestation["attested"], attestation["refused"]) == (2, 1), f"attestation counts {attestation}")
+        check(attestation["none"] == 501 - 3, f"attestation none {attestation['none']}")
+        check(attestation["reasons"] == {"digest-not-approved": 1, "secret-unknown": 0},
+              f"attestation reasons {attestation['reasons']}")
+        for value, want in [("true", 2), ("false", 1), ("none", 498)]:
+            page = json.loads(get(base, f"/api/v1/nodes?attested={value}&limit=1000")[2])
+            validate("NodePage", page, f"GET /api/v1/nodes?attested={value}")
+            check(page["total"] == want, f"?attested={value} total {page['total']}, want {want}")
+        refused = json.loads(get(base, f"/api/v1/nodes/{simulated[2]}")[2])
+        validate("NodeDetail", refused, "refused node detail")
+        check(refused["row"]["attestation"] == {"attested": False, "group": "workers",
+                                                "when": "2026-01-01T00:00:00Z", "reason": "digest-not-approved"},
+              f"refused row attestation {refused['row']['attestation']}")
+        check(refused["attest"]["kind"] == "AttestStatus", "detail without the attest document")
         # Every part is counted, and each count is what ?missing=PART lists.
         parts = fleet["tpm"]["missingParts"]
         check(list(parts) == ["tpm2", "driver", "hardwareChip", "resourceManager", "eventLog"],
@@ -171,12 +203,15 @@ with tempfile.TemporaryDirectory() as tmp:
             validate("NodeDetail", json.loads(body), f"GET /api/v1/nodes/{name}")
             responses.append(body)
         leaky = json.loads(get(base, "/api/v1/nodes/leaky")[2])
-        check(leaky["row"]["state"] == "invalid" and len(leaky["row"]["invalidReasons"]) == 2,
+        check(leaky["row"]["state"] == "invalid" and len(leaky["row"]["invalidReasons"]) == 3,
               "planted documents not reported invalid")
+        check(leaky["row"]["attestation"] is None and leaky["attest"] is None,
+              "an invalid verdict is shown")
 
         for path, code in [("/api/v1/nodes/nope", 404), ("/api/v1/nodes?mode=x", 400),
                            ("/api/v1/nodes?limit=0", 400), ("/api/v1/nodes?continue=zz", 400),
-                           ("/api/v1/nodes?missing=firmware", 400), ("/api/v1/nodes?missing=", 400)]:
+                           ("/api/v1/nodes?missing=firmware", 400), ("/api/v1/nodes?missing=", 400),
+                           ("/api/v1/nodes?attested=yes", 400)]:
             status, headers, body = get(base, path)
             check(status == code, f"{path} gave {status}, want {code}")
             validate("Error", json.loads(body), path)
@@ -218,6 +253,9 @@ with tempfile.TemporaryDirectory() as tmp:
         for part, n in parts.items():
             check(f'ztp_prem_fleet_tpm_missing_part_nodes{{part="{part}"}} {n}'.encode() in body,
                   f"metric for missing part {part}")
+        for verdict, n in [("attested", 2), ("refused", 1), ("none", 498)]:
+            check(f'ztp_prem_fleet_attestation_nodes{{verdict="{verdict}"}} {n}'.encode() in body,
+                  f"metric for attestation {verdict}")
         status, headers, body = get(base, "/admin/ztp-prem")
         check(status == 200 and b"not built" in body, "dashboard-not-built page")
         for header, value in [("Content-Security-Policy", None), ("X-Content-Type-Options", "nosniff"),

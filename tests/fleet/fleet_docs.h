@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fleet/fleet_state.h"
+
 namespace ztp::testing {
 
 inline nlohmann::ordered_json cc_doc(const std::string& node, const std::string& at,
@@ -58,6 +60,16 @@ inline nlohmann::ordered_json tpm_doc(const std::string& node, const std::string
   j["evidence"] = {"tpm0: test"};
   j["enforcement"] = "advisory";
   return j;
+}
+
+// The update a source makes of bytes read for node's document of probe.
+inline fleet::DocumentUpdate update(const std::string& node, fleet::Probe probe,
+                                    const std::string& bytes) {
+  fleet::DocumentUpdate u;
+  u.node = node;
+  u.probe = probe;
+  u.document = fleet::parse_status_document(bytes, probe, node);
+  return u;
 }
 
 }  // namespace ztp::testing

@@ -127,14 +127,7 @@ class FleetProcessTest : public ::testing::Test {
     m_server.start();
     m_dir.write("ca.pem", pki().ca_cert);
     m_dir.write("token", std::string(k_token) + "\n");
-    std::ostringstream config;
-    config << "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
-           << "clusters: [{name: fake, cluster: {server: \"" << m_server.url()
-           << "\", certificate-authority: ca.pem}}]\n"
-           << "contexts: [{name: test, context: {cluster: fake, user: fleet, namespace: " << k_ns
-           << "}}]\n"
-           << "users: [{name: fleet, user: {tokenFile: token}}]\n";
-    m_dir.write("kubeconfig", config.str());
+    m_dir.write("kubeconfig", testing::kubeconfig_for(m_server, k_ns, "fleet"));
   }
 
   void publish(const std::string& node, const std::string& mode) {

@@ -20,13 +20,7 @@ constexpr const char* k_now = "2026-05-12T10:00:00Z";
 constexpr const char* k_5_min_ago = "2026-05-12T09:55:00Z";
 constexpr const char* k_hour_ago = "2026-05-12T09:00:00Z";
 
-DocumentUpdate update(const std::string& node, Probe probe, const std::string& bytes) {
-  DocumentUpdate u;
-  u.node = node;
-  u.probe = probe;
-  u.document = parse_status_document(bytes, probe, node);
-  return u;
-}
+using testing::update;
 
 DocumentUpdate removal(const std::string& node, Probe probe) {
   DocumentUpdate u;

@@ -436,7 +436,8 @@ TEST(ConfigMapUpdates, NodeFromLabelOrNameAndOneUpdatePerKey) {
   auto u = configmap_updates(cm, false);
   ASSERT_TRUE(u);
   EXPECT_EQ(u->node, "n1");
-  ASSERT_EQ(u->updates.size(), 2U);
+  ASSERT_EQ(u->updates.size(), 3U);    // cc.json, tpm.json, attest.json
+  EXPECT_TRUE(u->updates[2].removed);  // no attest.json
   EXPECT_TRUE(u->updates[0].removed);  // no cc.json
   EXPECT_FALSE(u->updates[1].removed);
   EXPECT_FALSE(u->updates[1].document);  // "{}" is no TPMStatus

@@ -790,4 +790,13 @@ void FakeApiServer::clear_requests() {
   m_requests.clear();
 }
 
+std::string kubeconfig_for(const FakeApiServer& server, const std::string& ns,
+                           const std::string& user) {
+  return "apiVersion: v1\nkind: Config\ncurrent-context: test\n"
+         "clusters: [{name: fake, cluster: {server: \"" +
+         server.url() + "\", certificate-authority: ca.pem}}]\n" +
+         "contexts: [{name: test, context: {cluster: fake, user: " + user + ", namespace: " + ns +
+         "}}]\n" + "users: [{name: " + user + ", user: {tokenFile: token}}]\n";
+}
+
 }  // namespace ztp::testing

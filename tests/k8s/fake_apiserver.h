@@ -158,4 +158,9 @@ class FakeApiServer {
   std::atomic<bool> m_running{false};
 };
 
+// A kubeconfig for server: its CA and a token file, both relative to the kubeconfig's
+// directory ("ca.pem", "token"), context namespace ns.
+std::string kubeconfig_for(const FakeApiServer& server, const std::string& ns,
+                           const std::string& user);
+
 }  // namespace ztp::testing

@@ -43,6 +43,9 @@ export interface FleetSummary {
     bootStateChanged?: number
   }
   waves: { wave: string; nodes: number }[]
+  // Nodes by the attestation verifier's last verdict (docs/attest.md). Optional: a service
+  // older than this field leaves it out.
+  attestation?: AttestationCounts
 }
 
 export interface NodeRow {
@@ -55,6 +58,8 @@ export interface NodeRow {
   // The audit seq where the node's TPM-quoted boot digest last changed; null: never (or
   // not quoted). Optional: a service older than this field leaves it out.
   bootStateChangedAt?: number | null
+  // The attestation verifier's last verdict; null: none. Optional: older services omit it.
+  attestation?: AttestationVerdict | null
   wave: string | null
   state: NodeState
   stale: boolean
@@ -105,6 +110,37 @@ export interface NodeDetail {
   row: NodeRow
   cc: CCStatusDoc | null
   tpm: TPMStatusDoc | null
+  // The verifier's AttestStatus document (schema/attest.v1.schema.json). Optional: older
+  // services omit it.
+  attest?: AttestStatusDoc | null
+}
+
+// Refusal codes the verifier publishes (schema/attest.v1.schema.json "reason").
+export const ATTEST_REASONS = ['digest-not-approved', 'secret-unknown'] as const
+export type AttestReason = (typeof ATTEST_REASONS)[number]
+
+export interface AttestationVerdict {
+  attested: boolean
+  group: string
+  when: string
+  reason: AttestReason | null
+}
+
+export interface AttestationCounts {
+  attested: number
+  refused: number
+  none: number
+  reasons: Record<AttestReason, number>
+}
+
+export interface AttestStatusDoc {
+  apiVersion: string
+  kind: 'AttestStatus'
+  node: string
+  attested: boolean
+  group: string
+  when: string
+  reason?: AttestReason
 }
 
 // Query parameters of GET /api/v1/nodes that the page sets.

@@ -56,4 +56,22 @@ describe('NodeDetailPanel', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Close details of gone-01' }))
     expect(onClose).toHaveBeenCalledTimes(2)
   })
+  it('shows the verifier\'s verdict, or that there is none', async () => {
+    const refused = {
+      ...makeRow(1),
+      name: 'canary-01',
+      attestation: { attested: false, group: 'workers', when: '2026-11-27T19:05:00Z', reason: 'digest-not-approved' as const },
+    }
+    installFakeApi({ fleet: FLEET, rows: [refused], details: { 'canary-01': { cc: CC_DOC, tpm: TPM_DOC } } })
+    const { unmount } = renderWithQuery(<NodeDetailPanel name="canary-01" now={NOW} onClose={() => {}} />)
+    const attest = await screen.findByRole('region', { name: 'Attestation (AttestStatus)' })
+    expect(within(attest).getByText('Verdict').nextSibling).toHaveTextContent('refused — Boot state not approved (digest-not-approved)')
+    expect(within(attest).getByText('Group').nextSibling).toHaveTextContent('workers')
+    expect(within(attest).getByText('Decided').nextSibling).toHaveTextContent('2026-11-27T19:05:00Z')
+    unmount()
+    const none = { ...makeRow(2), name: 'plain-01' }
+    installFakeApi({ fleet: FLEET, rows: [none], details: { 'plain-01': { cc: CC_DOC, tpm: TPM_DOC } } })
+    renderWithQuery(<NodeDetailPanel name="plain-01" now={NOW} onClose={() => {}} />)
+    expect(await screen.findByText('The attestation verifier has published no verdict for this node.')).toBeInTheDocument()
+  })
 })

@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react'
 import type { KeyboardEvent, ReactNode } from 'react'
 import { useNodeDetail } from '../api/hooks'
 import type { CCStatusDoc, NodeRow, StatusEnvelope, TPMStatusDoc } from '../api/types'
+import { AttestationSection } from './AttestationSection'
 import { ago, FAMILY_LABEL, label, MISSING_PART_LABEL, MODE_LABEL, READINESS_LABEL } from '../format'
 
 export interface NodeDetailPanelProps {
@@ -45,6 +46,7 @@ export function NodeDetailPanel({ name, now, onClose }: NodeDetailPanelProps) {
           <RowSummary row={data.row} now={now} />
           <CCSection doc={data.cc} />
           <TPMSection doc={data.tpm} />
+          <AttestationSection verdict={data.row.attestation} now={now} />
         </>
       ) : null}
     </aside>
