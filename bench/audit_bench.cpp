@@ -76,7 +76,6 @@ audit::AuditLog open_fresh(const std::filesystem::path& dir, const ztp::Clock& c
     throw std::runtime_error("setup failed");
   }
   audit::AuditOptions options;
-  options.log = [](std::string_view) {};
   auto log = audit::AuditLog::open(dir, audit::KeySource::state_file(), clock, options);
   if (!log) {
     throw std::runtime_error(log.error().message);

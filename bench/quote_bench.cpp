@@ -60,7 +60,6 @@ audit::AuditLog open_quoted(const std::filesystem::path& dir, const ztp::Clock& 
     throw std::runtime_error("setup failed");
   }
   audit::AuditOptions options;
-  options.log = [](std::string_view) {};
   options.quote = ztp::esapi::make_audit_quoter(tpm.tcti_config(), "sha256:0-7").value();
   auto log = audit::AuditLog::open(dir, audit::KeySource::state_file(), clock, options);
   if (!log) {
@@ -135,7 +134,6 @@ void BM_VerifyQuotedLog(benchmark::State& state) {
   }();
   {
     audit::AuditOptions options;
-    options.log = [](std::string_view) {};
     options.quote = ztp::esapi::make_audit_quoter(tpm->tcti_config(), "sha256:0-7").value();
     auto log = audit::AuditLog::open(dir, audit::KeySource::state_file(), clock, options).value();
     for (int i = 0; i < 5000; ++i) {

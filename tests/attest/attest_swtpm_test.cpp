@@ -13,11 +13,13 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "attest/attest_harness.h"
 #include "attest/credential.h"
 #include "attest/release.h"
 #include "audit/crypto.h"
+#include "common/log.h"
 #include "esapi/attestation.h"
 #include "esapi/endorsement.h"
 #include "esapi/esapi_session.h"
@@ -553,10 +555,13 @@ TEST(AttestPrivacy, PlantedValuesAppearInNoOutput) {
   // The fleet reading the verdicts (its dir source, as `--source dir:` next to the probes'
   // documents): the row, the node detail, the fleet counts and the metrics it serves.
   fleet::FleetState fleet_state(h.clock(), std::chrono::hours(1));
-  fleet::DirSource source(h.publish_dir().root(), fleet_state);
+  std::ostringstream fleet_log;
+  log::Logger fleet_logger(fleet_log, h.clock());
+  fleet::DirSource source(h.publish_dir().root(), fleet_state, fleet_logger);
   ASSERT_TRUE(source.start());
   fleet_state.wait_for_revision(1, std::chrono::seconds(5));
   source.stop();
+  public_outputs.emplace_back("fleet log", fleet_log.str());
   const auto snapshot = fleet_state.snapshot();
   const fleet::Row* row = snapshot->find("n1");
   ASSERT_NE(row, nullptr);
