@@ -297,17 +297,21 @@ def main(argv):
         a.openapi = str(SOURCE / COMMITTED_OPENAPI)
     try:
         vocabularies = read_vocabularies(a.schema_dir)
-        stale = []
+        # Every output is made before any is written: a refused input leaves none behind.
+        outputs = []
         if a.cpp:
-            emit(a.cpp, cpp_header(vocabularies), a.check, stale)
+            outputs.append((a.cpp, cpp_header(vocabularies)))
         if a.typescript:
-            emit(a.typescript, typescript_module(vocabularies), a.check, stale)
+            outputs.append((a.typescript, typescript_module(vocabularies)))
         if a.openapi:
             try:
                 text = pathlib.Path(a.openapi).read_text()
             except OSError as e:
                 raise VocabularyError(f"{a.openapi}: cannot read: {e}") from e
-            emit(a.openapi, openapi_document(text, vocabularies), a.check, stale)
+            outputs.append((a.openapi, openapi_document(text, vocabularies)))
+        stale = []
+        for path, content in outputs:
+            emit(path, content, a.check, stale)
     except (VocabularyError, json.JSONDecodeError) as e:
         print(f"generate-vocabulary: {e}", file=sys.stderr)
         return 2
