@@ -24,41 +24,16 @@ export function ago(iso: string | null, now: number): string {
   return `${Math.floor(s / 86400)} d ago`
 }
 
-export const MODE_LABEL: Record<string, string> = {
-  none: 'Not a CC guest',
-  sev: 'AMD SEV',
-  'sev-es': 'AMD SEV-ES',
-  'sev-snp': 'AMD SEV-SNP',
-  tdx: 'Intel TDX',
-  cca: 'Arm CCA',
-  protvirt: 'IBM Secure Execution',
-  unknown: 'Unknown',
-}
+// Display labels: generated from the schemas' x-ztp-labels (./api/vocabulary.ts).
+export {
+  CC_MODE_LABELS as MODE_LABEL,
+  TPM_FAMILY_LABELS as FAMILY_LABEL,
+  TPM_READINESS_LABELS as READINESS_LABEL,
+  TPM_MISSING_PART_LABELS as MISSING_PART_LABEL,
+} from './api/vocabulary'
 
-export const FAMILY_LABEL: Record<string, string> = {
-  'tpm2-rm': 'TPM 2.0 + resource manager',
-  'tpm2-raw': 'TPM 2.0, raw device only',
-  'tpm1.2': 'TPM 1.2',
-  absent: 'No TPM',
-  unknown: 'Unknown',
-}
-
-export const READINESS_LABEL: Record<string, string> = {
-  ready: 'Ready',
-  partial: 'Partial',
-  none: 'Not ready',
-}
-
-// Names of missing measured-boot parts as the TPM probe writes them (src/tpm/tpm_family.cpp).
-export const MISSING_PART_LABEL: Record<string, string> = {
-  tpm2: 'no TPM 2.0',
-  driver: 'no kernel driver',
-  hardwareChip: 'virtual chip only',
-  resourceManager: 'no resource manager',
-  eventLog: 'no firmware event log',
-}
-
-export function label(map: Record<string, string>, key: string | null | undefined): string {
+// The label of a word; a word the module does not know (a newer service) shows as itself.
+export function label(map: Readonly<Record<string, string>>, key: string | null | undefined): string {
   if (key === null || key === undefined) return '—'
   return map[key] ?? key
 }

@@ -1,24 +1,17 @@
 #pragma once
-// The CC vocabulary: systemd-detect-virt --cvm names plus "unknown".
+// The CC vocabulary: systemd-detect-virt --cvm names plus "unknown". Generated from
+// schema/ccstatus.v1.schema.json ("mode", "hostCapabilities"; docs/vocabulary.md).
 
-#include <string_view>
-#include <vector>
+#include "vocabulary/vocabulary.gen.h"
 
 namespace ztp::cc {
 
-enum class GuestMode { none, sev, sev_es, sev_snp, tdx, cca, protvirt, unknown };
-
+using GuestMode = vocab::CcMode;
 // What this node could launch guests with. Order is the document's order.
-enum class HostCapability { sev, sev_es, sev_snp, tdx, protvirt };
+using HostCapability = vocab::HostCapability;
+using vocab::to_string;
 
-std::string_view to_string(GuestMode mode);
-std::string_view to_string(HostCapability capability);
-
-inline constexpr GuestMode k_all_modes[] = {
-    GuestMode::none, GuestMode::sev, GuestMode::sev_es,   GuestMode::sev_snp,
-    GuestMode::tdx,  GuestMode::cca, GuestMode::protvirt, GuestMode::unknown};
-inline constexpr HostCapability k_all_capabilities[] = {
-    HostCapability::sev, HostCapability::sev_es, HostCapability::sev_snp, HostCapability::tdx,
-    HostCapability::protvirt};
+inline constexpr const auto& k_all_modes = vocab::k_cc_mode_values;
+inline constexpr const auto& k_all_capabilities = vocab::k_host_capability_values;
 
 }  // namespace ztp::cc

@@ -276,9 +276,9 @@ Result<ModeState> read_mode(k8s::ApiClient& api) {
   if (!s.create.present || !s.bind.present) {
     s.mode = "absent";
   } else if (is(Mode::enforcing)) {
-    s.mode = "enforcing";
+    s.mode = to_string(Mode::enforcing);
   } else if (is(Mode::advisory)) {
-    s.mode = "advisory";
+    s.mode = to_string(Mode::advisory);
   } else {
     s.mode = "mixed";
   }

@@ -14,7 +14,7 @@ Verdict ineligible(Reason reason, std::string detail) {
 std::string mode_word(int mode) {
   return mode >= 0 && static_cast<std::size_t>(mode) < fleet::k_modes.size()
              ? std::string(fleet::k_modes[static_cast<std::size_t>(mode)])
-             : std::string("unknown");
+             : std::string(to_string(vocab::CcMode::unknown));
 }
 
 // A document dated in the future by more than the staleness bound is as untrustworthy as
@@ -52,7 +52,16 @@ std::string_view to_string(Reason reason) {
   return "unknown";
 }
 
-std::vector<std::string> default_modes() { return {"sev-snp", "tdx", "cca", "protvirt"}; }
+// The guest modes with memory integrity against the host (docs/enforcement.md): SEV and
+// SEV-ES encrypt but let the host replay or remap guest memory.
+std::vector<std::string> default_modes() {
+  using vocab::CcMode;
+  std::vector<std::string> modes;
+  for (const CcMode m : {CcMode::sev_snp, CcMode::tdx, CcMode::cca, CcMode::protvirt}) {
+    modes.emplace_back(to_string(m));
+  }
+  return modes;
+}
 
 Result<Policy> make_policy(const std::vector<std::string>& modes, bool require_tpm_ready,
                            bool require_attestation, std::chrono::seconds max_staleness) {
@@ -65,7 +74,7 @@ Result<Policy> make_policy(const std::vector<std::string>& modes, bool require_t
     if (!i) {
       return fail(ErrorKind::bad_input, "policy: \"" + m + "\" is not a CC mode (ccstatus.v1)");
     }
-    if (m == "none" || m == "unknown") {
+    if (*i == fleet::index(vocab::CcMode::none) || *i == fleet::index(vocab::CcMode::unknown)) {
       return fail(ErrorKind::bad_input,
                   "policy: mode \"" + m + "\" can never make a node eligible");
     }
@@ -116,7 +125,7 @@ Verdict decide(const fleet::Row* row, const Policy& policy, fleet::TimePoint now
                                            std::to_string(policy.max_staleness.count()) + " s");
     }
     const auto readiness = fleet::k_readiness[static_cast<std::size_t>(row->readiness)];
-    if (readiness != "ready") {
+    if (row->readiness != fleet::index(vocab::TpmReadiness::ready)) {
       return ineligible(Reason::tpm_not_ready, "TPM readiness " + std::string(readiness));
     }
   }

@@ -14,6 +14,7 @@
 #include "common/command_line.h"
 #include "enforce/controller.h"
 #include "fleet/k8s_source.h"
+#include "fleet/vocabulary.h"
 #include "k8s/tls_transport.h"
 
 namespace ztp::enforce {
@@ -258,9 +259,9 @@ int run_mode(const std::string& kubeconfig, const std::string& wanted, std::ostr
       return fault(err, state.error());
     }
     out << state->mode << "\n";
-    return state->mode == "advisory" || state->mode == "enforcing" ? k_exit_ok : k_exit_internal;
+    return vocab::parse<Mode>(state->mode) ? k_exit_ok : k_exit_internal;
   }
-  auto changed = set_mode(*conn->api, wanted == "enforcing" ? Mode::enforcing : Mode::advisory);
+  auto changed = set_mode(*conn->api, vocab::parse<Mode>(wanted).value_or(Mode::advisory));
   if (!changed) {
     return fault(err, changed.error());
   }
@@ -314,7 +315,8 @@ int run_enforce(const std::vector<std::string>& args, std::ostream& out, std::os
   std::string wanted;
   auto* mode = app.add_subcommand("mode", "Print the mode in force, or flip it");
   mode->add_option("mode", wanted, "advisory or enforcing")
-      ->check(CLI::IsMember({"advisory", "enforcing"}));
+      ->check(CLI::IsMember(std::vector<std::string>(fleet::k_enforcement_modes.begin(),
+                                                     fleet::k_enforcement_modes.end())));
   mode->add_option("--kubeconfig", kubeconfig, "Kubeconfig file (default: in-cluster)");
 
   if (const auto done = parse_command_line(app, args, k_name, out, err)) {

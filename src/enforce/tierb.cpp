@@ -26,10 +26,6 @@ bool eligible(const Verdicts& verdicts, std::string_view node) {
 
 }  // namespace
 
-std::string_view to_string(Mode mode) {
-  return fleet::k_enforcement_modes[mode == Mode::enforcing ? 1 : 0];
-}
-
 std::string_view to_string(PodIssue issue) {
   switch (issue) {
     case PodIssue::none:

@@ -13,6 +13,7 @@
 
 #include "enforce/eligibility.h"
 #include "k8s/objects.h"
+#include "vocabulary/vocabulary.gen.h"
 
 namespace ztp::enforce {
 
@@ -32,8 +33,8 @@ inline constexpr std::string_view k_mirror_annotation = "kubernetes.io/config.mi
 // Namespaces no policy of ours ever touches.
 inline constexpr std::array<std::string_view, 2> k_exempt_namespaces = {"kube-system", "ztp-prem"};
 
-enum class Mode { advisory, enforcing };
-std::string_view to_string(Mode mode);  // fleet::k_enforcement_modes words
+using Mode = vocab::EnforcementMode;  // envelope.v1 "enforcement" (generated)
+using vocab::to_string;
 
 // The eligible nodes, as the controller published them (node -> verdict).
 using Verdicts = std::map<std::string, Verdict, std::less<>>;

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <random>
 
 #include <nlohmann/json.hpp>
+
+#include "vocabulary/vocabulary.gen.h"
 
 namespace ztp::fleet {
 
@@ -34,14 +37,21 @@ std::size_t pick(std::mt19937_64& rng, const std::array<unsigned, N>& per_mille)
   return N - 1;
 }
 
+using vocab::CcMode;
+using vocab::HostCapability;
+using vocab::TpmFamily;
+using vocab::TpmFirmwareTable;
+using vocab::TpmMissingPart;
+using vocab::TpmReadiness;
+
 // What one simulated node is: chosen once per node so its two documents agree.
 struct Traits {
   std::string wave;
-  std::string mode;
-  std::vector<std::string> capabilities;
-  std::string family;
-  std::string verdict;
-  std::vector<std::string> missing;
+  CcMode mode = CcMode::none;
+  std::vector<HostCapability> capabilities;
+  TpmFamily family = TpmFamily::absent;
+  TpmReadiness verdict = TpmReadiness::none;
+  std::vector<TpmMissingPart> missing;
   bool event_log = false;
   bool stale = false;
   bool no_cc = false;
@@ -51,60 +61,74 @@ struct Traits {
   std::chrono::seconds age{0};
 };
 
-// The draws below happen in one fixed order per node (wave, CC, TPM, freshness), so the same
-// seed gives the same fleet.
+// Per mille of nodes per word, in the schema's order (a word added to the schema gets 0
+// here until it is given a share, and tests/fleet/simulator_test.cpp then fails). Most
+// nodes are ordinary VMs or hosts; CC guests are the minority a platform adds.
+constexpr std::array<unsigned, vocab::k_cc_mode_values.size()> k_mode_weights = {600, 25, 15, 130,
+                                                                                 110, 10, 10, 100};
+constexpr std::array<unsigned, vocab::k_tpm_family_values.size()> k_family_weights = {700, 80, 30,
+                                                                                      150, 40};
 
-void pick_cc_traits(std::mt19937_64& rng, Traits& t) {
-  // Most nodes are ordinary VMs or hosts; CC guests are the minority a platform adds.
-  constexpr std::array<std::string_view, 8> k_sim_modes = {"none", "sev", "sev-es",   "sev-snp",
-                                                           "tdx",  "cca", "protvirt", "unknown"};
-  t.mode = k_sim_modes[pick(rng, std::array<unsigned, 8>{600, 25, 15, 130, 110, 10, 10, 100})];
-  if (t.mode == "none") {
-    switch (pick(rng, std::array<unsigned, 5>{650, 150, 80, 100, 20})) {
-      case 1:
-        t.capabilities = {"sev", "sev-es", "sev-snp"};
-        break;
-      case 2:
-        t.capabilities = {"sev"};
-        break;
-      case 3:
-        t.capabilities = {"tdx"};
-        break;
-      case 4:
-        t.capabilities = {"protvirt"};
-        break;
-      default:
-        break;
-    }
+template <typename E>
+bool has(const std::vector<E>& v, E value) {
+  return std::find(v.begin(), v.end(), value) != v.end();
+}
+
+void pick_capabilities(std::mt19937_64& rng, Traits& t) {
+  using H = HostCapability;
+  switch (pick(rng, std::array<unsigned, 5>{650, 150, 80, 100, 20})) {
+    case 1:
+      t.capabilities = {H::sev, H::sev_es, H::sev_snp};
+      break;
+    case 2:
+      t.capabilities = {H::sev};
+      break;
+    case 3:
+      t.capabilities = {H::tdx};
+      break;
+    case 4:
+      t.capabilities = {H::protvirt};
+      break;
+    default:
+      break;
   }
 }
 
 void pick_tpm_traits(std::mt19937_64& rng, Traits& t) {
-  constexpr std::array<std::string_view, 5> k_sim_families = {"tpm2-rm", "tpm2-raw", "tpm1.2",
-                                                              "absent", "unknown"};
-  t.family = k_sim_families[pick(rng, std::array<unsigned, 5>{700, 80, 30, 150, 40})];
-  if (t.family == "tpm2-rm") {
+  using M = TpmMissingPart;
+  t.family = vocab::k_tpm_family_values[pick(rng, k_family_weights)];
+  if (t.family == TpmFamily::tpm2_rm) {
     t.event_log = pick(rng, std::array<unsigned, 2>{700, 300}) == 0;
     const bool virtual_only = pick(rng, std::array<unsigned, 2>{900, 100}) == 1;
     if (virtual_only) {
-      t.missing.push_back("hardwareChip");
+      t.missing.push_back(M::hardware_chip);
     }
     if (!t.event_log) {
-      t.missing.push_back("eventLog");
+      t.missing.push_back(M::event_log);
     }
-  } else if (t.family == "tpm2-raw") {
+  } else if (t.family == TpmFamily::tpm2_raw) {
     t.event_log = pick(rng, std::array<unsigned, 2>{600, 400}) == 0;
-    t.missing.push_back("resourceManager");
+    t.missing.push_back(M::resource_manager);
     if (!t.event_log) {
-      t.missing.push_back("eventLog");
+      t.missing.push_back(M::event_log);
     }
-  } else if (t.family == "absent" && pick(rng, std::array<unsigned, 2>{800, 200}) == 1) {
-    t.missing = {"tpm2", "driver"};  // firmware describes a TPM 2.0, no chip bound
+  } else if (t.family == TpmFamily::absent && pick(rng, std::array<unsigned, 2>{800, 200}) == 1) {
+    t.missing = {M::tpm2, M::driver};  // firmware describes a TPM 2.0, no chip bound
   } else {
-    t.missing.push_back("tpm2");
+    t.missing.push_back(M::tpm2);
   }
-  const bool tpm2 = t.family == "tpm2-rm" || t.family == "tpm2-raw";
-  t.verdict = t.missing.empty() ? "ready" : (tpm2 ? "partial" : "none");
+  const bool tpm2 = t.family == TpmFamily::tpm2_rm || t.family == TpmFamily::tpm2_raw;
+  t.verdict =
+      t.missing.empty() ? TpmReadiness::ready : (tpm2 ? TpmReadiness::partial : TpmReadiness::none);
+}
+
+// The draws below happen in one fixed order per node (wave, CC, TPM, freshness), so the same
+// seed gives the same fleet.
+void pick_cc_traits(std::mt19937_64& rng, Traits& t) {
+  t.mode = vocab::k_cc_mode_values[pick(rng, k_mode_weights)];
+  if (t.mode == CcMode::none) {
+    pick_capabilities(rng, t);
+  }
 }
 
 // How old the node's documents are, which are missing, and which one is broken.
@@ -147,40 +171,53 @@ ordered_json envelope(std::string_view kind, std::string_view probe, std::string
   return j;
 }
 
-bool has(const std::vector<std::string>& v, std::string_view s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
+template <typename E>
+ordered_json words(const std::vector<E>& values) {
+  auto out = ordered_json::array();
+  for (const E v : values) {
+    out.push_back(to_string(v));
+  }
+  return out;
+}
+
+// The detector's signals for a node of this mode (src/cc/cc_rules.cpp reads them so).
+ordered_json cc_signals(const Traits& t) {
+  using H = HostCapability;
+  const CcMode m = t.mode;
+  const bool amd_guest = m == CcMode::sev || m == CcMode::sev_es || m == CcMode::sev_snp;
+  const bool guest = m != CcMode::none && m != CcMode::unknown;
+  const bool es = m == CcMode::sev_es || m == CcMode::sev_snp;
+  ordered_json s;
+  s["cpuidAvailable"] = m != CcMode::cca && m != CcMode::protvirt;
+  s["hypervisorPresent"] = guest || (m == CcMode::none && t.capabilities.empty());
+  s["cpuAmdSev"] = amd_guest || has(t.capabilities, H::sev);
+  s["cpuAmdSevEs"] = es || has(t.capabilities, H::sev_es);
+  s["cpuAmdSevSnp"] = m == CcMode::sev_snp || has(t.capabilities, H::sev_snp);
+  s["cpuTdxGuestLeaf"] = m == CcMode::tdx;
+  s["msrSevStatusReadable"] = amd_guest;
+  s["msrSevEnabled"] = amd_guest;
+  s["msrSevEsEnabled"] = es;
+  s["msrSevSnpEnabled"] = m == CcMode::sev_snp;
+  s["sevGuestPlatformDevice"] = m == CcMode::sev_snp;
+  s["tdxGuestDeviceNode"] = m == CcMode::tdx;
+  s["ccaPlatformDevice"] = m == CcMode::cca;
+  s["s390ProtVirtGuest"] = m == CcMode::protvirt;
+  s["kvmAmdSev"] = has(t.capabilities, H::sev);
+  s["kvmIntelTdx"] = has(t.capabilities, H::tdx);
+  s["s390ProtVirtHost"] = has(t.capabilities, H::protvirt);
+  return s;
 }
 
 ordered_json cc_document(const Traits& t, std::string_view node, TimePoint at) {
   ordered_json j = envelope("CCStatus", "ztp-prem-detect", node, at, t.wave);
-  j["mode"] = t.mode;
-  j["hostCapabilities"] = t.capabilities;
-  const bool amd_guest = t.mode == "sev" || t.mode == "sev-es" || t.mode == "sev-snp";
-  const bool guest = t.mode != "none" && t.mode != "unknown";
-  ordered_json s;
-  s["cpuidAvailable"] = t.mode != "cca" && t.mode != "protvirt";
-  s["hypervisorPresent"] = guest || (t.mode == "none" && t.capabilities.empty());
-  s["cpuAmdSev"] = amd_guest || has(t.capabilities, "sev");
-  s["cpuAmdSevEs"] = t.mode == "sev-es" || t.mode == "sev-snp" || has(t.capabilities, "sev-es");
-  s["cpuAmdSevSnp"] = t.mode == "sev-snp" || has(t.capabilities, "sev-snp");
-  s["cpuTdxGuestLeaf"] = t.mode == "tdx";
-  s["msrSevStatusReadable"] = amd_guest;
-  s["msrSevEnabled"] = amd_guest;
-  s["msrSevEsEnabled"] = t.mode == "sev-es" || t.mode == "sev-snp";
-  s["msrSevSnpEnabled"] = t.mode == "sev-snp";
-  s["sevGuestPlatformDevice"] = t.mode == "sev-snp";
-  s["tdxGuestDeviceNode"] = t.mode == "tdx";
-  s["ccaPlatformDevice"] = t.mode == "cca";
-  s["s390ProtVirtGuest"] = t.mode == "protvirt";
-  s["kvmAmdSev"] = has(t.capabilities, "sev");
-  s["kvmIntelTdx"] = has(t.capabilities, "tdx");
-  s["s390ProtVirtHost"] = has(t.capabilities, "protvirt");
-  j["signals"] = std::move(s);
+  j["mode"] = to_string(t.mode);
+  j["hostCapabilities"] = words(t.capabilities);
+  j["signals"] = cc_signals(t);
   auto evidence = ordered_json::array();
   evidence.push_back("simulated node (ztp-prem-fleet simulate)");
-  if (guest) {
-    evidence.push_back("guest: " + t.mode + " (simulated signals)");
-  } else if (t.mode == "unknown") {
+  if (t.mode != CcMode::none && t.mode != CcMode::unknown) {
+    evidence.push_back("guest: " + std::string(to_string(t.mode)) + " (simulated signals)");
+  } else if (t.mode == CcMode::unknown) {
     evidence.push_back("guest: signals contradict each other (simulated)");
   } else {
     evidence.push_back("guest: not a CC guest");
@@ -188,49 +225,57 @@ ordered_json cc_document(const Traits& t, std::string_view node, TimePoint at) {
   evidence.push_back(t.capabilities.empty() ? "host: no CC host capability enabled"
                                             : "host: can launch CC guests (simulated)");
   j["evidence"] = std::move(evidence);
-  j["enforcement"] = "advisory";
+  j["enforcement"] = to_string(vocab::EnforcementMode::advisory);
   return j;
+}
+
+// The TPM probe's signals for a node of this family and these missing parts.
+ordered_json tpm_signals(const Traits& t, bool tpm2) {
+  const bool chip = t.family != TpmFamily::absent && t.family != TpmFamily::unknown;
+  const bool tpm1 = t.family == TpmFamily::tpm1_2;
+  const bool no_driver = has(t.missing, TpmMissingPart::driver);
+  ordered_json s;
+  s["sysfsVisible"] = true;
+  s["tpmClassPresent"] = chip || t.family == TpmFamily::unknown;
+  s["tpmChipPresent"] = chip;
+  s["tpmrmSysfs"] = t.family == TpmFamily::tpm2_rm;
+  s["versionMajorFile"] = tpm2;
+  s["versionMajor2"] = tpm2;
+  s["versionMajor1"] = tpm1;
+  s["tpm1Attributes"] = tpm1;
+  s["virtualChip"] = has(t.missing, TpmMissingPart::hardware_chip);
+  s["rawDeviceNode"] = chip;
+  s["rmDeviceNode"] = t.family == TpmFamily::tpm2_rm;
+  s["deviceNodeHidden"] = false;
+  s["familyContradiction"] = t.family == TpmFamily::unknown;
+  s["eventLog"] = t.event_log;
+  s["imaMeasurements"] = t.event_log && tpm2;
+  s["acpiTpm2Table"] = tpm2 || no_driver;
+  s["acpiTcpaTable"] = tpm1;
+  s["firmwareWithoutDriver"] = no_driver;
+  return s;
 }
 
 ordered_json tpm_document(const Traits& t, std::string_view node, TimePoint at) {
   ordered_json j = envelope("TPMStatus", "ztp-prem-tpm", node, at, t.wave);
-  j["family"] = t.family;
-  const bool tpm2 = t.family == "tpm2-rm" || t.family == "tpm2-raw";
+  j["family"] = to_string(t.family);
+  const bool tpm2 = t.family == TpmFamily::tpm2_rm || t.family == TpmFamily::tpm2_raw;
   ordered_json mb;
   mb["eventLog"] = t.event_log;
   mb["ima"] = t.event_log && tpm2;
   mb["pcrBanks"] = tpm2 ? ordered_json::array({"sha1", "sha256"}) : ordered_json::array();
-  mb["firmwareTable"] = tpm2 || has(t.missing, "driver") ? "TPM2"
-                        : t.family == "tpm1.2"           ? "TCPA"
-                                                         : "none";
+  mb["firmwareTable"] =
+      to_string(tpm2 || has(t.missing, TpmMissingPart::driver) ? TpmFirmwareTable::tpm2
+                : t.family == TpmFamily::tpm1_2                ? TpmFirmwareTable::tcpa
+                                                               : TpmFirmwareTable::none);
   j["measuredBoot"] = std::move(mb);
-  j["readiness"] = {{"verdict", t.verdict}, {"missing", t.missing}};
-  const bool chip = t.family != "absent" && t.family != "unknown";
-  ordered_json s;
-  s["sysfsVisible"] = true;
-  s["tpmClassPresent"] = chip || t.family == "unknown";
-  s["tpmChipPresent"] = chip;
-  s["tpmrmSysfs"] = t.family == "tpm2-rm";
-  s["versionMajorFile"] = tpm2;
-  s["versionMajor2"] = tpm2;
-  s["versionMajor1"] = t.family == "tpm1.2";
-  s["tpm1Attributes"] = t.family == "tpm1.2";
-  s["virtualChip"] = has(t.missing, "hardwareChip");
-  s["rawDeviceNode"] = chip;
-  s["rmDeviceNode"] = t.family == "tpm2-rm";
-  s["deviceNodeHidden"] = false;
-  s["familyContradiction"] = t.family == "unknown";
-  s["eventLog"] = t.event_log;
-  s["imaMeasurements"] = t.event_log && tpm2;
-  s["acpiTpm2Table"] = tpm2 || has(t.missing, "driver");
-  s["acpiTcpaTable"] = t.family == "tpm1.2";
-  s["firmwareWithoutDriver"] = has(t.missing, "driver");
-  j["signals"] = std::move(s);
+  j["readiness"] = {{"verdict", to_string(t.verdict)}, {"missing", words(t.missing)}};
+  j["signals"] = tpm_signals(t, tpm2);
   auto evidence = ordered_json::array();
   evidence.push_back("simulated node (ztp-prem-fleet simulate)");
-  evidence.push_back("family: " + t.family + " (simulated)");
+  evidence.push_back("family: " + std::string(to_string(t.family)) + " (simulated)");
   j["evidence"] = std::move(evidence);
-  j["enforcement"] = "advisory";
+  j["enforcement"] = to_string(vocab::EnforcementMode::advisory);
   return j;
 }
 

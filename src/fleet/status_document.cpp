@@ -38,8 +38,6 @@ constexpr std::array<std::string_view, 15> k_tpm_required_signals = {
     "rawDeviceNode",       "rmDeviceNode",   "deviceNodeHidden",
     "familyContradiction", "eventLog",       "imaMeasurements",
     "acpiTpm2Table",       "acpiTcpaTable",  "firmwareWithoutDriver"};
-// tpmstatus.v1 measuredBoot.firmwareTable.
-constexpr std::array<std::string_view, 3> k_firmware_tables = {"TPM2", "TCPA", "none"};
 // tpmstatus.v1 measuredBoot.pcrBanks: at most 16 names of ^[a-z0-9_-]{1,16}$.
 constexpr std::size_t k_max_pcr_banks = 16;
 constexpr std::size_t k_max_pcr_bank_chars = 16;
@@ -877,8 +875,7 @@ Result<void> check_readiness(const DocumentFacts& doc, StatusDocument& out) {
     return invalid("readiness: not {verdict, missing}");
   }
   // tpmstatus.v1: "ready" exactly when nothing is missing.
-  if ((k_readiness[static_cast<std::size_t>(out.readiness)] == "ready") !=
-      (out.missing_parts == 0)) {
+  if ((out.readiness == index(vocab::TpmReadiness::ready)) != (out.missing_parts == 0)) {
     return invalid("readiness: verdict ready must come with an empty missing list, and only then");
   }
   return {};

@@ -1,32 +1,24 @@
 #pragma once
-// The words the fleet counts by. They are the probes' output vocabulary
-// (schema/ccstatus.v1.schema.json, schema/tpmstatus.v1.schema.json); the fleet reads
-// documents, it never links a detector, so it keeps its own copy and the schema test
-// keeps both in step.
+// The words the fleet counts by: the probes' output vocabulary, generated from schema/
+// (docs/vocabulary.md). The fleet reads documents, it never links a detector; a word's
+// index in these arrays is the value of its generated enum.
 
 #include <array>
 #include <optional>
 #include <string_view>
 
+#include "vocabulary/vocabulary.gen.h"
+
 namespace ztp::fleet {
 
-// CCStatus.mode: systemd-detect-virt --cvm names plus "unknown" (ccstatus.v1 "mode").
-inline constexpr std::array<std::string_view, 8> k_modes = {"none", "sev", "sev-es",   "sev-snp",
-                                                            "tdx",  "cca", "protvirt", "unknown"};
-// CCStatus.hostCapabilities items (ccstatus.v1 "hostCapabilities").
-inline constexpr std::array<std::string_view, 5> k_capabilities = {"sev", "sev-es", "sev-snp",
-                                                                   "tdx", "protvirt"};
-// TPMStatus.family (src/tpm/tpm_family.h on the tpm branch).
-inline constexpr std::array<std::string_view, 5> k_families = {"tpm2-rm", "tpm2-raw", "tpm1.2",
-                                                               "absent", "unknown"};
-// TPMStatus.readiness.verdict.
-inline constexpr std::array<std::string_view, 3> k_readiness = {"ready", "partial", "none"};
-// TPMStatus.readiness.missing items, in the probe's fixed order.
-inline constexpr std::array<std::string_view, 5> k_missing_parts = {
-    "tpm2", "driver", "hardwareChip", "resourceManager", "eventLog"};
-
+inline constexpr const auto& k_modes = vocab::k_cc_mode_words;                 // CCStatus.mode
+inline constexpr const auto& k_capabilities = vocab::k_host_capability_words;  // hostCapabilities
+inline constexpr const auto& k_families = vocab::k_tpm_family_words;           // TPMStatus.family
+inline constexpr const auto& k_readiness = vocab::k_tpm_readiness_words;       // readiness.verdict
+inline constexpr const auto& k_missing_parts = vocab::k_tpm_missing_part_words;  // .missing
+inline constexpr const auto& k_firmware_tables = vocab::k_tpm_firmware_table_words;
 // envelope.v1 "enforcement": the Tier B enforcement mode in force (docs/enforcement.md).
-inline constexpr std::array<std::string_view, 2> k_enforcement_modes = {"advisory", "enforcing"};
+inline constexpr const auto& k_enforcement_modes = vocab::k_enforcement_mode_words;
 
 // Index of word in words, or nullopt.
 template <std::size_t N>
@@ -37,6 +29,12 @@ std::optional<int> index_of(const std::array<std::string_view, N>& words, std::s
     }
   }
   return std::nullopt;
+}
+
+// The index of an enum value in its vocabulary's word array.
+template <vocab::VocabularyEnum E>
+constexpr int index(E value) {
+  return static_cast<int>(value);
 }
 
 }  // namespace ztp::fleet

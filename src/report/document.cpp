@@ -4,10 +4,6 @@
 
 namespace ztp::report {
 
-std::string_view to_string(Enforcement e) {
-  return e == Enforcement::enforcing ? "enforcing" : "advisory";
-}
-
 nlohmann::ordered_json to_json(const Document& doc) {
   const Envelope& e = doc.envelope;
   nlohmann::ordered_json j;

@@ -12,14 +12,16 @@
 
 #include "common/findings.h"
 #include "common/rfc3339.h"
+#include "vocabulary/vocabulary.gen.h"
 
 namespace ztp::report {
 
 inline constexpr std::string_view k_api_version = "ztp-prem.tlsstress.art/v1";
 
-// advisory today; "enforcing" is the later release's configuration flip.
-enum class Enforcement { advisory, enforcing };
-std::string_view to_string(Enforcement e);
+// advisory today; enforcing is the later release's configuration flip (envelope.v1
+// "enforcement", generated: docs/vocabulary.md).
+using Enforcement = vocab::EnforcementMode;
+using vocab::to_string;
 
 struct ProbeIdentity {
   std::string name;     // "ztp-prem-detect"

@@ -276,9 +276,10 @@ void decide_measured_boot(const TpmObservations& obs, TpmVerdict& out) {
   if (!out.primary) {
     if (out.family == Family::absent && (obs.acpi_tpm2 || obs.acpi_tcpa)) {
       out.firmware_without_driver = true;
-      out.reasons.push_back(std::string("firmware describes a TPM (ACPI ") +
-                            (obs.acpi_tpm2 ? "TPM2" : "TCPA") +
-                            " table) but no chip is bound: driver missing or failed to probe");
+      out.reasons.push_back(
+          std::string("firmware describes a TPM (ACPI ") +
+          std::string(to_string(obs.acpi_tpm2 ? FirmwareTable::tpm2 : FirmwareTable::tcpa)) +
+          " table) but no chip is bound: driver missing or failed to probe");
     }
     return;
   }

@@ -1,22 +1,21 @@
 // Wire types of the ztp-prem-fleet HTTP API (docs/fleet-api.md on the fleet branch;
 // docs/dashboard.md lists the fields this page reads). Counts are plain numbers.
 
-export const CC_MODES = ['none', 'sev', 'sev-es', 'sev-snp', 'tdx', 'cca', 'protvirt', 'unknown'] as const
-export type CCMode = (typeof CC_MODES)[number]
-
-// Guest types a host can launch (schema/ccstatus.v1.schema.json hostCapabilities).
-export const HOST_CAPABILITIES = ['sev', 'sev-es', 'sev-snp', 'tdx', 'protvirt'] as const
-export type HostCapability = (typeof HOST_CAPABILITIES)[number]
-
-export const TPM_FAMILIES = ['tpm2-rm', 'tpm2-raw', 'tpm1.2', 'absent', 'unknown'] as const
-export type TPMFamily = (typeof TPM_FAMILIES)[number]
-
-export const READINESS = ['ready', 'partial', 'none'] as const
-export type Readiness = (typeof READINESS)[number]
-
-// TPMStatus readiness.missing items, in the probe's order (schema/tpmstatus.v1.schema.json).
-export const MISSING_PARTS = ['tpm2', 'driver', 'hardwareChip', 'resourceManager', 'eventLog'] as const
-export type MissingPart = (typeof MISSING_PARTS)[number]
+// The vocabulary (words, order, labels) is generated from schema/ into ./vocabulary.ts
+// (docs/vocabulary.md); these are its names as the components use them.
+import type { CcMode, EnforcementMode, HostCapability, TpmFamily, TpmMissingPart, TpmReadiness } from './vocabulary'
+export {
+  CC_MODE_WORDS as CC_MODES,
+  HOST_CAPABILITY_WORDS as HOST_CAPABILITIES,
+  TPM_FAMILY_WORDS as TPM_FAMILIES,
+  TPM_READINESS_WORDS as READINESS,
+  TPM_MISSING_PART_WORDS as MISSING_PARTS,
+} from './vocabulary'
+export type { HostCapability } from './vocabulary'
+export type CCMode = CcMode
+export type TPMFamily = TpmFamily
+export type Readiness = TpmReadiness
+export type MissingPart = TpmMissingPart
 
 export type NodeState = 'ok' | 'stale' | 'partial' | 'invalid'
 
@@ -85,7 +84,7 @@ export interface StatusEnvelope {
   probe: { name: string; version: string }
   signals: Record<string, boolean>
   evidence: string[]
-  enforcement: 'advisory' | 'enforcing'
+  enforcement: EnforcementMode
 }
 
 export interface CCStatusDoc extends StatusEnvelope {

@@ -4,7 +4,7 @@ export interface BreakdownRow<K extends string> {
   key: K
   label: string
   nodes: number
-  swatchClass?: string // colour swatch next to the label (styles.css), as in the chart
+  colour?: string // colour swatch next to the label, as in the chart (api/vocabulary.ts)
   testId?: string
 }
 
@@ -33,7 +33,7 @@ export function BreakdownTable<K extends string>({ caption, heading, rows, total
         {rows.map((r) => (
           <tr key={r.key} data-testid={r.testId} className={selected !== undefined && r.key === selected ? 'active' : undefined}>
             <th scope="row">
-              {r.swatchClass ? <span className={`swatch ${r.swatchClass}`} aria-hidden="true" /> : null}
+              {r.colour ? <span className="swatch" style={{ background: r.colour }} aria-hidden="true" /> : null}
               {onSelect ? (
                 <button
                   type="button"

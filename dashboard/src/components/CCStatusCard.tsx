@@ -1,23 +1,13 @@
 import { memo } from 'react'
 import type { CCMode, FleetSummary, HostCapability, NodeFilters } from '../api/types'
 import { CC_MODES, HOST_CAPABILITIES } from '../api/types'
+import { CC_MODE, CC_MODE_COLOURS } from '../api/vocabulary'
 import { count, label, MODE_LABEL, percent } from '../format'
 import { BreakdownTable } from './BreakdownTable'
 import { NodesChart } from './NodesChart'
 
-// Colours per mode; the same hues are used by the table badges (styles.css).
-const MODE_COLOUR: Record<CCMode, string> = {
-  none: '#8a94a6',
-  sev: '#f4a259',
-  'sev-es': '#e07a2f',
-  'sev-snp': '#b8520f',
-  tdx: '#2b7bd6',
-  cca: '#3aa675',
-  protvirt: '#8357c5',
-  unknown: '#c23b3b',
-}
-
-const GUEST_MODES: CCMode[] = ['sev', 'sev-es', 'sev-snp', 'tdx', 'cca', 'protvirt']
+// Every mode but "not a guest" and "cannot tell" is a CC guest.
+const GUEST_MODES: CCMode[] = CC_MODES.filter((m) => m !== CC_MODE.none && m !== CC_MODE.unknown)
 
 export interface CCStatusCardProps {
   summary?: FleetSummary
@@ -86,13 +76,13 @@ function CCBody({ summary, onFilter }: { summary: FleetSummary; onFilter?: (patc
       <NodesChart
         id="cc-chart"
         caption="Nodes by guest mode"
-        data={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, colour: MODE_COLOUR[d.mode] }))}
+        data={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, colour: CC_MODE_COLOURS[d.mode] }))}
       />
 
       <BreakdownTable
         caption="Nodes by CC guest mode"
         heading="Mode"
-        rows={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, swatchClass: `mode-${d.mode}`, testId: `cc-mode-${d.mode}` }))}
+        rows={data.map((d) => ({ key: d.mode, label: d.label, nodes: d.nodes, colour: CC_MODE_COLOURS[d.mode], testId: `cc-mode-${d.mode}` }))}
         total={reporting}
         onSelect={onFilter ? (mode) => onFilter({ mode }) : undefined}
       />

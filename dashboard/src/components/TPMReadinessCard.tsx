@@ -1,24 +1,11 @@
 import { memo } from 'react'
-import type { FleetSummary, MissingPart, NodeFilters, Readiness, TPMFamily } from '../api/types'
+import type { FleetSummary, MissingPart, NodeFilters } from '../api/types'
 import { MISSING_PARTS, READINESS, TPM_FAMILIES } from '../api/types'
+import { TPM_FAMILY_COLOURS, TPM_READINESS, TPM_READINESS_HINTS } from '../api/vocabulary'
 import { count, FAMILY_LABEL, label, MISSING_PART_LABEL, percent, READINESS_LABEL } from '../format'
 import { CardPlaceholder } from './CCStatusCard'
 import { BreakdownTable } from './BreakdownTable'
 import { NodesChart } from './NodesChart'
-
-const FAMILY_COLOUR: Record<TPMFamily, string> = {
-  'tpm2-rm': '#2e8b57',
-  'tpm2-raw': '#7fb069',
-  'tpm1.2': '#e0a526',
-  absent: '#8a94a6',
-  unknown: '#c23b3b',
-}
-
-const READINESS_HINT: Record<Readiness, string> = {
-  ready: 'TPM 2.0 with resource manager, hardware chip and firmware event log',
-  partial: 'TPM 2.0 lacking one of those',
-  none: 'no usable TPM 2.0',
-}
 
 export interface TPMReadinessCardProps {
   summary?: FleetSummary
@@ -74,7 +61,7 @@ function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
       <dl className="kpis">
         {READINESS.map((r) => (
           <div className={`kpi readiness-${r}`} key={r}>
-            <dt title={READINESS_HINT[r]}>{label(READINESS_LABEL, r)}</dt>
+            <dt title={TPM_READINESS_HINTS[r]}>{label(READINESS_LABEL, r)}</dt>
             <dd data-testid={`tpm-readiness-${r}`}>
               {onFilter ? (
                 <button
@@ -109,7 +96,7 @@ function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
       <NodesChart
         id="tpm-chart"
         caption="Nodes by TPM family"
-        data={data.map((d) => ({ key: d.family, label: d.label, nodes: d.nodes, colour: FAMILY_COLOUR[d.family] }))}
+        data={data.map((d) => ({ key: d.family, label: d.label, nodes: d.nodes, colour: TPM_FAMILY_COLOURS[d.family] }))}
       />
 
       <BreakdownTable
@@ -119,7 +106,7 @@ function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
           key: d.family,
           label: d.label,
           nodes: d.nodes,
-          swatchClass: `family-${d.family.replace('.', '_')}`,
+          colour: TPM_FAMILY_COLOURS[d.family],
           testId: `tpm-family-${d.family}`,
         }))}
         total={reporting}
@@ -156,7 +143,7 @@ function TPMBody({ summary, activeMissing, onFilter }: TPMBodyProps) {
         <p className="hint">No node with a TPM document lacks a measured-boot part.</p>
       ) : (
         <p className="hint">
-          {count(readiness.partial ?? 0)} partial and {count(readiness.none ?? 0)} not-ready nodes; the node table’s
+          {count(readiness[TPM_READINESS.partial] ?? 0)} partial and {count(readiness[TPM_READINESS.none] ?? 0)} not-ready nodes; the node table’s
           “Missing” column says which measured-boot part each one lacks
           {summary.tpm.missing > 0
             ? `, and ${count(summary.tpm.missing)} ${summary.tpm.missing === 1 ? 'node' : 'nodes'} sent no TPM document`
