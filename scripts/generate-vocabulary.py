@@ -173,7 +173,9 @@ def cpp_header(vocabularies):
         ]
     out += [
         "template <typename E>",
-        "concept VocabularyEnum = requires { Vocabulary<E>::words; };",
+        "concept VocabularyEnum = requires {",
+        "  Vocabulary<E>::words;",
+        "};",
         "",
         "// The wire word of a value.",
         "template <VocabularyEnum E>",

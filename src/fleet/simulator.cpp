@@ -103,7 +103,10 @@ void pick_tpm_traits(std::mt19937_64& rng, Traits& t) {
     if (virtual_only) {
       t.missing.push_back(M::hardware_chip);
     }
-    if (!t.event_log) {
+    // securityfs unreadable: the event log is not known to be missing (verdict unknown).
+    const bool log_unseen =
+        !t.event_log && !virtual_only && pick(rng, std::array<unsigned, 2>{750, 250}) == 1;
+    if (!t.event_log && !log_unseen) {
       t.missing.push_back(M::event_log);
     }
   } else if (t.family == TpmFamily::tpm2_raw) {
@@ -118,8 +121,11 @@ void pick_tpm_traits(std::mt19937_64& rng, Traits& t) {
     t.missing.push_back(M::tpm2);
   }
   const bool tpm2 = t.family == TpmFamily::tpm2_rm || t.family == TpmFamily::tpm2_raw;
-  t.verdict =
-      t.missing.empty() ? TpmReadiness::ready : (tpm2 ? TpmReadiness::partial : TpmReadiness::none);
+  if (!t.missing.empty()) {
+    t.verdict = tpm2 ? TpmReadiness::partial : TpmReadiness::none;
+  } else {
+    t.verdict = t.event_log ? TpmReadiness::ready : TpmReadiness::unknown;
+  }
 }
 
 // The draws below happen in one fixed order per node (wave, CC, TPM, freshness), so the same

@@ -874,9 +874,13 @@ Result<void> check_readiness(const DocumentFacts& doc, StatusDocument& out) {
   if (readiness.members != 2) {
     return invalid("readiness: not {verdict, missing}");
   }
-  // tpmstatus.v1: "ready" exactly when nothing is missing.
-  if ((out.readiness == index(vocab::TpmReadiness::ready)) != (out.missing_parts == 0)) {
-    return invalid("readiness: verdict ready must come with an empty missing list, and only then");
+  // tpmstatus.v1: nothing is missing exactly when the verdict is ready, or unknown (the
+  // event log could not be checked, and nothing else is lacking).
+  const bool lacks_nothing = out.readiness == index(vocab::TpmReadiness::ready) ||
+                             out.readiness == index(vocab::TpmReadiness::unknown);
+  if (lacks_nothing != (out.missing_parts == 0)) {
+    return invalid(
+        "readiness: verdict ready or unknown must come with an empty missing list, and only then");
   }
   return {};
 }

@@ -322,11 +322,20 @@ void decide_readiness(TpmVerdict& out, const TpmObservations& obs) {
   if (out.primary && !obs.chips[*out.primary].hardware()) {
     add_missing(out.missing, Missing::hardware_chip);
   }
-  if (!out.event_log) {
+  // An event log securityfs would not show us is not known to be missing: with nothing
+  // else lacking, readiness cannot be told (unknown), never a guess either way.
+  const bool log_unseen =
+      obs.securityfs == DirState::unreadable ||
+      (out.primary && obs.chips[*out.primary].securityfs_dir == DirState::unreadable);
+  if (!out.event_log && !log_unseen) {
     add_missing(out.missing, Missing::event_log);
   }
   sort_missing(out.missing);
-  out.readiness = out.missing.empty() ? Readiness::ready : Readiness::partial;
+  if (!out.missing.empty()) {
+    out.readiness = Readiness::partial;
+  } else {
+    out.readiness = out.event_log ? Readiness::ready : Readiness::unknown;
+  }
 }
 
 }  // namespace

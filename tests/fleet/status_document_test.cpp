@@ -113,12 +113,24 @@ const Defect k_defects[] = {
      "verdict ready"},
     {"partial_nothing_missing", Probe::tpm,
      [](auto& j) { j["readiness"]["missing"] = ordered_json::array(); }, "verdict ready"},
+    {"unknown_but_missing", Probe::tpm, [](auto& j) { j["readiness"]["verdict"] = "unknown"; },
+     "verdict ready or unknown"},
     {"readiness_extra", Probe::tpm, [](auto& j) { j["readiness"]["why"] = "x"; }, "readiness"},
     {"tpm_signal_missing", Probe::tpm, [](auto& j) { j["signals"].erase("eventLog"); }, "eventLog"},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, DefectTest, ::testing::ValuesIn(k_defects),
                          [](const auto& p) { return std::string(p.param.name); });
+
+// tpmstatus.v1 "unknown": a TPM 2.0 whose event log could not be checked lacks nothing known.
+TEST(StatusDocument, UnknownReadinessComesWithNothingMissing) {
+  auto j = tpm_doc("n1", k_at);
+  j["readiness"] = {{"verdict", "unknown"}, {"missing", ordered_json::array()}};
+  const auto doc = parse_status_document(j.dump(), Probe::tpm, "n1");
+  ASSERT_TRUE(doc) << doc.error().message;
+  EXPECT_EQ(doc->readiness, static_cast<int>(vocab::TpmReadiness::unknown));
+  EXPECT_EQ(doc->missing_parts, 0U);
+}
 
 TEST(StatusDocument, HostileBytesAreRejectedNotThrown) {
   const std::string too_big(k_max_document_bytes + 1, ' ');

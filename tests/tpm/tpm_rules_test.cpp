@@ -286,6 +286,48 @@ TEST(Classify, BothAcpiTablesReportTpm2) {
   EXPECT_EQ(classify(obs).firmware_table, FirmwareTable::tpm2);
 }
 
+// An unreadable securityfs hides the event log: not known to be missing, so a TPM 2.0
+// lacking nothing else is unknown, never ready or partial by guess.
+TEST(Classify, UnreadableSecurityfsMakesReadinessUnknown) {
+  auto obs = host_with({tpm2_chip()});
+  obs.securityfs = DirState::unreadable;
+  obs.chips[0].securityfs_dir = DirState::absent;
+  obs.chips[0].event_log = false;
+  auto v = classify(obs);
+  EXPECT_EQ(v.family, Family::tpm2_rm);
+  EXPECT_EQ(v.readiness, Readiness::unknown);
+  EXPECT_TRUE(v.missing.empty());
+  EXPECT_NE(reasons(v).find("event log cannot be checked"), std::string::npos) << reasons(v);
+
+  obs = host_with({tpm2_chip()});
+  obs.chips[0].securityfs_dir = DirState::unreadable;  // the chip's own directory
+  obs.chips[0].event_log = false;
+  EXPECT_EQ(classify(obs).readiness, Readiness::unknown);
+}
+
+TEST(Classify, UnreadableSecurityfsLeavesAKnownLackPartialWithoutTheLog) {
+  auto obs = host_with({tpm2_chip()});
+  obs.chips[0].tpmrm_sysfs = false;
+  obs.chips[0].rm_node = false;
+  obs.rm_nodes.clear();
+  obs.class_tpmrm = DirState::empty;
+  obs.securityfs = DirState::unreadable;
+  obs.chips[0].event_log = false;
+  const auto v = classify(obs);
+  EXPECT_EQ(v.family, Family::tpm2_raw) << reasons(v);
+  EXPECT_EQ(v.readiness, Readiness::partial);
+  EXPECT_EQ(v.missing, std::vector<Missing>{Missing::resource_manager});
+}
+
+TEST(Classify, SecurityfsNotMountedStillCountsTheLogMissing) {
+  auto obs = host_with({tpm2_chip()});
+  obs.securityfs = DirState::empty;
+  obs.chips[0].event_log = false;
+  const auto v = classify(obs);
+  EXPECT_EQ(v.readiness, Readiness::partial);
+  EXPECT_EQ(v.missing, std::vector<Missing>{Missing::event_log});
+}
+
 TEST(Classify, UnreadablePathsBecomeEvidence) {
   auto obs = host_with({tpm2_chip()});
   obs.unreadable.push_back("'/sys/class/tpm/tpm0/device/caps': Permission denied");

@@ -105,23 +105,26 @@ export const TPM_FIRMWARE_TABLE_LABELS: Readonly<Record<TpmFirmwareTable, string
   none: 'No ACPI TPM table',
 }
 
-// tpmstatus.v1.schema.json#/properties/readiness/properties/verdict: ready: TPM 2.0 with a resource manager, a hardware chip and an event log; partial: a TPM 2.0 lacking one of them; none: no TPM 2.0
-export const TPM_READINESS_WORDS = ['ready', 'partial', 'none'] as const
+// tpmstatus.v1.schema.json#/properties/readiness/properties/verdict: ready: TPM 2.0 with a resource manager, a hardware chip and an event log; partial: a TPM 2.0 lacking one of them; none: no TPM 2.0; unknown: a TPM 2.0 lacking nothing that could be seen, but its event log could not be checked (securityfs unreadable)
+export const TPM_READINESS_WORDS = ['ready', 'partial', 'none', 'unknown'] as const
 export type TpmReadiness = (typeof TPM_READINESS_WORDS)[number]
 export const TPM_READINESS = {
   ready: 'ready',
   partial: 'partial',
   none: 'none',
+  unknown: 'unknown',
 } as const
 export const TPM_READINESS_LABELS: Readonly<Record<TpmReadiness, string>> = {
   ready: 'Ready',
   partial: 'Partial',
   none: 'Not ready',
+  unknown: 'Unknown',
 }
 export const TPM_READINESS_HINTS: Readonly<Record<TpmReadiness, string>> = {
   ready: 'TPM 2.0 with resource manager, hardware chip and firmware event log',
   partial: 'TPM 2.0 lacking one of those',
   none: 'no usable TPM 2.0',
+  unknown: 'TPM 2.0 whose firmware event log could not be checked',
 }
 
 // tpmstatus.v1.schema.json#/properties/readiness/properties/missing/items

@@ -23,7 +23,7 @@ export const FLEET: FleetSummary = {
   },
   tpm: {
     families: { 'tpm2-rm': 700, 'tpm2-raw': 90, 'tpm1.2': 30, absent: 100, unknown: 48 },
-    readiness: { ready: 650, partial: 140, none: 178 },
+    readiness: { ready: 650, partial: 140, none: 178, unknown: 0 },
     missing: 28,
   },
   waves: [
@@ -42,7 +42,7 @@ export const EMPTY_FLEET: FleetSummary = {
     hostCapabilities: { sev: 0, 'sev-es': 0, 'sev-snp': 0, tdx: 0, protvirt: 0 },
     missing: 0,
   },
-  tpm: { families: { 'tpm2-rm': 0, 'tpm2-raw': 0, 'tpm1.2': 0, absent: 0, unknown: 0 }, readiness: { ready: 0, partial: 0, none: 0 }, missing: 0 },
+  tpm: { families: { 'tpm2-rm': 0, 'tpm2-raw': 0, 'tpm1.2': 0, absent: 0, unknown: 0 }, readiness: { ready: 0, partial: 0, none: 0, unknown: 0 }, missing: 0 },
   waves: [],
 }
 
