@@ -1,19 +1,21 @@
 import { memo } from 'react'
 import type { Loadable } from '../api/hooks'
 import type { EnforcementAnswer, EnforcementPreflight } from '../api/types'
+import { ENFORCEMENT_MODE, ENFORCEMENT_MODE_LABELS } from '../api/vocabulary'
 import { count } from '../format'
 
-// The words are schema/enforcement.v1.schema.json's; a word not listed here is shown as sent.
+// The preflight's words are schema/enforcement.v1.schema.json's: the envelope's two modes
+// (generated labels) plus the states of a cluster whose bindings disagree or cannot be read.
+// A word not listed here is shown as sent.
 const MODE_TEXT: Record<string, string> = {
-  advisory: 'Advisory',
-  enforcing: 'Enforcing',
+  ...ENFORCEMENT_MODE_LABELS,
   mixed: 'Mixed',
   absent: 'Not installed',
   unknown: 'Unknown',
 }
 const MODE_HINT: Record<string, string> = {
-  advisory: 'the policies warn and audit; nothing is refused',
-  enforcing: 'the policies refuse Tier B pods on ineligible nodes',
+  [ENFORCEMENT_MODE.advisory]: 'the policies warn and audit; nothing is refused',
+  [ENFORCEMENT_MODE.enforcing]: 'the policies refuse Tier B pods on ineligible nodes',
   mixed: 'the create and bind policies are in different modes',
   absent: 'the policy bindings of deploy/with-enforcement are not installed',
   unknown: 'the policy bindings could not be read',
@@ -153,7 +155,7 @@ function FlipHint({ report }: { report: EnforcementPreflight }) {
   let text: string
   if (report.clear) {
     text =
-      report.mode === 'enforcing'
+      report.mode === ENFORCEMENT_MODE.enforcing
         ? 'Enforcing, and preflight is clear: no Tier B pod is refused or at risk now.'
         : 'Preflight is clear: enforcing would refuse nothing now, so the flip (ztp-prem-enforce mode enforcing) is safe.'
   } else {
