@@ -1,6 +1,7 @@
 #include "enforce/cluster.h"
 
 #include <algorithm>
+#include <array>
 
 #include <nlohmann/json.hpp>
 
@@ -157,6 +158,37 @@ Result<std::vector<k8s::PodObject>> list_pods(k8s::ApiClient& api, const std::st
                     });
   if (!r) {
     return tl::unexpected(r.error());
+  }
+  return out;
+}
+
+Result<std::vector<k8s::WorkloadObject>> list_workloads(k8s::ApiClient& api,
+                                                        const std::string& ns) {
+  // The collection of each kind of k_workload_kinds (apps/v1 and batch/v1 API groups).
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> k_paths = {{
+      {"Deployment", "/apis/apps/v1/namespaces/%/deployments"},
+      {"ReplicaSet", "/apis/apps/v1/namespaces/%/replicasets"},
+      {"StatefulSet", "/apis/apps/v1/namespaces/%/statefulsets"},
+      {"DaemonSet", "/apis/apps/v1/namespaces/%/daemonsets"},
+      {"Job", "/apis/batch/v1/namespaces/%/jobs"},
+      {"CronJob", "/apis/batch/v1/namespaces/%/cronjobs"},
+  }};
+  static_assert(k_paths.size() == k_workload_kinds.size());
+  std::vector<k8s::WorkloadObject> out;
+  for (const auto& [kind, pattern] : k_paths) {
+    std::string path(pattern);
+    path.replace(path.find('%'), 1, k8s::query_escape(ns));
+    auto r = api.list(path, k_page, [&, kind = kind](std::string_view body) -> Result<std::string> {
+      auto page = k8s::parse_workload_list(body, kind);
+      if (!page) {
+        return tl::unexpected(page.error());
+      }
+      std::move(page->items.begin(), page->items.end(), std::back_inserter(out));
+      return page->continue_token;
+    });
+    if (!r) {
+      return tl::unexpected(r.error());
+    }
   }
   return out;
 }

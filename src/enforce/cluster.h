@@ -29,6 +29,8 @@ Result<std::vector<k8s::ObjectMeta>> list_nodes(k8s::ApiClient& api);
 // Namespaces labelled ztp-prem.tlsstress.art/tier=b (exempt ones included; callers skip).
 Result<std::vector<std::string>> list_tierb_namespaces(k8s::ApiClient& api);
 Result<std::vector<k8s::PodObject>> list_pods(k8s::ApiClient& api, const std::string& ns);
+// The workloads of every kind in k_workload_kinds (apps/v1, batch/v1) in one namespace.
+Result<std::vector<k8s::WorkloadObject>> list_workloads(k8s::ApiClient& api, const std::string& ns);
 
 // Sets (SSA) or removes (merge patch to null) the restricted label on one node.
 Result<void> set_cc_label(k8s::ApiClient& api, const std::string& node, bool eligible);

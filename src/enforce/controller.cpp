@@ -25,6 +25,7 @@ Result<Preflight> cluster_preflight(k8s::ApiClient& api, const std::vector<std::
     return tl::unexpected(namespaces.error());
   }
   std::vector<k8s::PodObject> pods;
+  std::vector<k8s::WorkloadObject> workloads;
   for (const auto& ns : *namespaces) {
     if (std::find(k_exempt_namespaces.begin(), k_exempt_namespaces.end(), ns) !=
         k_exempt_namespaces.end()) {
@@ -35,10 +36,17 @@ Result<Preflight> cluster_preflight(k8s::ApiClient& api, const std::vector<std::
       return tl::unexpected(p.error());
     }
     std::move(p->begin(), p->end(), std::back_inserter(pods));
+    auto w = list_workloads(api, ns);
+    if (!w) {
+      return tl::unexpected(w.error());
+    }
+    std::move(w->begin(), w->end(), std::back_inserter(workloads));
   }
   auto mode = read_mode(api);
-  return build_preflight(nodes, verdicts, *namespaces, pods, mode ? mode->mode : "unknown",
-                         fleet::format_rfc3339(now), params_present);
+  Preflight p = build_preflight(nodes, verdicts, *namespaces, pods, mode ? mode->mode : "unknown",
+                                fleet::format_rfc3339(now), params_present);
+  add_workloads(p, workloads, verdicts, params_present);
+  return p;
 }
 
 Result<ReconcileResult> Controller::reconcile(const fleet::Snapshot& snapshot) {

@@ -37,7 +37,8 @@ struct ReconcileResult {
 Verdicts verdicts_for(const std::vector<k8s::ObjectMeta>& nodes, const fleet::Snapshot& snapshot,
                       const Policy& policy, fleet::TimePoint now);
 
-// The preflight against the cluster as it is: Tier B namespaces and pods, the mode.
+// The preflight against the cluster as it is: Tier B namespaces, their pods and workload
+// templates, the mode.
 Result<Preflight> cluster_preflight(k8s::ApiClient& api, const std::vector<std::string>& nodes,
                                     const Verdicts& verdicts, bool params_present,
                                     fleet::TimePoint now);

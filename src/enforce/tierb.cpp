@@ -42,6 +42,18 @@ std::string_view to_string(PodIssue issue) {
   return "none";
 }
 
+namespace {
+
+nlohmann::ordered_json issue_words(const std::vector<PodIssue>& issues) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto i : issues) {
+    out.push_back(to_string(i));
+  }
+  return out;
+}
+
+}  // namespace
+
 bool placement_constrained(const k8s::PodObject& pod) {
   const bool runtime =
       std::find(k_accepted_runtime_classes.begin(), k_accepted_runtime_classes.end(),
@@ -50,34 +62,103 @@ bool placement_constrained(const k8s::PodObject& pod) {
   return runtime || (sel != pod.node_selector.end() && sel->second == "true");
 }
 
+namespace {
+
+// The create policy's checks (deploy/with-enforcement/policies.yaml, ztp-prem-tierb-create),
+// in its order; a pod (not a template) with nodeName set is also bound there.
+struct CreateCheck {
+  std::vector<PodIssue> issues;
+  std::string why;
+  bool on_ineligible_node = false;
+};
+
+CreateCheck create_check(const k8s::PodObject& pod, const Verdicts& verdicts, bool params_present,
+                         bool is_pod) {
+  CreateCheck c;
+  if (!placement_constrained(pod)) {
+    c.issues.push_back(PodIssue::no_placement);
+    c.why = "no runtimeClassName " + std::string(k_runtime_class) + " (or a CoCo class) and no " +
+            std::string(k_cc_label) + "=true nodeSelector";
+  }
+  if (!pod.node_name.empty() && !eligible(verdicts, pod.node_name)) {
+    // A pod created with nodeName set is checked at create; a scheduled one was bound.
+    c.issues.push_back(PodIssue::node_name_ineligible);
+    if (is_pod) {
+      c.issues.push_back(PodIssue::bound_to_ineligible);
+      c.on_ineligible_node = true;
+    }
+    if (c.why.empty()) {
+      c.why = "node " + pod.node_name + " is not eligible: " + node_reason(verdicts, pod.node_name);
+    }
+  }
+  if (!params_present) {
+    c.issues.push_back(PodIssue::no_parameters);
+    if (c.why.empty()) {
+      c.why = "no eligible-node shards published (is ztp-prem-enforce controller running?)";
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
 PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts, bool params_present) {
   PodFinding f;
   f.namespace_name = pod.meta.namespace_name;
   f.name = pod.meta.name;
   f.node = pod.node_name;
   f.mirror = pod.meta.annotations.count(std::string(k_mirror_annotation)) != 0;
-  if (!placement_constrained(pod)) {
-    f.issues.push_back(PodIssue::no_placement);
-    f.why = "no runtimeClassName " + std::string(k_runtime_class) + " (or a CoCo class) and no " +
-            std::string(k_cc_label) + "=true nodeSelector";
-  }
-  if (!pod.node_name.empty() && !eligible(verdicts, pod.node_name)) {
-    // A pod created with nodeName set is checked at create; a scheduled one was bound.
-    f.issues.push_back(PodIssue::node_name_ineligible);
-    f.issues.push_back(PodIssue::bound_to_ineligible);
-    f.on_ineligible_node = true;
-    if (f.why.empty()) {
-      f.why = "node " + pod.node_name + " is not eligible: " + node_reason(verdicts, pod.node_name);
-    }
-  }
-  if (!params_present) {
-    f.issues.push_back(PodIssue::no_parameters);
-    if (f.why.empty()) {
-      f.why = "no eligible-node shards published (is ztp-prem-enforce controller running?)";
-    }
-  }
+  auto c = create_check(pod, verdicts, params_present, true);
+  f.issues = std::move(c.issues);
+  f.why = std::move(c.why);
+  f.on_ineligible_node = c.on_ineligible_node;
   f.would_refuse = !f.mirror && !f.issues.empty();
   return f;
+}
+
+bool judged_through_owner(const k8s::WorkloadObject& workload) {
+  for (const auto& k : k_workload_kinds) {
+    if (k.kind == workload.kind && !k.skipped_when_owned_by.empty()) {
+      const auto& owners = workload.meta.owner_kinds;
+      return std::find(owners.begin(), owners.end(), k.skipped_when_owned_by) != owners.end();
+    }
+  }
+  return false;
+}
+
+WorkloadFinding check_workload(const k8s::WorkloadObject& workload, const Verdicts& verdicts,
+                               bool params_present) {
+  WorkloadFinding f;
+  f.kind = workload.kind;
+  f.namespace_name = workload.meta.namespace_name;
+  f.name = workload.meta.name;
+  auto c = create_check(workload.pod_template, verdicts, params_present, false);
+  f.issues = std::move(c.issues);
+  f.why = std::move(c.why);
+  return f;
+}
+
+void add_workloads(Preflight& p, const std::vector<k8s::WorkloadObject>& workloads,
+                   const Verdicts& verdicts, bool params_present) {
+  for (const auto& w : workloads) {
+    const auto ns = p.namespaces.find(w.meta.namespace_name);
+    if (ns == p.namespaces.end() || judged_through_owner(w)) {
+      continue;  // not Tier B, exempt, or reported through its owner
+    }
+    WorkloadFinding f = check_workload(w, verdicts, params_present);
+    ++p.tierb_workloads;
+    ++ns->second.workloads;
+    if (!f.would_refuse()) {
+      continue;
+    }
+    ++p.workloads_would_refuse;
+    ++ns->second.workloads_would_refuse;
+    if (p.workloads.size() < k_max_findings) {
+      p.workloads.push_back(std::move(f));
+    } else {
+      p.workloads_truncated = true;
+    }
+  }
 }
 
 Preflight build_preflight(const std::vector<std::string>& nodes, const Verdicts& verdicts,
@@ -145,29 +226,38 @@ std::string preflight_json(const Preflight& p) {
                 {"pods", p.tierb_pods},
                 {"wouldRefuse", p.would_refuse},
                 {"onIneligibleNodes", p.on_ineligible_nodes},
-                {"mirrorPods", p.mirror_pods}};
+                {"mirrorPods", p.mirror_pods},
+                {"workloads", p.tierb_workloads},
+                {"workloadsWouldRefuse", p.workloads_would_refuse}};
   auto& per_ns = j["namespaces"] = nlohmann::ordered_json::array();
   for (const auto& [name, c] : p.namespaces) {
     per_ns.push_back({{"name", name},
                       {"pods", c.pods},
                       {"wouldRefuse", c.would_refuse},
-                      {"onIneligibleNodes", c.on_ineligible_nodes}});
+                      {"onIneligibleNodes", c.on_ineligible_nodes},
+                      {"workloads", c.workloads},
+                      {"workloadsWouldRefuse", c.workloads_would_refuse}});
   }
   auto& findings = j["findings"] = nlohmann::ordered_json::array();
   for (const auto& f : p.findings) {
-    nlohmann::ordered_json issues = nlohmann::ordered_json::array();
-    for (const auto i : f.issues) {
-      issues.push_back(to_string(i));
-    }
     findings.push_back({{"namespace", f.namespace_name},
                         {"pod", f.name},
                         {"node", f.node},
                         {"mirror", f.mirror},
                         {"wouldRefuse", f.would_refuse},
-                        {"issues", issues},
+                        {"issues", issue_words(f.issues)},
                         {"why", f.why}});
   }
   j["findingsTruncated"] = p.findings_truncated;
+  auto& workloads = j["workloads"] = nlohmann::ordered_json::array();
+  for (const auto& w : p.workloads) {
+    workloads.push_back({{"kind", w.kind},
+                         {"namespace", w.namespace_name},
+                         {"name", w.name},
+                         {"issues", issue_words(w.issues)},
+                         {"why", w.why}});
+  }
+  j["workloadsTruncated"] = p.workloads_truncated;
   return j.dump();
 }
 
@@ -191,10 +281,17 @@ std::string preflight_text(const Preflight& p) {
   if (p.findings_truncated) {
     out += "  (more pods not listed; counts above are complete)\n";
   }
-  out +=
-      p.clear()
-          ? "preflight: clear, enforcing would refuse nothing now\n"
-          : "preflight: NOT clear, fix the pods above before `ztp-prem-enforce mode enforcing`\n";
+  out += "workload templates: " + std::to_string(p.tierb_workloads) +
+         ", enforcing would refuse their pods: " + std::to_string(p.workloads_would_refuse) + "\n";
+  for (const auto& w : p.workloads) {
+    out += "  " + w.kind + " " + w.namespace_name + "/" + w.name + ": " + w.why + "\n";
+  }
+  if (p.workloads_truncated) {
+    out += "  (more workloads not listed; counts above are complete)\n";
+  }
+  out += p.clear() ? "preflight: clear, enforcing would refuse nothing now\n"
+                   : "preflight: NOT clear, fix the pods and workloads above before "
+                     "`ztp-prem-enforce mode enforcing`\n";
   return out;
 }
 

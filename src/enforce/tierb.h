@@ -67,10 +67,41 @@ PodFinding check_pod(const k8s::PodObject& pod, const Verdicts& verdicts,
                      bool params_present = true);
 bool placement_constrained(const k8s::PodObject& pod);
 
+// The workload kinds whose pod templates preflight judges, and the owner kind that makes
+// one redundant (a Deployment's ReplicaSets, a CronJob's Jobs: the owner is reported).
+struct WorkloadKind {
+  std::string_view kind;
+  std::string_view skipped_when_owned_by;  // empty: always judged
+};
+inline constexpr std::array<WorkloadKind, 6> k_workload_kinds = {{{"Deployment", ""},
+                                                                  {"ReplicaSet", "Deployment"},
+                                                                  {"StatefulSet", ""},
+                                                                  {"DaemonSet", ""},
+                                                                  {"Job", "CronJob"},
+                                                                  {"CronJob", ""}}};
+
+struct WorkloadFinding {
+  std::string kind;
+  std::string namespace_name;
+  std::string name;
+  std::vector<PodIssue> issues;  // no-placement, node-name-ineligible, no-parameters
+  std::string why;
+  // Every issue of a template is a refusal at pod create in enforcing mode.
+  bool would_refuse() const { return !issues.empty(); }
+};
+
+// True when the workload's owner is judged in its place (k_workload_kinds).
+bool judged_through_owner(const k8s::WorkloadObject& workload);
+// A pod template as the create policy would judge a pod made from it (never bound yet).
+WorkloadFinding check_workload(const k8s::WorkloadObject& workload, const Verdicts& verdicts,
+                               bool params_present = true);
+
 struct NamespaceCounts {
   std::size_t pods = 0;
   std::size_t would_refuse = 0;
   std::size_t on_ineligible_nodes = 0;
+  std::size_t workloads = 0;
+  std::size_t workloads_would_refuse = 0;
 };
 
 struct Preflight {
@@ -87,11 +118,18 @@ struct Preflight {
   std::map<std::string, NamespaceCounts> namespaces;
   std::vector<PodFinding> findings;  // pods with at least one issue, by namespace/name
   bool findings_truncated = false;
+  std::size_t tierb_workloads = 0;  // templates judged (owned ReplicaSets and Jobs not counted)
+  std::size_t workloads_would_refuse = 0;
+  std::vector<WorkloadFinding> workloads;  // templates that would be refused, capped
+  bool workloads_truncated = false;
   // Zero: enforcing refuses nothing now (ztp-prem-enforce preflight exits 0).
-  bool clear() const { return would_refuse == 0 && on_ineligible_nodes == 0; }
+  bool clear() const {
+    return would_refuse == 0 && on_ineligible_nodes == 0 && workloads_would_refuse == 0;
+  }
 };
 
-// The findings list is capped (the report lives in a ConfigMap); the counts never are.
+// The findings and workloads lists are capped (the report lives in a ConfigMap); the counts
+// never are.
 inline constexpr std::size_t k_max_findings = 200;
 
 // nodes: every Node name in the cluster (a verdict for a name not listed is ignored).
@@ -99,6 +137,10 @@ Preflight build_preflight(const std::vector<std::string>& nodes, const Verdicts&
                           const std::vector<std::string>& tierb_namespaces,
                           const std::vector<k8s::PodObject>& pods, std::string mode,
                           std::string generated_at, bool params_present = true);
+
+// Judges the workloads of Tier B namespaces into p (others, and exempt ones, are skipped).
+void add_workloads(Preflight& p, const std::vector<k8s::WorkloadObject>& workloads,
+                   const Verdicts& verdicts, bool params_present = true);
 
 // schema/enforcement.v1.schema.json
 std::string preflight_json(const Preflight& p);

@@ -149,6 +149,37 @@ std::size_t count(const ojson& object, std::string_view key) {
   return object.at(std::string(key)).get<std::size_t>();
 }
 
+// The workload counts are optional (reports written before templates were judged lack
+// them): absent is zero.
+std::size_t count_or_zero(const ojson& object, std::string_view key) {
+  return object.contains(std::string(key)) ? count(object, key) : 0;
+}
+
+// The workload figures of one report: namespaces add up, the list agrees with its count.
+Result<void> check_workload_arithmetic(const ojson& r) {
+  const ojson& tierb = r["tierB"];
+  for (const auto key : {"workloads", "workloadsWouldRefuse"}) {
+    std::size_t sum = 0;
+    for (const auto& ns : r["namespaces"]) {
+      sum += count_or_zero(ns, key);
+    }
+    if (sum != count_or_zero(tierb, key)) {
+      return invalid("report.namespaces",
+                     "the " + std::string(key) + " of the namespaces do not add up to tierB's");
+    }
+  }
+  const std::size_t refused = count_or_zero(tierb, "workloadsWouldRefuse");
+  if (refused > count_or_zero(tierb, "workloads")) {
+    return invalid("report.tierB", "workloadsWouldRefuse exceeds workloads");
+  }
+  const std::size_t listed = r.contains("workloads") ? r["workloads"].size() : 0;
+  const bool truncated = r.value("workloadsTruncated", false);
+  if (truncated ? listed > refused : listed != refused) {
+    return invalid("report.workloads", "not as many as tierB.workloadsWouldRefuse");
+  }
+  return {};
+}
+
 // What the schema cannot say: the counts of one report must agree (src/enforce/tierb.cpp
 // build_preflight). A report that contradicts itself is not served as figures.
 Result<void> check_arithmetic(const ojson& r) {
@@ -182,9 +213,16 @@ Result<void> check_arithmetic(const ojson& r) {
       return invalid("report.tierB", std::string(key) + " exceeds pods");
     }
   }
-  const bool clear = count(tierb, "wouldRefuse") == 0 && count(tierb, "onIneligibleNodes") == 0;
-  if (r["clear"].get<bool>() != clear) {
-    return invalid("report.clear", "contradicts tierB.wouldRefuse and tierB.onIneligibleNodes");
+  if (auto ok = check_workload_arithmetic(r); !ok) {
+    return ok;
+  }
+  const bool pods_clear =
+      count(tierb, "wouldRefuse") == 0 && count(tierb, "onIneligibleNodes") == 0;
+  const bool workloads_clear = count_or_zero(tierb, "workloadsWouldRefuse") == 0;
+  if (r["clear"].get<bool>() != (pods_clear && workloads_clear)) {
+    return invalid("report.clear", pods_clear ? "contradicts tierB.workloadsWouldRefuse"
+                                              : "contradicts tierB.wouldRefuse and "
+                                                "tierB.onIneligibleNodes");
   }
   if (!parse_rfc3339(r["generatedAt"].get<std::string>())) {
     return invalid("report.generatedAt", "not a date and time");

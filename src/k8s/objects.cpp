@@ -70,6 +70,32 @@ Result<ObjectMeta> meta_of(const json& item) {
   return meta;
 }
 
+const json* object_at(const json* j, const char* key) {
+  if (j == nullptr || !j->is_object()) {
+    return nullptr;
+  }
+  const auto it = j->find(key);
+  return it != j->end() && it->is_object() ? &*it : nullptr;
+}
+
+const json* object_at(const json& j, const char* key) { return object_at(&j, key); }
+
+// A pod's or a pod template's spec: the fields the create policy reads.
+Result<void> pod_spec_of(const json& item, PodObject& pod) {
+  const json* spec = object_at(item, "spec");
+  if (spec == nullptr) {
+    return {};
+  }
+  pod.node_name = string_at(*spec, "nodeName");
+  pod.runtime_class = string_at(*spec, "runtimeClassName");
+  auto selector = string_map(*spec, "nodeSelector");
+  if (!selector) {
+    return tl::unexpected(selector.error());
+  }
+  pod.node_selector = std::move(*selector);
+  return {};
+}
+
 std::string continue_of(const json& list) {
   const auto m = list.find("metadata");
   return m != list.end() && m->is_object() ? string_at(*m, "continue") : std::string();
@@ -108,19 +134,46 @@ Result<ObjectList<PodObject>> parse_pod_list(std::string_view body) {
     }
     PodObject pod;
     pod.meta = std::move(*meta);
-    if (const auto spec = item.find("spec"); spec != item.end() && spec->is_object()) {
-      pod.node_name = string_at(*spec, "nodeName");
-      pod.runtime_class = string_at(*spec, "runtimeClassName");
-      auto selector = string_map(*spec, "nodeSelector");
-      if (!selector) {
-        return tl::unexpected(selector.error());
-      }
-      pod.node_selector = std::move(*selector);
+    if (auto ok = pod_spec_of(item, pod); !ok) {
+      return tl::unexpected(ok.error());
     }
     if (const auto status = item.find("status"); status != item.end() && status->is_object()) {
       pod.phase = string_at(*status, "phase");
     }
     out.items.push_back(std::move(pod));
+  }
+  return out;
+}
+
+Result<ObjectList<WorkloadObject>> parse_workload_list(std::string_view body,
+                                                       std::string_view kind) {
+  auto j = parse_body(body);
+  if (!j) {
+    return tl::unexpected(j.error());
+  }
+  ObjectList<WorkloadObject> out;
+  out.continue_token = continue_of(*j);
+  for (const auto& item : (*j)["items"]) {
+    auto meta = meta_of(item);
+    if (!meta) {
+      return tl::unexpected(meta.error());
+    }
+    WorkloadObject w;
+    w.kind = std::string(kind);
+    w.meta = std::move(*meta);
+    w.pod_template.meta.namespace_name = w.meta.namespace_name;
+    w.pod_template.meta.name = w.meta.name;
+    const json* spec = object_at(item, "spec");
+    if (kind == "CronJob") {
+      spec = object_at(spec, "jobTemplate");
+      spec = object_at(spec, "spec");
+    }
+    if (const json* tmpl = object_at(spec, "template"); tmpl != nullptr) {
+      if (auto ok = pod_spec_of(*tmpl, w.pod_template); !ok) {
+        return tl::unexpected(ok.error());
+      }
+    }
+    out.items.push_back(std::move(w));
   }
   return out;
 }

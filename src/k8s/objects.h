@@ -1,7 +1,7 @@
 #pragma once
-// The few fields of Nodes, Namespaces and Pods the enforcement controller reads, parsed
-// from list pages (v1 NodeList / NamespaceList / PodList). Pure functions on strings,
-// fuzzed (fuzz/k8s_objects_fuzz.cpp): a list body is outside input.
+// The few fields of Nodes, Namespaces, Pods and workloads the enforcement controller reads,
+// parsed from list pages (v1 NodeList / NamespaceList / PodList, apps/v1 and batch/v1 lists). Pure
+// functions on strings, fuzzed (fuzz/k8s_objects_fuzz.cpp): a list body is outside input.
 
 #include <map>
 #include <string>
@@ -28,6 +28,15 @@ struct PodObject {
   std::string phase;  // status.phase
 };
 
+// A workload's pod template (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job:
+// spec.template; CronJob: spec.jobTemplate.spec.template), as a pod made from it would be
+// checked at create. kind is the caller's: list items carry none.
+struct WorkloadObject {
+  std::string kind;
+  ObjectMeta meta;
+  PodObject pod_template;  // its meta is the template's, named after the workload
+};
+
 template <typename T>
 struct ObjectList {
   std::string continue_token;
@@ -36,5 +45,8 @@ struct ObjectList {
 
 Result<ObjectList<ObjectMeta>> parse_meta_list(std::string_view body);  // nodes, namespaces
 Result<ObjectList<PodObject>> parse_pod_list(std::string_view body);
+// kind "CronJob" reads spec.jobTemplate.spec.template, any other spec.template.
+Result<ObjectList<WorkloadObject>> parse_workload_list(std::string_view body,
+                                                       std::string_view kind);
 
 }  // namespace ztp::k8s

@@ -361,6 +361,13 @@ if helm:
 else:
     print("SKIP (the Helm chart's part only): no helm (scripts/k8s-tools builds it)")
 
+# What ztp-prem-enforce lists (src/enforce/cluster.cpp): Tier B namespaces, their pods, and
+# the workloads whose templates preflight judges (tierb.h k_workload_kinds).
+ENFORCE_LISTS = sorted([("", "namespaces"), ("", "pods"), ("apps", "deployments"),
+                        ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "daemonsets"),
+                        ("batch", "jobs"), ("batch", "cronjobs")])
+
+
 def check_enforcement(docs, mode):
     """deploy/with-enforcement (issue 17): the policies, the RuntimeClass, the controller's
     least-privilege RBAC, and the flip's values for one mode."""
@@ -409,6 +416,12 @@ def check_enforcement(docs, mode):
             if "delete" in verbs or ("patch" in verbs and "configmaps" in res and
                                      d["metadata"]["name"] == "ztp-prem-enforce"):
                 check(rule.get("resourceNames"), f"{name}: {verbs} without resourceNames")
+    # The controller's reads are exactly these lists (the preflight's): no get, no watch.
+    role = by.get(("ClusterRole", "ztp-prem-enforce"))
+    lists = sorted((g, r) for rule in (role or {}).get("rules", []) if rule.get("verbs") == ["list"]
+                   for g in rule.get("apiGroups", []) for r in rule.get("resources", []))
+    check(lists == ENFORCE_LISTS, f"{ov}: ClusterRole/ztp-prem-enforce lists {lists}, "
+          f"want exactly {ENFORCE_LISTS}")
     dep = by.get(("Deployment", "ztp-prem-enforce"))
     check(dep is not None, f"{ov}: no controller Deployment")
     if dep:

@@ -63,6 +63,16 @@ def pod_doc(name, runtime_class=None, node_name=None, annotations=None, owner=No
     return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
 
 
+def deployment_doc(name, runtime_class=None):
+    """A Deployment whose pod template is pod_doc's (no controller-manager runs: no pods)."""
+    labels = {"app": name}
+    template = pod_doc(name, runtime_class)
+    template["metadata"] = {"labels": labels}
+    del template["apiVersion"], template["kind"]
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels}, "template": template}}
+
+
 def kubectl_create(cluster, ns, doc):
     """kubectl create: its stderr carries the server's Warning: lines."""
     return cluster.kubectl("create", "-n", ns, "-f", "-", input=json.dumps(doc), check=False)

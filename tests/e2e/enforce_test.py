@@ -4,7 +4,9 @@
   the shard and its report; the kubelet identity cannot set the restricted label;
 - advisory: a Tier B pod without the runtime class is admitted WITH the policy's warning and
   the audit log's validation_failure annotation; a binding to an ineligible node is
-  admitted and audited; preflight lists what enforcing would refuse and exits 5;
+  admitted and audited; preflight lists what enforcing would refuse and exits 5, a
+  Deployment whose template lacks the runtime class included (the controller's report too),
+  and no longer lists it once its template has the class;
 - the flip is one command, `ztp-prem-enforce mode enforcing`, printing what it changed;
 - enforcing: the same pod is refused with the policy's message; pods/binding and the legacy
   bindings to an ineligible node are refused, to an eligible one allowed; nodeName set to an
@@ -38,6 +40,8 @@ x.publish(bin_dir, cluster, PLAIN, x.PLAIN_PROFILE)
 x.tier_namespace(cluster, NS, "b")
 x.tier_namespace(cluster, OTHER, "a")
 x.clear_pods(cluster, NS, OTHER)  # a second run on the same cluster starts clean
+WEB = f"/apis/apps/v1/namespaces/{NS}/deployments/adv-web"
+cluster.api("DELETE", WEB)
 
 with e.workdir() as tmp:
     kc = x.controller_kubeconfig(cluster, tmp)
@@ -120,6 +124,33 @@ with e.workdir() as tmp:
             f"preflight text: {text.stdout}")
     # Clean the namespace so the flip happens with preflight at zero, as the docs say.
     x.clear_pods(cluster, NS)
+
+    # A workload template: a Deployment whose pods enforcing would refuse (no runtime class).
+    cluster.must("POST", f"/apis/apps/v1/namespaces/{NS}/deployments", x.deployment_doc("adv-web"))
+    r = x.enforce(bin_dir, "preflight", "--kubeconfig", str(cluster.kubeconfig), "--format", "json")
+    f.check(r.returncode == 5, f"preflight with the bare Deployment: exit {r.returncode} {r.stderr}")
+    pf = json.loads(r.stdout) if r.stdout.strip() else {}
+    listed = [(w["kind"], w["namespace"], w["name"], w["issues"]) for w in pf.get("workloads", [])]
+    f.check(listed == [("Deployment", NS, "adv-web", ["no-placement"])] and
+            pf.get("tierB", {}).get("workloadsWouldRefuse") == 1 and pf.get("findings") == [],
+            f"preflight workloads: {listed} {pf.get('tierB')}")
+    text = x.enforce(bin_dir, "preflight", "--kubeconfig", str(cluster.kubeconfig))
+    f.check(text.returncode == 5 and f"Deployment {NS}/adv-web: no runtimeClassName" in text.stdout,
+            f"preflight text (Deployment): {text.stdout}")
+    # The controller, with only the overlay's RBAC (list on the workloads), publishes the same.
+    r = x.enforce(bin_dir, "controller", "--kubeconfig", str(kc), "--namespace", e.NAMESPACE, "--once")
+    f.check(r.returncode == 0, f"controller --once with a Deployment: {r.returncode} {r.stderr}")
+    published = json.loads((e.configmap(cluster, "ztp-prem-enforcement") or {"data": {
+        "report.json": "{}"}})["data"]["report.json"])
+    f.check([w["name"] for w in published.get("workloads", [])] == ["adv-web"] and
+            published.get("clear") is False, f"controller's report workloads: {published.get('workloads')}")
+    # The same Deployment with the runtime class: not listed, preflight at zero (below).
+    cluster.must("PATCH", WEB, {"spec": {"template": {"spec": {"runtimeClassName": "ztp-prem-cc"}}}},
+                 content_type="application/merge-patch+json")
+    pf = json.loads(x.enforce(bin_dir, "preflight", "--kubeconfig", str(cluster.kubeconfig),
+                              "--format", "json").stdout)
+    f.check(pf["workloads"] == [] and pf["tierB"]["workloads"] == 1 and
+            pf["tierB"]["workloadsWouldRefuse"] == 0, f"compliant Deployment: {pf['tierB']} {pf['workloads']}")
     r = x.enforce(bin_dir, "preflight", "--kubeconfig", str(cluster.kubeconfig))
     f.check(r.returncode == 0 and "preflight: clear" in r.stdout, f"preflight after cleanup: {r.stdout}")
 
@@ -253,4 +284,5 @@ with e.workdir() as tmp:
     r = x.enforce(bin_dir, "mode", "advisory", "--kubeconfig", str(cluster.kubeconfig))
     f.check(r.returncode == 0 and len(r.stdout.splitlines()) == 2, f"mode advisory: {r.stdout} {r.stderr}")
 x.clear_pods(cluster, NS, OTHER)
+cluster.api("DELETE", WEB)
 f.finish("e2e.enforce")

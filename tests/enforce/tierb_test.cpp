@@ -149,10 +149,16 @@ namespace {
 TEST(TierB, ReportMatchesItsSchema) {
   auto m = pod("team-b", "static", "plain-1");
   m.meta.annotations[std::string(k_mirror_annotation)] = "abc";
-  const auto p =
-      build_preflight({"cc-1", "plain-1", "silent"}, verdicts(), {"team-b"},
-                      {pod("team-b", "bare"), m, pod("team-b", "ok", "cc-1", "ztp-prem-cc")},
-                      "advisory", "2026-12-01T19:00:00Z");
+  auto p = build_preflight({"cc-1", "plain-1", "silent"}, verdicts(), {"team-b"},
+                           {pod("team-b", "bare"), m, pod("team-b", "ok", "cc-1", "ztp-prem-cc")},
+                           "advisory", "2026-12-01T19:00:00Z");
+  k8s::WorkloadObject cron;
+  cron.kind = "CronJob";
+  cron.meta.namespace_name = "team-b";
+  cron.meta.name = "nightly";
+  cron.pod_template.node_name = "plain-1";
+  add_workloads(p, {cron}, verdicts());
+  ASSERT_EQ(p.workloads.size(), 1u);
   const auto file = std::filesystem::temp_directory_path() / "ztp-enforce-report-test.json";
   std::ofstream(file) << preflight_json(p);
   const auto schema = ztp::testing::source_dir() / "schema/enforcement.v1.schema.json";
@@ -198,6 +204,148 @@ TEST(TierB, TheFleetAcceptsEveryReportPreflightWrites) {
     const auto parsed = fleet::parse_enforcement_report(preflight_json(p));
     EXPECT_TRUE(parsed) << parsed.error().message;
   }
+}
+
+}  // namespace
+}  // namespace ztp::enforce
+
+namespace ztp::enforce {
+namespace {
+
+// A workload with its pod template (the fields the create policy reads).
+k8s::WorkloadObject workload(std::string kind, std::string ns, std::string name,
+                             std::string runtime = "", std::string node = "",
+                             std::string owner_kind = "") {
+  k8s::WorkloadObject w;
+  w.kind = std::move(kind);
+  w.meta.namespace_name = ns;
+  w.meta.name = name;
+  if (!owner_kind.empty()) {
+    w.meta.owner_kinds.push_back(std::move(owner_kind));
+  }
+  w.pod_template = pod(std::move(ns), std::move(name), std::move(node), std::move(runtime));
+  return w;
+}
+
+Preflight with_workloads(const std::vector<k8s::WorkloadObject>& ws, bool params = true) {
+  auto p = build_preflight({"cc-1", "plain-1"}, verdicts(), {"team-b", "kube-system"}, {},
+                           "advisory", "2026-12-01T19:00:00Z", params);
+  add_workloads(p, ws, verdicts(), params);
+  return p;
+}
+
+TEST(TierBWorkloads, EveryKindsTemplateIsJudgedAsItsPodsWouldBe) {
+  for (const auto& k : k_workload_kinds) {
+    const std::string kind(k.kind);
+    const auto bare = check_workload(workload(kind, "team-b", "bare"), verdicts());
+    EXPECT_TRUE(bare.would_refuse()) << kind;
+    ASSERT_EQ(bare.issues, std::vector<PodIssue>{PodIssue::no_placement}) << kind;
+    EXPECT_NE(bare.why.find("runtimeClassName ztp-prem-cc"), std::string::npos) << kind;
+    EXPECT_EQ(bare.kind, kind);
+
+    const auto ok = check_workload(workload(kind, "team-b", "ok", "ztp-prem-cc"), verdicts());
+    EXPECT_FALSE(ok.would_refuse()) << kind;
+
+    auto selected = workload(kind, "team-b", "sel");
+    selected.pod_template.node_selector[std::string(k_cc_label)] = "true";
+    EXPECT_FALSE(check_workload(selected, verdicts()).would_refuse()) << kind;
+
+    // A template pinned to a node: judged at create, never "bound" (no pod exists yet).
+    const auto pinned =
+        check_workload(workload(kind, "team-b", "pin", "ztp-prem-cc", "plain-1"), verdicts());
+    ASSERT_EQ(pinned.issues, std::vector<PodIssue>{PodIssue::node_name_ineligible}) << kind;
+    EXPECT_NE(pinned.why.find("node plain-1 is not eligible: mode-not-allowed"), std::string::npos)
+        << pinned.why;
+    EXPECT_FALSE(
+        check_workload(workload(kind, "team-b", "pin-ok", "kata-qemu-tdx", "cc-1"), verdicts())
+            .would_refuse());
+  }
+}
+
+TEST(TierBWorkloads, OwnedReplicaSetsAndJobsAreReportedThroughTheirOwner) {
+  EXPECT_TRUE(judged_through_owner(workload("ReplicaSet", "b", "rs", "", "", "Deployment")));
+  EXPECT_TRUE(judged_through_owner(workload("Job", "b", "j", "", "", "CronJob")));
+  EXPECT_FALSE(judged_through_owner(workload("ReplicaSet", "b", "rs")));
+  EXPECT_FALSE(judged_through_owner(workload("Job", "b", "j")));
+  // Only the owner kind named in k_workload_kinds counts.
+  EXPECT_FALSE(judged_through_owner(workload("Pod", "b", "p", "", "", "Deployment")));
+  EXPECT_FALSE(judged_through_owner(workload("StatefulSet", "b", "s", "", "", "Deployment")));
+
+  const auto p = with_workloads({workload("Deployment", "team-b", "web"),
+                                 workload("ReplicaSet", "team-b", "web-5d8f", "", "", "Deployment"),
+                                 workload("ReplicaSet", "team-b", "lone"),
+                                 workload("CronJob", "team-b", "nightly"),
+                                 workload("Job", "team-b", "nightly-2900", "", "", "CronJob"),
+                                 workload("Job", "team-b", "once", "ztp-prem-cc")});
+  EXPECT_EQ(p.tierb_workloads, 4u);
+  EXPECT_EQ(p.workloads_would_refuse, 3u);
+  std::vector<std::string> listed;
+  for (const auto& w : p.workloads) {
+    listed.push_back(w.kind + "/" + w.name);
+  }
+  EXPECT_EQ(listed,
+            (std::vector<std::string>{"Deployment/web", "ReplicaSet/lone", "CronJob/nightly"}));
+  EXPECT_FALSE(p.clear());
+}
+
+TEST(TierBWorkloads, OnlyTierBNamespacesAndACompliantTemplateIsNotListed) {
+  const auto p = with_workloads({workload("Deployment", "team-b", "placed", "ztp-prem-cc"),
+                                 workload("DaemonSet", "kube-system", "proxy"),
+                                 workload("StatefulSet", "team-a", "db")});
+  EXPECT_EQ(p.tierb_workloads, 1u);
+  EXPECT_EQ(p.workloads_would_refuse, 0u);
+  EXPECT_TRUE(p.workloads.empty());
+  EXPECT_TRUE(p.clear());
+  EXPECT_EQ(p.namespaces.at("team-b").workloads, 1u);
+  const auto text = preflight_text(p);
+  EXPECT_NE(text.find("workload templates: 1, enforcing would refuse their pods: 0"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("preflight: clear"), std::string::npos);
+}
+
+TEST(TierBWorkloads, ListedWithKindNamespaceNameAndWhyInTextAndJson) {
+  const auto p =
+      with_workloads({workload("StatefulSet", "team-b", "db"),
+                      workload("DaemonSet", "team-b", "pinned", "ztp-prem-cc", "ghost")});
+  const auto j = nlohmann::json::parse(preflight_json(p));
+  EXPECT_EQ(j["clear"], false);
+  EXPECT_EQ(j["tierB"]["workloads"], 2);
+  EXPECT_EQ(j["tierB"]["workloadsWouldRefuse"], 2);
+  ASSERT_EQ(j["workloads"].size(), 2u);
+  EXPECT_EQ(j["workloads"][0]["kind"], "StatefulSet");
+  EXPECT_EQ(j["workloads"][0]["namespace"], "team-b");
+  EXPECT_EQ(j["workloads"][0]["name"], "db");
+  EXPECT_EQ(j["workloads"][0]["issues"], nlohmann::json::array({"no-placement"}));
+  EXPECT_EQ(j["workloads"][1]["issues"], nlohmann::json::array({"node-name-ineligible"}));
+  EXPECT_EQ(j["namespaces"][0]["workloadsWouldRefuse"], 2);
+  EXPECT_EQ(j["workloadsTruncated"], false);
+  const auto text = preflight_text(p);
+  EXPECT_NE(text.find("  StatefulSet team-b/db: no runtimeClassName"), std::string::npos) << text;
+  EXPECT_NE(text.find("  DaemonSet team-b/pinned: node ghost is not eligible: no verdict"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("NOT clear"), std::string::npos);
+}
+
+TEST(TierBWorkloads, WithoutParametersEveryTemplateWouldBeRefused) {
+  const auto p = with_workloads({workload("Deployment", "team-b", "placed", "ztp-prem-cc")}, false);
+  ASSERT_EQ(p.workloads.size(), 1u);
+  EXPECT_EQ(p.workloads[0].issues, std::vector<PodIssue>{PodIssue::no_parameters});
+}
+
+TEST(TierBWorkloads, ListIsCappedCountsAreNot) {
+  std::vector<k8s::WorkloadObject> ws;
+  for (std::size_t i = 0; i < k_max_findings + 7; ++i) {
+    ws.push_back(workload("Deployment", "team-b", "d" + std::to_string(i)));
+  }
+  const auto p = with_workloads(ws);
+  EXPECT_EQ(p.workloads.size(), k_max_findings);
+  EXPECT_TRUE(p.workloads_truncated);
+  EXPECT_EQ(p.workloads_would_refuse, k_max_findings + 7);
+  // The fleet accepts the capped report (its count is complete, its list is not).
+  const auto parsed = fleet::parse_enforcement_report(preflight_json(p));
+  EXPECT_TRUE(parsed) << parsed.error().message;
 }
 
 }  // namespace

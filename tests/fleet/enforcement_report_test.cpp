@@ -120,6 +120,65 @@ TEST(EnforcementReport, ContradictoryCountsAreInvalid) {
   }
 }
 
+// The workload figures are optional (reports of older writers lack them, the fixture
+// included); present, they must add up like the pods'.
+ojson with_workloads() {
+  auto r = report();
+  r["tierB"]["workloads"] = 3;
+  r["tierB"]["workloadsWouldRefuse"] = 1;
+  r["namespaces"][0]["workloads"] = 2;
+  r["namespaces"][0]["workloadsWouldRefuse"] = 1;
+  r["namespaces"][1]["workloads"] = 1;
+  r["namespaces"][1]["workloadsWouldRefuse"] = 0;
+  r["workloads"] = ojson::array({{{"kind", "Deployment"},
+                                  {"namespace", "payments"},
+                                  {"name", "api"},
+                                  {"issues", {"no-placement"}},
+                                  {"why", "no runtimeClassName"}}});
+  r["workloadsTruncated"] = false;
+  return r;
+}
+
+TEST(EnforcementReport, WorkloadCountsAreCheckedWhenPresent) {
+  EXPECT_EQ(reason_for(with_workloads()), "valid");
+  const std::vector<std::pair<std::function<void(ojson&)>, std::string>> cases = {
+      {[](ojson& r) { r["namespaces"][1]["workloads"] = 2; },
+       "report.namespaces: the workloads of the namespaces do not add up to tierB's"},
+      {[](ojson& r) { r["namespaces"][0].erase("workloadsWouldRefuse"); },
+       "report.namespaces: the workloadsWouldRefuse of the namespaces do not add up to tierB's"},
+      {[](ojson& r) {
+         r["tierB"]["workloads"] = 0;
+         r["namespaces"][0]["workloads"] = 0;
+         r["namespaces"][1]["workloads"] = 0;
+       },
+       "report.tierB: workloadsWouldRefuse exceeds workloads"},
+      {[](ojson& r) { r["workloads"] = ojson::array(); },
+       "report.workloads: not as many as tierB.workloadsWouldRefuse"},
+      {[](ojson& r) { r["workloads"][0]["kind"] = "PLANTED"; },
+       "report.workloads[0].kind: not one of the schema's words"},
+      {[](ojson& r) { r["workloads"][0]["issues"] = {"bound-to-ineligible"}; },
+       "report.workloads[0].issues[0]: not one of the schema's words"},
+      {[](ojson& r) {
+         r["tierB"]["wouldRefuse"] = 0;
+         r["tierB"]["onIneligibleNodes"] = 0;
+         r["namespaces"][0]["wouldRefuse"] = 0;
+         r["namespaces"][0]["onIneligibleNodes"] = 0;
+         r["clear"] = true;
+       },
+       "report.clear: contradicts tierB.workloadsWouldRefuse"},
+  };
+  for (const auto& [edit, reason] : cases) {
+    auto r = with_workloads();
+    edit(r);
+    EXPECT_EQ(reason_for(r), reason);
+  }
+  // Truncated: the list may be shorter than the count, never longer.
+  auto cut = with_workloads();
+  cut["workloads"] = ojson::array();
+  cut["workloadsTruncated"] = true;
+  EXPECT_EQ(reason_for(cut), "valid");
+}
+
 TEST(EnforcementReports, ServesValidFiguresAndCountsOnlyChanges) {
   EnforcementReports reports(ReportSource::configmap);
   std::vector<std::uint64_t> announced;
