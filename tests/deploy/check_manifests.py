@@ -312,6 +312,27 @@ def check_policy(name, docs):
             text = yaml.safe_dump(d)
             for sa in ("ztp-prem-detect", "ztp-prem-tpm"):
                 check(f"system:serviceaccount:{ns}:{sa}" in text, f"{name}: policy does not cover {sa}")
+            check_verdict_rule(name, d["spec"])
+
+
+VERDICT_KEY = "attest.json"  # the verifier's data key (docs/attest.md "In a cluster")
+
+
+def check_verdict_rule(name, spec):
+    """The agents may not create, change or delete the verifier's verdict key: a Forbidden
+    validation, scoped to the agents, comparing the key before and after (absent on CREATE)."""
+    variables = {v["name"]: v["expression"] for v in spec.get("variables", [])}
+    before, after = variables.get("verdictBefore", ""), variables.get("verdictAfter", "")
+    check(f"oldObject.data['{VERDICT_KEY}']" in before and "oldObject != null" in before,
+          f"{name}: policy variable verdictBefore does not read oldObject.data['{VERDICT_KEY}']")
+    check(f"object.data['{VERDICT_KEY}']" in after and "oldObject" not in after,
+          f"{name}: policy variable verdictAfter does not read object.data['{VERDICT_KEY}']")
+    rule = [v for v in spec.get("validations", [])
+            if v["expression"] == "!variables.isAgent || variables.verdictBefore == variables.verdictAfter"]
+    check(len(rule) == 1 and rule[0].get("reason") == "Forbidden" and VERDICT_KEY in rule[0].get("message", ""),
+          f"{name}: policy does not keep {VERDICT_KEY} from the agents")
+    check({"CREATE", "UPDATE"} <= set(spec["matchConstraints"]["resourceRules"][0]["operations"]),
+          f"{name}: policy does not see CREATE and UPDATE")
 
 
 NAMESPACE = "ztp-prem"

@@ -13,6 +13,7 @@ REPO = k8s_harness.REPO
 NAMESPACE = k8s_harness.NAMESPACE
 SKIP = 77  # ctest SKIP_RETURN_CODE
 POLICY_MESSAGE = "a ztp-prem agent may write only the ConfigMap of its own node"
+VERDICT_MESSAGE = "a ztp-prem agent may not write the attestation verdict (data key attest.json)"
 # Fixture profiles for the two agents (testdata/hosts/*/README.md).
 CC_PROFILE = REPO / "testdata/hosts/cc-gcp-n2d-sev"
 CC_PROFILE_2 = REPO / "testdata/hosts/cc-aws-m6a-snp"
