@@ -108,18 +108,26 @@ std::vector<std::string> action_owners(const json& live) {
   return out;
 }
 
-}  // namespace
-
-Result<std::vector<k8s::ObjectMeta>> list_nodes(k8s::ApiClient& api) {
-  std::vector<k8s::ObjectMeta> out;
-  auto r = api.list("/api/v1/nodes", k_page, [&](std::string_view body) -> Result<std::string> {
-    auto page = k8s::parse_meta_list(body);
+// Every item of a paged list, appended to out: parse turns one page's body into its items
+// and continue token (the k8s object parsers, each fuzzed).
+template <typename Item, typename Parse>
+Result<void> collect_pages(k8s::ApiClient& api, const std::string& path, Parse parse,
+                           std::vector<Item>& out) {
+  return api.list(path, k_page, [&](std::string_view body) -> Result<std::string> {
+    auto page = parse(body);
     if (!page) {
       return tl::unexpected(page.error());
     }
     std::move(page->items.begin(), page->items.end(), std::back_inserter(out));
     return page->continue_token;
   });
+}
+
+}  // namespace
+
+Result<std::vector<k8s::ObjectMeta>> list_nodes(k8s::ApiClient& api) {
+  std::vector<k8s::ObjectMeta> out;
+  auto r = collect_pages(api, "/api/v1/nodes", k8s::parse_meta_list, out);
   if (!r) {
     return tl::unexpected(r.error());
   }
@@ -147,15 +155,8 @@ Result<std::vector<std::string>> list_tierb_namespaces(k8s::ApiClient& api) {
 
 Result<std::vector<k8s::PodObject>> list_pods(k8s::ApiClient& api, const std::string& ns) {
   std::vector<k8s::PodObject> out;
-  auto r = api.list("/api/v1/namespaces/" + k8s::query_escape(ns) + "/pods", k_page,
-                    [&](std::string_view body) -> Result<std::string> {
-                      auto page = k8s::parse_pod_list(body);
-                      if (!page) {
-                        return tl::unexpected(page.error());
-                      }
-                      std::move(page->items.begin(), page->items.end(), std::back_inserter(out));
-                      return page->continue_token;
-                    });
+  auto r = collect_pages(api, "/api/v1/namespaces/" + k8s::query_escape(ns) + "/pods",
+                         k8s::parse_pod_list, out);
   if (!r) {
     return tl::unexpected(r.error());
   }
@@ -178,14 +179,10 @@ Result<std::vector<k8s::WorkloadObject>> list_workloads(k8s::ApiClient& api,
   for (const auto& [kind, pattern] : k_paths) {
     std::string path(pattern);
     path.replace(path.find('%'), 1, k8s::query_escape(ns));
-    auto r = api.list(path, k_page, [&, kind = kind](std::string_view body) -> Result<std::string> {
-      auto page = k8s::parse_workload_list(body, kind);
-      if (!page) {
-        return tl::unexpected(page.error());
-      }
-      std::move(page->items.begin(), page->items.end(), std::back_inserter(out));
-      return page->continue_token;
-    });
+    const auto parse = [kind = kind](std::string_view body) {
+      return k8s::parse_workload_list(body, kind);
+    };
+    auto r = collect_pages(api, path, parse, out);
     if (!r) {
       return tl::unexpected(r.error());
     }
