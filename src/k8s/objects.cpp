@@ -101,81 +101,72 @@ std::string continue_of(const json& list) {
   return m != list.end() && m->is_object() ? string_at(*m, "continue") : std::string();
 }
 
-}  // namespace
-
-Result<ObjectList<ObjectMeta>> parse_meta_list(std::string_view body) {
+// A list response's items, each turned into T by object_of(item, its metadata); the first
+// malformed item fails the page (the caller retries the list, never half a page).
+template <typename T, typename ObjectOf>
+Result<ObjectList<T>> parse_list(std::string_view body, ObjectOf object_of) {
   auto j = parse_body(body);
   if (!j) {
     return tl::unexpected(j.error());
   }
-  ObjectList<ObjectMeta> out;
+  ObjectList<T> out;
   out.continue_token = continue_of(*j);
   for (const auto& item : (*j)["items"]) {
     auto meta = meta_of(item);
     if (!meta) {
       return tl::unexpected(meta.error());
     }
-    out.items.push_back(std::move(*meta));
+    Result<T> object = object_of(item, std::move(*meta));
+    if (!object) {
+      return tl::unexpected(object.error());
+    }
+    out.items.push_back(std::move(*object));
   }
   return out;
 }
 
+}  // namespace
+
+Result<ObjectList<ObjectMeta>> parse_meta_list(std::string_view body) {
+  return parse_list<ObjectMeta>(
+      body, [](const json&, ObjectMeta meta) -> Result<ObjectMeta> { return meta; });
+}
+
 Result<ObjectList<PodObject>> parse_pod_list(std::string_view body) {
-  auto j = parse_body(body);
-  if (!j) {
-    return tl::unexpected(j.error());
-  }
-  ObjectList<PodObject> out;
-  out.continue_token = continue_of(*j);
-  for (const auto& item : (*j)["items"]) {
-    auto meta = meta_of(item);
-    if (!meta) {
-      return tl::unexpected(meta.error());
-    }
+  return parse_list<PodObject>(body, [](const json& item, ObjectMeta meta) -> Result<PodObject> {
     PodObject pod;
-    pod.meta = std::move(*meta);
+    pod.meta = std::move(meta);
     if (auto ok = pod_spec_of(item, pod); !ok) {
       return tl::unexpected(ok.error());
     }
     if (const auto status = item.find("status"); status != item.end() && status->is_object()) {
       pod.phase = string_at(*status, "phase");
     }
-    out.items.push_back(std::move(pod));
-  }
-  return out;
+    return pod;
+  });
 }
 
 Result<ObjectList<WorkloadObject>> parse_workload_list(std::string_view body,
                                                        std::string_view kind) {
-  auto j = parse_body(body);
-  if (!j) {
-    return tl::unexpected(j.error());
-  }
-  ObjectList<WorkloadObject> out;
-  out.continue_token = continue_of(*j);
-  for (const auto& item : (*j)["items"]) {
-    auto meta = meta_of(item);
-    if (!meta) {
-      return tl::unexpected(meta.error());
-    }
-    WorkloadObject w;
-    w.kind = std::string(kind);
-    w.meta = std::move(*meta);
-    w.pod_template.meta.namespace_name = w.meta.namespace_name;
-    w.pod_template.meta.name = w.meta.name;
-    const json* spec = object_at(item, "spec");
-    if (kind == "CronJob") {
-      spec = object_at(spec, "jobTemplate");
-      spec = object_at(spec, "spec");
-    }
-    if (const json* tmpl = object_at(spec, "template"); tmpl != nullptr) {
-      if (auto ok = pod_spec_of(*tmpl, w.pod_template); !ok) {
-        return tl::unexpected(ok.error());
-      }
-    }
-    out.items.push_back(std::move(w));
-  }
-  return out;
+  return parse_list<WorkloadObject>(
+      body, [kind](const json& item, ObjectMeta meta) -> Result<WorkloadObject> {
+        WorkloadObject w;
+        w.kind = std::string(kind);
+        w.meta = std::move(meta);
+        w.pod_template.meta.namespace_name = w.meta.namespace_name;
+        w.pod_template.meta.name = w.meta.name;
+        const json* spec = object_at(item, "spec");
+        if (kind == "CronJob") {
+          spec = object_at(spec, "jobTemplate");
+          spec = object_at(spec, "spec");
+        }
+        if (const json* tmpl = object_at(spec, "template"); tmpl != nullptr) {
+          if (auto ok = pod_spec_of(*tmpl, w.pod_template); !ok) {
+            return tl::unexpected(ok.error());
+          }
+        }
+        return w;
+      });
 }
 
 }  // namespace ztp::k8s
