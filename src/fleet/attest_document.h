@@ -10,13 +10,13 @@
 
 #include "common/result.h"
 #include "fleet/status_document.h"
+#include "vocabulary/vocabulary.gen.h"
 
 namespace ztp::fleet {
 
-// attest.v1 "reason": the refusal codes the verifier publishes (docs/attest.md). The
-// schema is the source; tests/fleet/attest_document_test.cpp keeps this copy in step.
-inline constexpr std::array<std::string_view, 2> k_attest_reasons = {"digest-not-approved",
-                                                                     "secret-unknown"};
+// attest.v1 "reason": the refusal codes the verifier publishes (docs/attest.md), generated
+// from the schema (x-ztp-vocabulary AttestRefusal).
+inline constexpr const auto& k_attest_reasons = vocab::k_attest_refusal_words;
 // A node's attestation as the fleet counts it: the verifier's last verdict, or none.
 // Row::attestation indexes it (-1 = none); "none" is the count of nodes without a verdict.
 inline constexpr std::array<std::string_view, 2> k_attest_verdicts = {"refused", "attested"};

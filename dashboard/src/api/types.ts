@@ -3,7 +3,7 @@
 
 // The vocabulary (words, order, labels) is generated from schema/ into ./vocabulary.ts
 // (docs/vocabulary.md); these are its names as the components use them.
-import type { CcMode, EnforcementMode, HostCapability, TpmFamily, TpmMissingPart, TpmReadiness } from './vocabulary'
+import type { AttestRefusal, CcMode, EnforcementMode, HostCapability, TpmFamily, TpmMissingPart, TpmReadiness } from './vocabulary'
 export {
   CC_MODE_WORDS as CC_MODES,
   HOST_CAPABILITY_WORDS as HOST_CAPABILITIES,
@@ -115,8 +115,9 @@ export interface NodeDetail {
 }
 
 // Refusal codes the verifier publishes (schema/attest.v1.schema.json "reason").
-export const ATTEST_REASONS = ['digest-not-approved', 'secret-unknown'] as const
-export type AttestReason = (typeof ATTEST_REASONS)[number]
+// attest.v1 "reason" (generated: src/api/vocabulary.ts, AttestRefusal).
+export { ATTEST_REFUSAL_WORDS as ATTEST_REASONS } from './vocabulary'
+export type AttestReason = AttestRefusal
 
 export interface AttestationVerdict {
   attested: boolean

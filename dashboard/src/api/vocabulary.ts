@@ -2,6 +2,18 @@
 // Regenerate with `scripts/generate-vocabulary.py`; the ctest vocabulary.generated_up_to_date
 // fails when this file is stale (docs/vocabulary.md).
 
+// attest.v1.schema.json#/properties/reason: why the verifier refused (docs/attest.md, refusal codes). Only decisions on a quote whose signature verified with the node's registered AK are published, so only these two occur
+export const ATTEST_REFUSAL_WORDS = ['digest-not-approved', 'secret-unknown'] as const
+export type AttestRefusal = (typeof ATTEST_REFUSAL_WORDS)[number]
+export const ATTEST_REFUSAL = {
+  digestNotApproved: 'digest-not-approved',
+  secretUnknown: 'secret-unknown',
+} as const
+export const ATTEST_REFUSAL_LABELS: Readonly<Record<AttestRefusal, string>> = {
+  'digest-not-approved': 'Boot state not approved',
+  'secret-unknown': 'No such secret for the group',
+}
+
 // ccstatus.v1.schema.json#/properties/mode: guest mode: systemd-detect-virt --cvm names plus unknown
 export const CC_MODE_WORDS = ['none', 'sev', 'sev-es', 'sev-snp', 'tdx', 'cca', 'protvirt', 'unknown'] as const
 export type CcMode = (typeof CC_MODE_WORDS)[number]

@@ -1,7 +1,7 @@
 import { memo } from 'react'
 import type { AttestReason, FleetSummary } from '../api/types'
 import { ATTEST_REASONS } from '../api/types'
-import { ATTEST_REASON_LABEL } from './attestationLabels'
+import { ATTEST_REFUSAL_LABELS as ATTEST_REASON_LABEL } from '../api/vocabulary'
 import { BreakdownTable } from './BreakdownTable'
 import { CardPlaceholder } from './CCStatusCard'
 

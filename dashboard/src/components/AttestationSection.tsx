@@ -1,6 +1,6 @@
 import type { AttestationVerdict } from '../api/types'
 import { ago } from '../format'
-import { ATTEST_REASON_LABEL } from './attestationLabels'
+import { ATTEST_REFUSAL_LABELS as ATTEST_REASON_LABEL } from '../api/vocabulary'
 
 // One node's attestation in the detail panel: the verifier's last verdict (never a digest).
 export function AttestationSection({ verdict, now }: { verdict: AttestationVerdict | null | undefined; now: number }) {
