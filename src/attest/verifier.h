@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "tpmquote/quote_verify.h"
+#include "vocabulary/vocabulary.gen.h"
 
 namespace ztp::attest {
 
@@ -38,8 +39,11 @@ inline constexpr std::string_view k_nonce_invalid = "nonce-invalid";
 inline constexpr std::string_view k_expired = "expired";
 inline constexpr std::string_view k_quote_invalid = "quote-invalid";
 inline constexpr std::string_view k_selection_mismatch = "selection-mismatch";
-inline constexpr std::string_view k_digest_not_approved = "digest-not-approved";
-inline constexpr std::string_view k_secret_unknown = "secret-unknown";
+// The two that are published in verdicts are attest.v1's words (generated, AttestRefusal).
+inline constexpr std::string_view k_digest_not_approved =
+    vocab::to_string(vocab::AttestRefusal::digest_not_approved);
+inline constexpr std::string_view k_secret_unknown =
+    vocab::to_string(vocab::AttestRefusal::secret_unknown);
 inline constexpr std::string_view k_busy = "busy";
 inline constexpr std::string_view k_internal = "internal";
 
